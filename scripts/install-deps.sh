@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building and testing eventbarrier needs, from Debian packages only.
+# Idempotent and quiet when everything is already there; run as root (CI is) or via sudo.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config ninja-build
+      libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
+      googletest libgtest-dev libgmock-dev libbenchmark-dev
+      clang libclang-rt-14-dev clang-format
+      python3 python3-botocore awscli zip patchelf curl uuid-runtime)
+if [ "${EVENTBARRIER_WITH_CEPH:-1}" = 1 ]; then PKGS+=(ceph-mon ceph-osd radosgw ceph-common); fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,42 @@
+// Time behind an interface: logic never calls now() itself, so tests and the
+// simulation control time completely.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace eb {
+
+// Milliseconds since the Unix epoch, UTC.
+using TimeMs = int64_t;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimeMs NowMs() = 0;
+};
+
+// The real wall clock.
+class SystemClock : public Clock {
+ public:
+  TimeMs NowMs() override;
+};
+
+// A clock that moves only when told to. Not thread-safe by itself.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(TimeMs start = 1'700'000'000'000) : now_(start) {}
+  TimeMs NowMs() override { return now_; }
+  void Advance(TimeMs ms) { now_ += ms; }
+  void Set(TimeMs ms) { now_ = ms; }
+
+ private:
+  TimeMs now_;
+};
+
+// "2026-11-24T06:00:00.123Z".
+std::string FormatIso8601(TimeMs ms);
+// Accepts "2026-11-24T06:00:00Z" with 0-9 fraction digits; returns false on anything else.
+bool ParseIso8601(const std::string& text, TimeMs* out);
+
+}  // namespace eb

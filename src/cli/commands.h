@@ -1,0 +1,26 @@
+// Subcommands, as a table: each registers its options on a CLI11 app and
+// returns the function that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace eb::cli {
+
+using Runner = std::function<int()>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  Runner (*setup)(CLI::App& sub);
+};
+
+Runner SetupValidate(CLI::App& sub);
+Runner SetupHandle(CLI::App& sub);
+Runner SetupSweep(CLI::App& sub);
+
+const std::vector<Command>& AllCommands();
+
+}  // namespace eb::cli

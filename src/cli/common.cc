@@ -1,0 +1,75 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "stores/folder_store.h"
+
+namespace eb::cli {
+
+Result<std::string> ReadInput(const std::string& path, size_t max_bytes) {
+  std::string data;
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::NotFound("cannot open '" + path + "'");
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    data.append(buf, n);
+    if (data.size() > max_bytes) {
+      if (f != stdin) std::fclose(f);
+      return Status::InvalidArgument("'" + path + "' is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+  }
+  if (f != stdin) std::fclose(f);
+  return data;
+}
+
+std::unique_ptr<ConfigParse> LoadConfig(const std::string& path) {
+  auto text = ReadInput(path, 16 << 20);
+  if (!text.ok()) {
+    std::cerr << "error: configuration: " << text.status().message() << "\n";
+    return nullptr;
+  }
+  auto parsed = std::make_unique<ConfigParse>(ParseConfig(*text));
+  if (!parsed->ok()) {
+    for (const auto& e : parsed->errors) std::cerr << path << ": " << e.ToString() << "\n";
+    std::cerr << path << ": " << parsed->errors.size() << " problem(s)\n";
+    return nullptr;
+  }
+  return parsed;
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config) {
+  std::string url = state.empty() ? config.state.url : state;
+  if (url.empty()) {
+    return Status::InvalidArgument("no state location: pass --state DIR (or file:///DIR) or set state.url in the configuration");
+  }
+  if (url.rfind("s3://", 0) == 0) {
+    return Status::InvalidArgument("state '" + url + "': the S3 state store is not built into this binary yet");
+  }
+  std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+  if (path.empty()) return Status::InvalidArgument("state '" + url + "': empty path");
+  auto store = std::make_unique<FolderStore>(path);
+  if (!store->init_status().ok()) return store->init_status().WithContext("state folder " + path);
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+std::string WorkerId() {
+  char host[256] = "host";
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+std::unique_ptr<Logger> MakeLogger(const LogSetup& setup, Clock& clock) {
+  LogLevel level = setup.level == "debug" ? LogLevel::kDebug
+                   : setup.level == "warn" ? LogLevel::kWarn
+                   : setup.level == "error" ? LogLevel::kError
+                                            : LogLevel::kInfo;
+  return std::make_unique<Logger>(stderr, setup.format == "text" ? Logger::Format::kText : Logger::Format::kJson,
+                                  &clock, level);
+}
+
+}  // namespace eb::cli

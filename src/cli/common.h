@@ -1,0 +1,43 @@
+// What every subcommand shares: exit codes, loading the configuration,
+// opening the state store, the logger.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "core/config.h"
+#include "core/store.h"
+
+namespace eb::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // invalid configuration, failed invocation
+  kExitUsage = 2,    // bad command line (CLI11 uses this too)
+};
+
+// Reads and parses a configuration file; on failure prints every problem to
+// stderr (prefixed with the path) and returns nullptr.
+std::unique_ptr<ConfigParse> LoadConfig(const std::string& path);
+
+// Opens the state store named by `state` ("file:///path", "/path", "relative/path";
+// "s3://bucket/prefix" once the S3 store is built in). Empty: the config's state.url.
+Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config);
+
+// Reads a whole file ("-" is stdin), at most `max_bytes`.
+Result<std::string> ReadInput(const std::string& path, size_t max_bytes);
+
+// "hostname-pid": identifies this process in claim records.
+std::string WorkerId();
+
+struct LogSetup {
+  std::string format = "json";  // or "text"
+  std::string level = "info";
+};
+std::unique_ptr<Logger> MakeLogger(const LogSetup& setup, Clock& clock);
+
+}  // namespace eb::cli

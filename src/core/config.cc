@@ -1,0 +1,438 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace eb {
+
+using json = nlohmann::json;
+
+const char* ModeName(BarrierMode mode) { return mode == BarrierMode::kOnce ? "once" : "cyclic"; }
+
+const BarrierSpec* Config::Find(const std::string& name) const {
+  for (const auto& b : barriers) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+std::string ConfigError::ToString() const {
+  std::string out;
+  if (!barrier.empty()) out += "barrier '" + barrier + "': ";
+  if (!field.empty()) out += "field '" + field + "': ";
+  return out + reason;
+}
+
+std::string ConfigParse::ErrorText() const {
+  std::string out;
+  for (const auto& e : errors) out += e.ToString() + "\n";
+  return out;
+}
+
+bool IsValidBarrierName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.' || name[0] == '_') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+std::optional<TimeMs> ParseDuration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  TimeMs total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    int64_t n = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      n = n * 10 + (text[i] - '0');
+      if (n > 1'000'000'000) return std::nullopt;
+      ++i;
+    }
+    std::string unit;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) unit += text[i++];
+    int64_t mult;
+    if (unit == "ms") mult = 1;
+    else if (unit == "s") mult = 1000;
+    else if (unit == "m") mult = 60'000;
+    else if (unit == "h") mult = 3'600'000;
+    else if (unit == "d") mult = 86'400'000;
+    else return std::nullopt;
+    total += n * mult;
+  }
+  if (total <= 0 || total > 366LL * 86'400'000) return std::nullopt;
+  return total;
+}
+
+std::string FormatDuration(TimeMs ms) {
+  struct Unit { const char* name; TimeMs size; };
+  static const Unit kUnits[] = {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}};
+  if (ms <= 0) return "0s";
+  std::string out;
+  for (const auto& u : kUnits) {
+    if (ms >= u.size) {
+      out += std::to_string(ms / u.size) + u.name;
+      ms %= u.size;
+    }
+  }
+  return out;
+}
+
+bool EventNameMatches(const std::string& pattern, const std::string& event_name) {
+  auto strip = [](const std::string& s) { return s.rfind("s3:", 0) == 0 ? s.substr(3) : s; };
+  std::string p = strip(pattern), e = strip(event_name);
+  if (!p.empty() && p.back() == '*') return e.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0;
+  return p == e;
+}
+
+namespace {
+
+// Collects errors for one barrier while it is being parsed.
+class Errors {
+ public:
+  Errors(std::vector<ConfigError>* sink, std::string barrier) : sink_(sink), barrier_(std::move(barrier)) {}
+  void Add(const std::string& field, const std::string& reason) { sink_->push_back({barrier_, field, reason}); }
+  size_t count() const { return sink_->size(); }
+
+ private:
+  std::vector<ConfigError>* sink_;
+  std::string barrier_;
+};
+
+const char* TypeName(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "a list";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return "a number";
+    default: return "an unsupported value";
+  }
+}
+
+const std::set<std::string> kActionTypes = {"manifest", "exec", "webhook", "eventbridge", "sns",
+                                            "sqs", "lambda", "stepfunctions"};
+// Per action type: required string fields and optional string fields.
+struct ActionShape { std::vector<std::string> required, optional; bool has_command = false; };
+const std::map<std::string, ActionShape> kActionShapes = {
+    {"manifest", {{"key"}, {"bucket"}}},
+    {"exec", {{}, {"cwd", "timeout"}, true}},
+    {"webhook", {{"url"}, {"secret_env", "signature_header", "timeout"}}},
+    {"eventbridge", {{}, {"event_bus", "source", "region"}}},
+    {"sns", {{"topic_arn"}, {"region"}}},
+    {"sqs", {{"queue_url"}, {"region"}}},
+    {"lambda", {{"function"}, {"region"}}},
+    {"stepfunctions", {{"state_machine_arn"}, {"region"}}},
+};
+
+std::vector<ActionSpec> ParseActions(const json& j, const std::string& field, Errors& errors) {
+  std::vector<ActionSpec> actions;
+  if (!j.is_array()) {
+    errors.Add(field, std::string("must be a list of actions, got ") + TypeName(j));
+    return actions;
+  }
+  for (size_t i = 0; i < j.size(); ++i) {
+    std::string where = field + "[" + std::to_string(i) + "]";
+    const json& a = j[i];
+    if (!a.is_object()) {
+      errors.Add(where, std::string("an action must be an object with a \"type\", got ") + TypeName(a));
+      continue;
+    }
+    auto type_it = a.find("type");
+    if (type_it == a.end() || !type_it->is_string()) {
+      errors.Add(where + ".type", "missing or not a string (one of manifest, exec, webhook, eventbridge, sns, sqs, lambda, stepfunctions)");
+      continue;
+    }
+    ActionSpec spec;
+    spec.type = type_it->get<std::string>();
+    auto shape_it = kActionShapes.find(spec.type);
+    if (shape_it == kActionShapes.end()) {
+      errors.Add(where + ".type", "unknown action type '" + spec.type + "' (one of manifest, exec, webhook, eventbridge, sns, sqs, lambda, stepfunctions)");
+      continue;
+    }
+    const ActionShape& shape = shape_it->second;
+    for (const auto& [k, v] : a.items()) {
+      if (k == "type") continue;
+      bool known = std::find(shape.required.begin(), shape.required.end(), k) != shape.required.end() ||
+                   std::find(shape.optional.begin(), shape.optional.end(), k) != shape.optional.end();
+      if (shape.has_command && k == "command") {
+        if (!v.is_array() || v.empty()) {
+          errors.Add(where + ".command", "must be a non-empty list of strings (argv; never run through a shell)");
+          continue;
+        }
+        for (const auto& arg : v) {
+          if (!arg.is_string()) {
+            errors.Add(where + ".command", std::string("every argument must be a string, got ") + TypeName(arg));
+            break;
+          }
+          spec.command.push_back(arg.get<std::string>());
+        }
+        continue;
+      }
+      if (!known) {
+        errors.Add(where + "." + k, "unknown field for a " + spec.type + " action");
+        continue;
+      }
+      if (!v.is_string()) {
+        errors.Add(where + "." + k, std::string("must be a string, got ") + TypeName(v));
+        continue;
+      }
+      spec.fields[k] = v.get<std::string>();
+    }
+    for (const auto& r : shape.required) {
+      if (!spec.fields.count(r)) errors.Add(where + "." + r, "required for a " + spec.type + " action");
+    }
+    if (shape.has_command && spec.command.empty() && !a.contains("command")) {
+      errors.Add(where + ".command", "required for an exec action (a list: program and arguments)");
+    }
+    for (const char* dur : {"timeout"}) {
+      if (spec.fields.count(dur) && !ParseDuration(spec.fields[dur])) {
+        errors.Add(where + "." + dur, "bad duration '" + spec.fields[dur] + "' (use e.g. 30s, 5m)");
+      }
+    }
+    if (spec.type == "manifest" && spec.fields.count("key")) {
+      auto p = Pattern::Parse(spec.fields["key"]);
+      if (!p) errors.Add(where + ".key", p.status().message());
+    }
+    actions.push_back(std::move(spec));
+  }
+  return actions;
+}
+
+std::optional<Pattern> ParsePatternField(const json& j, const std::string& field, Errors& errors) {
+  if (!j.is_string()) {
+    errors.Add(field, std::string("must be a string key pattern, got ") + TypeName(j));
+    return std::nullopt;
+  }
+  auto p = Pattern::Parse(j.get<std::string>());
+  if (!p) {
+    errors.Add(field, p.status().message());
+    return std::nullopt;
+  }
+  return *p;
+}
+
+// Checks members: duplicates, overlaps, variables. Fills spec.variables.
+void CheckMembers(BarrierSpec& spec, Errors& errors) {
+  for (size_t i = 0; i < spec.members.size(); ++i) {
+    for (size_t k = i + 1; k < spec.members.size(); ++k) {
+      const Pattern& a = spec.members[i];
+      const Pattern& b = spec.members[k];
+      if (a.text() == b.text()) {
+        errors.Add("members", "duplicate member '" + a.text() + "'");
+      } else if (a.Overlaps(b)) {
+        errors.Add("members", "members '" + a.text() + "' and '" + b.text() +
+                                  "' overlap: one key could satisfy both (an object must match at most one member)");
+      }
+    }
+  }
+  if (spec.members.empty()) return;
+  auto sorted_vars = [](const Pattern& p) {
+    auto v = p.Variables();
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  spec.variables = sorted_vars(spec.members[0]);
+  for (size_t i = 1; i < spec.members.size(); ++i) {
+    if (sorted_vars(spec.members[i]) != spec.variables) {
+      errors.Add("members", "member '" + spec.members[i].text() + "' binds different variables than '" +
+                                spec.members[0].text() + "' (all members of a barrier must bind the same {vars})");
+    }
+  }
+}
+
+void ParseMemberList(const json& list, BarrierSpec& spec, Errors& errors) {
+  if (!list.is_array()) {
+    errors.Add("members", std::string("must be a list of key patterns, got ") + TypeName(list));
+    return;
+  }
+  if (list.empty()) {
+    errors.Add("members", "empty member list: a barrier needs at least one member");
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (auto p = ParsePatternField(list[i], "members[" + std::to_string(i) + "]", errors)) {
+      spec.members.push_back(std::move(*p));
+    }
+  }
+}
+
+void ParseStringList(const json& j, const std::string& field, std::vector<std::string>* out, Errors& errors) {
+  if (!j.is_array() || j.empty()) {
+    errors.Add(field, "must be a non-empty list of strings");
+    return;
+  }
+  for (const auto& v : j) {
+    if (!v.is_string()) {
+      errors.Add(field, std::string("every entry must be a string, got ") + TypeName(v));
+      return;
+    }
+    out->push_back(v.get<std::string>());
+  }
+}
+
+BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, Errors& errors) {
+  BarrierSpec spec;
+  spec.name = name;
+  spec.events = {"ObjectCreated:*"};
+  if (!j.is_object()) {
+    errors.Add("", std::string("must be an object with \"members\" (or \"count\" and \"prefix\"), got ") + TypeName(j));
+    return spec;
+  }
+  static const std::set<std::string> kFields = {"members", "count", "prefix", "mode", "timeout",
+                                                "on_complete", "on_timeout", "suffix", "events"};
+  for (const auto& [k, v] : j.items()) {
+    if (!kFields.count(k)) errors.Add(k, "unknown field (known: members, count, prefix, mode, timeout, on_complete, on_timeout, suffix, events)");
+  }
+  bool has_members = j.contains("members"), has_count = j.contains("count"), has_prefix = j.contains("prefix");
+  if (has_members && (has_count || has_prefix)) {
+    errors.Add("members", "use either \"members\" or \"count\" + \"prefix\", not both");
+  } else if (!has_members && !(has_count && has_prefix)) {
+    errors.Add(has_count ? "prefix" : (has_prefix ? "count" : "members"),
+               "required: a barrier needs \"members\", or \"count\" together with \"prefix\"");
+  }
+  if (has_members) ParseMemberList(j.at("members"), spec, errors);
+  if (has_count) {
+    const json& c = j.at("count");
+    if (!c.is_number_integer() || c.get<int64_t>() < 1 || c.get<int64_t>() > 100000) {
+      errors.Add("count", "must be a whole number from 1 to 100000");
+    } else {
+      spec.count = c.get<int>();
+    }
+  }
+  if (has_prefix) {
+    if (auto p = ParsePatternField(j.at("prefix"), "prefix", errors)) {
+      spec.prefix = std::move(*p);
+      spec.variables = spec.prefix->Variables();
+      std::sort(spec.variables.begin(), spec.variables.end());
+    }
+  }
+  CheckMembers(spec, errors);
+  spec.mode = spec.variables.empty() ? BarrierMode::kCyclic : BarrierMode::kOnce;
+  if (j.contains("mode")) {
+    const json& m = j.at("mode");
+    if (m == "cyclic") spec.mode = BarrierMode::kCyclic;
+    else if (m == "once") spec.mode = BarrierMode::kOnce;
+    else errors.Add("mode", "must be \"cyclic\" or \"once\", got " + m.dump());
+  }
+  if (j.contains("timeout")) {
+    const json& t = j.at("timeout");
+    auto d = t.is_string() ? ParseDuration(t.get<std::string>()) : std::nullopt;
+    if (!d) errors.Add("timeout", "bad duration " + t.dump() + " (use e.g. \"90s\", \"15m\", \"6h\", \"2d\")");
+    spec.timeout_ms = d;
+  }
+  if (j.contains("on_complete")) spec.on_complete = ParseActions(j.at("on_complete"), "on_complete", errors);
+  if (j.contains("on_timeout")) {
+    spec.on_timeout = ParseActions(j.at("on_timeout"), "on_timeout", errors);
+    if (!j.contains("timeout")) errors.Add("on_timeout", "has no effect without a \"timeout\"");
+  }
+  if (j.contains("suffix")) {
+    const json& s = j.at("suffix");
+    if (!s.is_string() || s.get<std::string>().empty()) errors.Add("suffix", "must be a non-empty string such as \".csv\"");
+    else spec.suffix = s.get<std::string>();
+  }
+  if (j.contains("events")) {
+    spec.events.clear();
+    ParseStringList(j.at("events"), "events", &spec.events, errors);
+    for (const auto& e : spec.events) {
+      std::string stripped = e.rfind("s3:", 0) == 0 ? e.substr(3) : e;
+      if (stripped.rfind("Object", 0) != 0 && stripped != "*") {
+        errors.Add("events", "unknown event name '" + e + "' (e.g. ObjectCreated:*, ObjectCreated:Put, ObjectRemoved:*)");
+      }
+    }
+  }
+  return spec;
+}
+
+void ParseState(const json& j, StateSpec& state, std::vector<ConfigError>& errors) {
+  Errors e(&errors, "");
+  if (!j.is_object()) {
+    e.Add("state", std::string("must be an object, got ") + TypeName(j));
+    return;
+  }
+  for (const auto& [k, v] : j.items()) {
+    if (k != "url" && k != "prefix" && k != "lease" && k != "retention") {
+      e.Add("state." + k, "unknown field (known: url, prefix, lease, retention)");
+      continue;
+    }
+    if (!v.is_string()) {
+      e.Add("state." + k, std::string("must be a string, got ") + TypeName(v));
+      continue;
+    }
+    std::string s = v.get<std::string>();
+    if (k == "url") {
+      if (s.rfind("file://", 0) != 0 && s.rfind("s3://", 0) != 0 && (s.empty() || s[0] != '/')) {
+        e.Add("state.url", "must be file:///path, an absolute path or s3://bucket/prefix, got '" + s + "'");
+      }
+      state.url = s;
+    } else if (k == "prefix") {
+      if (s.empty() || s[0] == '/' || s.find("..") != std::string::npos) {
+        e.Add("state.prefix", "must be a relative key prefix such as \".eventbarrier/\"");
+      } else {
+        state.prefix = s.back() == '/' ? s : s + "/";
+      }
+    } else {
+      auto d = ParseDuration(s);
+      if (!d) e.Add("state." + k, "bad duration '" + s + "' (use e.g. \"5m\", \"14d\")");
+      else (k == "lease" ? state.lease_ms : state.retention_ms) = *d;
+    }
+  }
+}
+
+}  // namespace
+
+ConfigParse ParseConfig(const std::string& json_text) {
+  ConfigParse out;
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::exception& e) {
+    out.errors.push_back({"", "", std::string("not valid JSON: ") + e.what()});
+    return out;
+  }
+  if (!root.is_object()) {
+    out.errors.push_back({"", "", std::string("the configuration must be a JSON object, got ") + TypeName(root)});
+    return out;
+  }
+  bool extended = root.contains("barriers") && root.at("barriers").is_object();
+  out.config.extended = extended;
+  const json* barriers = &root;
+  if (extended) {
+    for (const auto& [k, v] : root.items()) {
+      if (k != "barriers" && k != "state") out.errors.push_back({"", k, "unknown top-level field (known: barriers, state)"});
+    }
+    if (root.contains("state")) ParseState(root.at("state"), out.config.state, out.errors);
+    barriers = &root.at("barriers");
+  }
+  if (barriers->empty()) out.errors.push_back({"", extended ? "barriers" : "", "no barriers defined"});
+  for (const auto& [name, value] : barriers->items()) {
+    Errors errors(&out.errors, name);
+    if (!IsValidBarrierName(name)) {
+      errors.Add("", "invalid barrier name: use 1-64 letters, digits, '.', '_' or '-', not starting with '.' or '_'");
+    }
+    BarrierSpec spec;
+    if (extended) {
+      spec = ParseExtendedBarrier(name, value, errors);
+    } else {
+      spec.name = name;
+      spec.events = {"ObjectCreated:*"};
+      if (value.is_array()) {
+        ParseMemberList(value, spec, errors);
+      } else {
+        errors.Add("members", std::string("must be a list of key prefixes, got ") + TypeName(value));
+      }
+      CheckMembers(spec, errors);
+      spec.mode = spec.variables.empty() ? BarrierMode::kCyclic : BarrierMode::kOnce;
+    }
+    out.config.barriers.push_back(std::move(spec));
+  }
+  std::sort(out.config.barriers.begin(), out.config.barriers.end(),
+            [](const BarrierSpec& a, const BarrierSpec& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace eb

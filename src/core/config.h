@@ -1,0 +1,91 @@
+// Barrier configuration: the original format (barrier name -> list of key
+// prefixes) and the extended one ({"barriers": {...}, "state": {...}}).
+// Parsing never stops at the first problem: every error names the barrier,
+// the field and the reason.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "core/pattern.h"
+
+namespace eb {
+
+enum class BarrierMode { kCyclic, kOnce };
+const char* ModeName(BarrierMode mode);
+
+// One action from on_complete / on_timeout. `fields` holds the action's string
+// fields (e.g. "key" for manifest, "url" for webhook); `command` is exec's argv.
+struct ActionSpec {
+  std::string type;
+  std::map<std::string, std::string> fields;
+  std::vector<std::string> command;
+};
+
+struct BarrierSpec {
+  std::string name;
+  std::vector<Pattern> members;     // named members; empty for a count latch
+  std::optional<Pattern> prefix;    // count latch: keys under this prefix
+  int count = 0;                    // count latch: distinct keys needed
+  BarrierMode mode = BarrierMode::kCyclic;
+  std::optional<TimeMs> timeout_ms;
+  std::vector<ActionSpec> on_complete;
+  std::vector<ActionSpec> on_timeout;
+  std::string suffix;                // only keys ending with this
+  std::vector<std::string> events;  // event-name globs, default {"ObjectCreated:*"}
+  std::vector<std::string> variables;  // bound by every member (sorted)
+
+  bool is_count() const { return prefix.has_value(); }
+  // Number of distinct members (or keys) a generation needs.
+  size_t needed() const { return is_count() ? static_cast<size_t>(count) : members.size(); }
+};
+
+struct StateSpec {
+  std::string url;                     // "file:///path", "s3://bucket/prefix" or empty
+  std::string prefix = ".eventbarrier/";  // state keys live under this prefix
+  TimeMs lease_ms = 5 * 60 * 1000;     // a trip without .done older than this is re-driven
+  TimeMs retention_ms = 14LL * 24 * 3600 * 1000;  // compaction age
+};
+
+struct Config {
+  std::vector<BarrierSpec> barriers;  // in name order
+  StateSpec state;
+  bool extended = false;  // which format it was written in
+
+  const BarrierSpec* Find(const std::string& name) const;
+};
+
+struct ConfigError {
+  std::string barrier;  // empty for top-level problems
+  std::string field;
+  std::string reason;
+  std::string ToString() const;
+};
+
+struct ConfigParse {
+  Config config;
+  std::vector<ConfigError> errors;
+  bool ok() const { return errors.empty(); }
+  // All errors, one per line.
+  std::string ErrorText() const;
+};
+
+// Parses JSON text. Never throws.
+ConfigParse ParseConfig(const std::string& json_text);
+
+// "90s", "15m", "6h", "2d", "500ms", "1h30m" -> milliseconds; nullopt if malformed or zero.
+std::optional<TimeMs> ParseDuration(const std::string& text);
+std::string FormatDuration(TimeMs ms);
+
+// True if `event_name` ("ObjectCreated:Put", an optional "s3:" prefix ignored)
+// matches glob `pattern` ("ObjectCreated:*").
+bool EventNameMatches(const std::string& pattern, const std::string& event_name);
+
+// Barrier names: 1-64 of [A-Za-z0-9._-], not starting with '.' or '_'.
+bool IsValidBarrierName(const std::string& name);
+
+}  // namespace eb

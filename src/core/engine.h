@@ -1,0 +1,114 @@
+// The barrier engine: the state protocol of docs/PROTOCOL.md on top of an
+// ObjectStore. One Engine per process (or per simulated worker); any number
+// of engines, in any number of processes, may share one store.
+//
+// The engine holds only caches that are safe to lose (immutable trip records,
+// "this instance is indexed", the done-generation hint): a crash at any point
+// loses nothing that redelivery or the sweeper cannot finish.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "core/action_runner.h"
+#include "core/arrival.h"
+#include "core/config.h"
+#include "core/keys.h"
+#include "core/store.h"
+#include "core/trip.h"
+
+namespace eb {
+
+struct EngineOptions {
+  // Identifies this process in claim records ("host-pid" or a simulated worker).
+  std::string worker_id = "worker";
+  // How often a Conflict (409) on one store call is retried before giving up.
+  int conflict_retries = 8;
+  // How long "this instance is in the open index" is trusted without rewriting it.
+  TimeMs open_cache_ttl_ms = 60 * 60 * 1000;
+};
+
+struct TripSummary {
+  std::string barrier;
+  std::string instance;
+  int64_t generation = 0;
+  TripStatus status = TripStatus::kComplete;
+  bool redriven = false;  // finished someone else's unfinished trip
+  size_t objects = 0;
+};
+
+// Which barrier instance an arrival counts for, and as which member.
+struct ArrivalMatch {
+  const BarrierSpec* barrier = nullptr;
+  Bindings bindings;
+  std::string instance;
+  std::string member;  // the member pattern text (or the count prefix)
+  std::string tag;     // MemberTag(member) or, for count latches, MemberTag(key)
+};
+
+struct ArrivalOutcome {
+  int counted = 0;     // barrier instances the arrival counted for (new markers)
+  int duplicates = 0;  // barrier instances whose marker already existed
+  bool ignored = false;  // matched no barrier (filtered, state key, other prefix)
+  std::vector<TripSummary> trips;
+};
+
+struct SweepOutcome {
+  int instances = 0;  // open instances examined
+  int removed_from_index = 0;
+  int compacted = 0;  // old state objects deleted
+  std::vector<TripSummary> trips;
+};
+
+class Engine {
+ public:
+  // `config`, `store`, `actions`, `clock` and `log` must outlive the engine.
+  Engine(const Config& config, ObjectStore& store, ActionRunner& actions, Clock& clock,
+         Logger& log, EngineOptions options = {});
+  ~Engine();
+
+  // Records one arrival and trips every generation it completes.
+  // On error (store unavailable, an action failed) the caller reports failure
+  // so the event is redelivered; everything already written stays valid.
+  Result<ArrivalOutcome> OnArrival(const Arrival& arrival);
+
+  // The sweeper: re-evaluates every open instance, trips overdue generations
+  // with status timeout, re-drives unfinished trips whose lease expired.
+  // With `compact`, deletes state older than the retention window.
+  Result<SweepOutcome> Sweep(bool compact = false);
+
+  // Pure: the barrier instances `arrival` counts for.
+  std::vector<ArrivalMatch> Match(const Arrival& arrival) const;
+
+  const KeyLayout& layout() const { return layout_; }
+
+ private:
+  class Evaluator;
+  friend class Evaluator;
+
+  const Config& config_;
+  ObjectStore& store_;
+  ActionRunner& actions_;
+  Clock& clock_;
+  Logger& log_;
+  EngineOptions options_;
+  KeyLayout layout_;
+  uint64_t claims_ = 0;
+
+  // Safe-to-lose caches.
+  std::map<std::string, TripRecord> trip_cache_;    // full key -> immutable record
+  std::map<std::string, int64_t> done_hint_;        // instance prefix -> all gens <= n done
+  std::map<std::string, TimeMs> open_indexed_;      // open key -> when written
+
+  std::string NextClaimToken();
+  Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
+};
+
+}  // namespace eb

@@ -1,0 +1,201 @@
+#include "core/keys.h"
+
+#include <cstdio>
+
+#include "base/crypto.h"
+
+namespace eb {
+
+namespace {
+
+constexpr const char* kOpenDir = "_open/";
+
+std::string PadGeneration(int64_t g) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%010lld", static_cast<long long>(g));
+  return buf;
+}
+
+bool ParseDigits(const std::string& s, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool IsUnreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '~' || c == '.';
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string EncodeSegment(const std::string& value) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    // A leading '.' is encoded so no segment is ever "." or "..".
+    if (IsUnreserved(c) && !(c == '.' && i == 0)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeSegment(const std::string& segment) {
+  std::string out;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out.push_back(segment[i]);
+      continue;
+    }
+    if (i + 2 >= segment.size()) return std::nullopt;
+    int hi = HexValue(segment[i + 1]), lo = HexValue(segment[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+std::string InstanceName(const Bindings& bindings) {
+  if (bindings.empty()) return "_";
+  std::string out;
+  for (const auto& [name, value] : bindings) {  // std::map: sorted by variable name
+    if (!out.empty()) out.push_back(',');
+    out += EncodeSegment(value);
+  }
+  return out;
+}
+
+std::optional<Bindings> ParseInstanceName(const std::string& instance,
+                                          const std::vector<std::string>& variables) {
+  Bindings bindings;
+  if (variables.empty()) {
+    if (instance != "_") return std::nullopt;
+    return bindings;
+  }
+  size_t start = 0;
+  for (size_t i = 0; i < variables.size(); ++i) {
+    size_t comma = instance.find(',', start);
+    bool last = i + 1 == variables.size();
+    if (last != (comma == std::string::npos)) return std::nullopt;
+    std::string part = instance.substr(start, last ? std::string::npos : comma - start);
+    auto value = DecodeSegment(part);
+    if (!value || value->empty()) return std::nullopt;
+    bindings[variables[i]] = *value;
+    start = comma + 1;
+  }
+  return bindings;
+}
+
+std::string MemberTag(const std::string& text) { return Sha256Hex(text).substr(0, 12); }
+
+KeyLayout::KeyLayout(std::string state_prefix) : prefix_(std::move(state_prefix)) {
+  if (!prefix_.empty() && prefix_.back() != '/') prefix_.push_back('/');
+}
+
+std::string KeyLayout::InstancePrefix(const std::string& barrier, const std::string& instance) const {
+  return prefix_ + barrier + "/" + instance + "/";
+}
+std::string KeyLayout::ArrivalPrefix(const std::string& b, const std::string& i) const {
+  return InstancePrefix(b, i) + "a/";
+}
+std::string KeyLayout::ConsumedPrefix(const std::string& b, const std::string& i) const {
+  return InstancePrefix(b, i) + "c/";
+}
+std::string KeyLayout::TripPrefix(const std::string& b, const std::string& i) const {
+  return InstancePrefix(b, i) + "t/";
+}
+std::string KeyLayout::OpenPrefix() const { return prefix_ + kOpenDir; }
+
+std::string KeyLayout::Encode(const StateKey& k) const {
+  switch (k.kind) {
+    case StateKeyKind::kArrival: return ArrivalPrefix(k.barrier, k.instance) + k.tag + "." + k.id;
+    case StateKeyKind::kConsumed: return ConsumedPrefix(k.barrier, k.instance) + k.id;
+    case StateKeyKind::kTrip: return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation);
+    case StateKeyKind::kTripDone:
+      return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".done";
+    case StateKeyKind::kTripAttempt: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, ".attempt-%04d", k.attempt);
+      return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + buf;
+    }
+    case StateKeyKind::kHead: return InstancePrefix(k.barrier, k.instance) + "head";
+    case StateKeyKind::kOpen: return OpenPrefix() + k.barrier + "/" + k.instance;
+  }
+  return "";
+}
+
+bool KeyLayout::IsStateKey(const std::string& object_key) const {
+  return !prefix_.empty() && object_key.compare(0, prefix_.size(), prefix_) == 0;
+}
+
+std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
+  if (!IsStateKey(key) && !prefix_.empty()) return std::nullopt;
+  std::vector<std::string> parts = SplitKey(key.substr(prefix_.size()));
+  StateKey k;
+  if (parts.size() == 3 && parts[0] + "/" == kOpenDir) {
+    k.kind = StateKeyKind::kOpen;
+    k.barrier = parts[1];
+    k.instance = parts[2];
+    return k;
+  }
+  if (parts.size() < 3 || parts[0].empty() || parts[1].empty()) return std::nullopt;
+  k.barrier = parts[0];
+  k.instance = parts[1];
+  if (parts.size() == 3) {
+    if (parts[2] != "head") return std::nullopt;
+    k.kind = StateKeyKind::kHead;
+    return k;
+  }
+  if (parts.size() != 4 || parts[3].empty()) return std::nullopt;
+  const std::string& dir = parts[2];
+  const std::string& name = parts[3];
+  if (dir == "a") {
+    size_t dot = name.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == name.size()) return std::nullopt;
+    k.kind = StateKeyKind::kArrival;
+    k.tag = name.substr(0, dot);
+    k.id = name.substr(dot + 1);
+    return k;
+  }
+  if (dir == "c") {
+    k.kind = StateKeyKind::kConsumed;
+    k.id = name;
+    return k;
+  }
+  if (dir != "t" || name.size() < 10 || !ParseDigits(name.substr(0, 10), &k.generation)) return std::nullopt;
+  std::string rest = name.substr(10);
+  if (rest.empty()) {
+    k.kind = StateKeyKind::kTrip;
+  } else if (rest == ".done") {
+    k.kind = StateKeyKind::kTripDone;
+  } else if (rest.rfind(".attempt-", 0) == 0) {
+    int64_t n;
+    if (!ParseDigits(rest.substr(9), &n) || rest.size() != 13) return std::nullopt;
+    k.kind = StateKeyKind::kTripAttempt;
+    k.attempt = static_cast<int>(n);
+  } else {
+    return std::nullopt;
+  }
+  return k;
+}
+
+}  // namespace eb

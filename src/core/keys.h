@@ -1,0 +1,76 @@
+// The state key layout, in one pure module (after leveldb's db/filename.h).
+// Under the state prefix P (default ".eventbarrier/"), for barrier B and instance I:
+//
+//   P B/I/a/<tag>.<id>            arrival marker (tag: which member or key; id: the event)
+//   P B/I/c/<id>                  consumed marker (the arrival moved out of a/)
+//   P B/I/t/<gen>                 trip record, gen zero-padded to 10 digits
+//   P B/I/t/<gen>.done            the trip's actions succeeded and its markers moved
+//   P B/I/t/<gen>.attempt-<n>     re-drive claim number n (4 digits)
+//   P B/I/head                    hint: every generation <= the number inside is done
+//   P _open/B/I                   index of instances that may have an open generation
+//
+// Instance names are the bound variable values, sorted by variable name,
+// percent-encoded, joined with ','. A barrier without variables has instance "_".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/pattern.h"
+
+namespace eb {
+
+enum class StateKeyKind { kArrival, kConsumed, kTrip, kTripDone, kTripAttempt, kHead, kOpen };
+
+struct StateKey {
+  StateKeyKind kind = StateKeyKind::kArrival;
+  std::string barrier;
+  std::string instance;
+  std::string tag;        // kArrival
+  std::string id;         // kArrival, kConsumed
+  int64_t generation = 0;  // kTrip, kTripDone, kTripAttempt
+  int attempt = 0;        // kTripAttempt
+
+  bool operator==(const StateKey&) const = default;
+};
+
+class KeyLayout {
+ public:
+  // `state_prefix` ends with '/' (or is empty: the store root).
+  explicit KeyLayout(std::string state_prefix);
+
+  const std::string& state_prefix() const { return prefix_; }
+
+  std::string InstancePrefix(const std::string& barrier, const std::string& instance) const;
+  std::string ArrivalPrefix(const std::string& barrier, const std::string& instance) const;
+  std::string ConsumedPrefix(const std::string& barrier, const std::string& instance) const;
+  std::string TripPrefix(const std::string& barrier, const std::string& instance) const;
+  std::string OpenPrefix() const;
+
+  std::string Encode(const StateKey& key) const;
+  // Parses a full key under the state prefix; nullopt for anything else.
+  std::optional<StateKey> Decode(const std::string& key) const;
+
+  // True if `object_key` lies under the state prefix (such events are ignored).
+  bool IsStateKey(const std::string& object_key) const;
+
+ private:
+  std::string prefix_;
+};
+
+// Instance name from bindings (see above); "_" when there are none.
+std::string InstanceName(const Bindings& bindings);
+// The inverse of InstanceName, given the barrier's sorted variable names.
+std::optional<Bindings> ParseInstanceName(const std::string& instance,
+                                          const std::vector<std::string>& variables);
+
+// Percent-encodes every byte outside [A-Za-z0-9-_~] and '.' where it would
+// start a segment, so the result is always one safe key segment.
+std::string EncodeSegment(const std::string& value);
+std::optional<std::string> DecodeSegment(const std::string& segment);
+
+// Short stable tag for a member pattern or an object key (12 hex of SHA-256).
+std::string MemberTag(const std::string& text);
+
+}  // namespace eb

@@ -1,0 +1,85 @@
+// The object store the barrier protocol runs on: the five calls S3, Ceph RGW,
+// MinIO and R2 all implement the same way. Implementations: stores/memory,
+// stores/folder, stores/s3; fault-injecting and counting wrappers in tests/fakes.
+//
+// Keys are '/'-separated, relative to the store's root (an S3 store adds its
+// bucket and base prefix). All calls are thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace eb {
+
+struct ObjectInfo {
+  std::string key;
+  int64_t size = 0;
+  TimeMs last_modified = 0;  // the store's clock
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;  // sorted by key (byte order)
+  // Non-empty when more keys follow: pass it back as `continuation`.
+  std::string next_continuation;
+};
+
+struct ListOptions {
+  std::string prefix;
+  std::string start_after;   // only keys > start_after
+  std::string continuation;  // from a previous page
+  int max_keys = 1000;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // On success the object's body. NotFound when there is no such key.
+  virtual Result<std::string> Get(const std::string& key) = 0;
+
+  // Creates or replaces `key`.
+  virtual Status Put(const std::string& key, const std::string& body) = 0;
+
+  // Creates `key` only if it does not exist (S3 `If-None-Match: *`).
+  // AlreadyExists when it exists (someone else won: not an error for callers
+  // that race on purpose); Conflict when two conditional writes collided (retry).
+  virtual Status PutIfAbsent(const std::string& key, const std::string& body) = 0;
+
+  // One page of keys under `options.prefix`, in byte order.
+  virtual Result<ListPage> List(const ListOptions& options) = 0;
+
+  // Deletes `key`; deleting a missing key is ok.
+  virtual Status Delete(const std::string& key) = 0;
+
+  // A short description for logs, e.g. "folder:/var/lib/eb" (never a secret).
+  virtual std::string Describe() const = 0;
+};
+
+// Every key under `prefix` (all pages), keys only > start_after.
+Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
+                                        const std::string& start_after = "");
+
+// Retries `op` on retryable statuses (Conflict, Unavailable) up to `attempts` times.
+// The store implementations that talk to a network already retry with backoff;
+// this is for the protocol's own conflict handling.
+template <typename Op>
+auto RetryConflicts(int attempts, Op op) -> decltype(op()) {
+  auto r = op();
+  for (int i = 1; i < attempts; ++i) {
+    bool retry;
+    if constexpr (std::is_same_v<decltype(r), Status>) {
+      retry = r.IsRetryable();
+    } else {
+      retry = !r.ok() && r.status().IsRetryable();
+    }
+    if (!retry) break;
+    r = op();
+  }
+  return r;
+}
+
+}  // namespace eb

@@ -1,0 +1,53 @@
+// A trip record: what one generation of one barrier instance consumed.
+// Written once with PUT-if-absent at P B/I/t/<gen>; immutable afterwards.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "core/arrival.h"
+#include "core/pattern.h"
+
+namespace eb {
+
+enum class TripStatus { kComplete, kTimeout };
+const char* TripStatusName(TripStatus status);
+
+struct ConsumedArrival {
+  std::string id;      // ArrivalId
+  std::string member;  // the member pattern (or the count prefix) it satisfied
+  std::string tag;     // the marker's tag (see core/keys.h)
+  Arrival arrival;
+};
+
+struct TripRecord {
+  std::string barrier;
+  std::string instance;
+  Bindings bindings;
+  int64_t generation = 0;
+  TripStatus status = TripStatus::kComplete;
+  TimeMs claimed_at = 0;
+  std::string claimed_by;   // unique per claim attempt: "<worker>/<nonce>"
+  std::string trigger;      // the arrival id whose processing claimed it, or "sweep"
+  TimeMs first_arrival_at = 0;  // store time of the generation's earliest marker
+  std::vector<ConsumedArrival> arrivals;
+  std::vector<std::string> missing;  // members (rendered) missing on timeout
+
+  // "barrier/instance/generation": travels with every action.
+  std::string IdempotencyKey() const;
+};
+
+std::string SerializeTrip(const TripRecord& trip);
+Result<TripRecord> ParseTrip(const std::string& json_text);
+
+// Arrival marker bodies: the arrival plus the member it satisfied.
+std::string SerializeMarker(const ConsumedArrival& marker);
+Result<ConsumedArrival> ParseMarker(const std::string& json_text);
+
+// The manifest handed to actions: barrier, instance, generation, status,
+// idempotency key, vars, every consumed object, missing members.
+std::string ManifestJson(const TripRecord& trip);
+
+}  // namespace eb

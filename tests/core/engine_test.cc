@@ -1,0 +1,223 @@
+#include "core/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fault_store.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+using test::RecordingActions;
+
+Arrival Obj(const std::string& key, const std::string& sequencer = "1", const std::string& bucket = "bkt") {
+  Arrival a;
+  a.bucket = bucket;
+  a.key = key;
+  a.size = 10;
+  a.etag = "etag-" + key + "-" + sequencer;
+  a.sequencer = sequencer;
+  a.event_name = "ObjectCreated:Put";
+  a.event_time = "2026-11-24T06:00:00.000Z";
+  a.source = "aws:s3";
+  return a;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void Load(const std::string& json) {
+    parsed_ = ParseConfig(json);
+    ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null());
+  }
+  std::vector<TripSummary> Arrive(const Arrival& a) {
+    auto r = engine_->OnArrival(a);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->trips : std::vector<TripSummary>{};
+  }
+  FakeClock clock_;
+  MemoryStore store_{clock_};
+  RecordingActions actions_;
+  ConfigParse parsed_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, FiveUploadsTwoReuploadsTripOnce) {
+  // The original Python Lambda reported "complete" 3 times for this sequence.
+  Load(R"({"event-barrier-2": ["2/0", "2/1", "2/2"]})");
+  EXPECT_TRUE(Arrive(Obj("2/0/a.txt", "1")).empty());
+  EXPECT_TRUE(Arrive(Obj("2/1/b.txt", "1")).empty());
+  EXPECT_TRUE(Arrive(Obj("2/0/a.txt", "2")).empty()) << "re-upload of a member already present";
+  auto trips = Arrive(Obj("2/2/c.txt", "1"));
+  ASSERT_EQ(trips.size(), 1u);
+  EXPECT_EQ(trips[0].generation, 1);
+  EXPECT_EQ(trips[0].objects, 4u) << "every unconsumed arrival belongs to the trip";
+  EXPECT_TRUE(Arrive(Obj("2/1/b.txt", "2")).empty()) << "a re-upload after the trip starts generation 2";
+}
+
+TEST_F(EngineTest, DuplicatesNeverCountTwice) {
+  Load(R"({"b": ["m0", "m1"]})");
+  Arrive(Obj("m0"));
+  auto r = engine_->OnArrival(Obj("m0"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->duplicates, 1);
+  EXPECT_EQ(r->counted, 0);
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  // Redeliveries of the consumed events never trip generation 2.
+  EXPECT_TRUE(Arrive(Obj("m0")).empty());
+  EXPECT_TRUE(Arrive(Obj("m1")).empty());
+  EXPECT_EQ(actions_.runs().size(), 0u) << "no actions configured, none run";
+  auto t2 = ListAll(store_, ".eventbarrier/b/_/t/");
+  ASSERT_TRUE(t2.ok());
+  EXPECT_EQ(t2->size(), 2u) << "exactly one trip record and its .done";
+}
+
+TEST_F(EngineTest, StaleDuplicateAfterMoveIsDropped) {
+  Load(R"({"b": ["m0", "m1"]})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  // A very late duplicate re-creates a/<id> after the move...
+  EXPECT_TRUE(Arrive(Obj("m0")).empty());
+  // ...and the next genuine m1 must not complete generation 2 with it.
+  EXPECT_TRUE(Arrive(Obj("m1", "2")).empty());
+  ASSERT_EQ(Arrive(Obj("m0", "2")).size(), 1u);
+}
+
+TEST_F(EngineTest, CyclicTripsEachGeneration) {
+  Load(R"({"barriers": {"b": {"members": ["x", "y"], "on_complete": [{"type": "manifest", "key": "ready/{generation}.json"}]}}})");
+  for (int g = 1; g <= 5; ++g) {
+    Arrive(Obj("x/f", std::to_string(g)));
+    auto trips = Arrive(Obj("y/f", std::to_string(g)));
+    ASSERT_EQ(trips.size(), 1u) << g;
+    EXPECT_EQ(trips[0].generation, g);
+  }
+  auto runs = actions_.runs();
+  EXPECT_EQ(runs.size(), 5u);
+  EXPECT_EQ(runs["b/_/3"], 1);
+}
+
+TEST_F(EngineTest, OnceModeTemplatedInstances) {
+  Load(R"({"barriers": {"sales": {"members": ["s/{date}/east.csv", "s/{date}/west.csv"]}}})");
+  Arrive(Obj("s/d1/east.csv"));
+  Arrive(Obj("s/d2/west.csv"));
+  auto t = Arrive(Obj("s/d1/west.csv"));
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].instance, "d1");
+  EXPECT_TRUE(Arrive(Obj("s/d1/east.csv", "2")).empty());
+  EXPECT_TRUE(Arrive(Obj("s/d1/west.csv", "2")).empty()) << "once: an instance trips at most once";
+  t = Arrive(Obj("s/d2/east.csv"));
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].instance, "d2");
+}
+
+TEST_F(EngineTest, CountLatch) {
+  Load(R"({"barriers": {"logs": {"count": 3, "prefix": "logs/{day}", "suffix": ".gz"}}})");
+  Arrive(Obj("logs/mon/a.gz"));
+  Arrive(Obj("logs/mon/a.gz", "2"));  // same key again: not a new distinct key
+  Arrive(Obj("logs/mon/b.txt"));      // filtered by suffix
+  EXPECT_TRUE(Arrive(Obj("logs/mon/b.gz")).empty());
+  auto t = Arrive(Obj("logs/mon/c.gz"));
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].objects, 4u);
+}
+
+TEST_F(EngineTest, IgnoresStateKeysAndOtherEvents) {
+  Load(R"({"b": [".eventbarrier"], "c": ["x"]})");
+  auto r = engine_->OnArrival(Obj(".eventbarrier/b/_/a/whatever"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ignored);
+  Arrival removed = Obj("x");
+  removed.event_name = "ObjectRemoved:Delete";
+  r = engine_->OnArrival(removed);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ignored);
+}
+
+TEST_F(EngineTest, FailedActionIsRedrivenAfterLease) {
+  Load(R"({"barriers": {"b": {"members": ["x", "y"], "on_complete": [{"type": "manifest", "key": "m"}]}},
+           "state": {"lease": "1m"}})");
+  bool failing = true;
+  actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
+  Arrive(Obj("x"));
+  auto r = engine_->OnArrival(Obj("y"));
+  EXPECT_FALSE(r.ok()) << "a failed action fails the invocation so it is retried";
+  failing = false;
+  auto sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_TRUE(sweep->trips.empty()) << "lease not over yet";
+  clock_.Advance(61'000);
+  sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  ASSERT_EQ(sweep->trips.size(), 1u);
+  EXPECT_TRUE(sweep->trips[0].redriven);
+  EXPECT_EQ(actions_.runs()["b/_/1"], 2);
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok());
+}
+
+TEST_F(EngineTest, RedeliveryFinishesItsOwnTripAtOnce) {
+  Load(R"({"barriers": {"b": {"members": ["x", "y"], "on_complete": [{"type": "manifest", "key": "m"}]}}})");
+  bool failing = true;
+  actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
+  Arrive(Obj("x"));
+  EXPECT_FALSE(engine_->OnArrival(Obj("y")).ok());
+  failing = false;
+  auto trips = Arrive(Obj("y"));  // Lambda's retry of the same event
+  ASSERT_EQ(trips.size(), 1u);
+  EXPECT_TRUE(trips[0].redriven);
+}
+
+TEST_F(EngineTest, TimeoutTripsWithMissingMembers) {
+  Load(R"({"barriers": {"sales": {"members": ["s/{date}/east.csv", "s/{date}/west.csv", "s/{date}/north.csv"],
+            "timeout": "1h", "on_timeout": [{"type": "manifest", "key": "late/{date}.json"}]}}})");
+  Arrive(Obj("s/d1/east.csv"));
+  clock_.Advance(30 * 60 * 1000);
+  Arrive(Obj("s/d1/west.csv"));
+  auto sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_TRUE(sweep->trips.empty());
+  clock_.Advance(31 * 60 * 1000);
+  sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  ASSERT_EQ(sweep->trips.size(), 1u);
+  EXPECT_EQ(sweep->trips[0].status, TripStatus::kTimeout);
+  auto trip = actions_.last_trip()["sales/d1/1"];
+  EXPECT_EQ(trip.missing, std::vector<std::string>{"s/d1/north.csv"});
+  EXPECT_EQ(trip.arrivals.size(), 2u);
+  EXPECT_TRUE(Arrive(Obj("s/d1/north.csv")).empty()) << "once: no second trip after the timeout";
+  sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_EQ(sweep->removed_from_index, 1) << "a finished once instance leaves the open index";
+}
+
+TEST_F(EngineTest, SweeperTripsWhatNoEventCompleted) {
+  // An arrival whose evaluation failed every retry: the sweeper still trips it.
+  Load(R"({"b": ["x", "y"]})");
+  Arrive(Obj("x"));
+  ASSERT_TRUE(store_.PutIfAbsent(".eventbarrier/b/_/a/" + MemberTag("y") + "." + ArrivalId(Obj("y")),
+                                 SerializeMarker({ArrivalId(Obj("y")), "y", MemberTag("y"), Obj("y")}))
+                  .ok());
+  auto sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok());
+  ASSERT_EQ(sweep->trips.size(), 1u);
+}
+
+TEST_F(EngineTest, CompactionKeepsNewestRecord) {
+  Load(R"({"barriers": {"b": {"members": ["x", "y"]}}, "state": {"retention": "1d"}})");
+  for (int g = 1; g <= 3; ++g) {
+    Arrive(Obj("x", std::to_string(g)));
+    Arrive(Obj("y", std::to_string(g)));
+  }
+  clock_.Advance(2LL * 86'400'000);
+  auto sweep = engine_->Sweep(/*compact=*/true);
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_GT(sweep->compacted, 0);
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000003").ok());
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001").status().IsNotFound());
+  Arrive(Obj("x", "4"));
+  auto t = Arrive(Obj("y", "4"));
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].generation, 4) << "generation numbering survives compaction";
+}
+
+}  // namespace
+}  // namespace eb
