@@ -5,17 +5,6 @@
 
 namespace eb::cli {
 
-namespace {
-
-const std::vector<Command> kCommands = {
-    {"validate", "Check a configuration file without touching any store", SetupValidate},
-    {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
-    {"sweep", "Trip overdue generations (timeout), re-drive unfinished trips, compact old state", SetupSweep},
-};
-
-}  // namespace
-
-const std::vector<Command>& AllCommands() { return kCommands; }
 
 Runner SetupValidate(CLI::App& sub) {
   auto path = std::make_shared<std::string>();

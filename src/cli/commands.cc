@@ -1,0 +1,15 @@
+// The subcommand table: one line per subcommand.
+#include "cli/commands.h"
+
+namespace eb::cli {
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command> kCommands = {
+      {"validate", "Check a configuration file without touching any store", SetupValidate},
+      {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
+      {"sweep", "Trip overdue generations (timeout), re-drive unfinished trips, compact old state", SetupSweep},
+  };
+  return kCommands;
+}
+
+}  // namespace eb::cli
