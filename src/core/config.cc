@@ -194,13 +194,46 @@ std::vector<ActionSpec> ParseActions(const json& j, const std::string& field, Er
         errors.Add(where + "." + dur, "bad duration '" + spec.fields[dur] + "' (use e.g. 30s, 5m)");
       }
     }
-    if (spec.type == "manifest" && spec.fields.count("key")) {
-      auto p = Pattern::Parse(spec.fields["key"]);
-      if (!p) errors.Add(where + ".key", p.status().message());
+    if (spec.type == "manifest" && spec.fields.count("key") && spec.fields["key"].empty()) {
+      errors.Add(where + ".key", "must not be empty");
     }
     actions.push_back(std::move(spec));
   }
   return actions;
+}
+
+// The {name}s in an action's templates must be the barrier's variables or built-ins.
+void CheckTemplate(const std::string& text, const std::string& field, const BarrierSpec& spec, Errors& errors) {
+  static const std::set<std::string> kBuiltins = {"barrier", "instance", "generation", "status", "idempotency_key"};
+  size_t pos = 0;
+  while ((pos = text.find('{', pos)) != std::string::npos) {
+    size_t close = text.find('}', pos);
+    if (close == std::string::npos) {
+      errors.Add(field, "unclosed '{' in '" + text + "'");
+      return;
+    }
+    std::string name = text.substr(pos + 1, close - pos - 1);
+    bool bound = std::find(spec.variables.begin(), spec.variables.end(), name) != spec.variables.end();
+    if (!bound && !kBuiltins.count(name)) {
+      std::string known;
+      for (const auto& v : spec.variables) known += (known.empty() ? "" : ", ") + v;
+      errors.Add(field, "unknown variable {" + name + "} in '" + text + "' (bound: " + (known.empty() ? "none" : known) +
+                            "; built-in: barrier, instance, generation, status, idempotency_key)");
+    }
+    pos = close + 1;
+  }
+}
+
+void CheckActionTemplates(const BarrierSpec& spec, Errors& errors) {
+  for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
+    const char* name = list == &spec.on_complete ? "on_complete" : "on_timeout";
+    for (size_t i = 0; i < list->size(); ++i) {
+      const ActionSpec& a = (*list)[i];
+      std::string where = std::string(name) + "[" + std::to_string(i) + "]";
+      if (auto it = a.fields.find("key"); it != a.fields.end()) CheckTemplate(it->second, where + ".key", spec, errors);
+      for (const auto& arg : a.command) CheckTemplate(arg, where + ".command", spec, errors);
+    }
+  }
 }
 
 std::optional<Pattern> ParsePatternField(const json& j, const std::string& field, Errors& errors) {
@@ -330,6 +363,7 @@ BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, Errors&
     spec.on_timeout = ParseActions(j.at("on_timeout"), "on_timeout", errors);
     if (!j.contains("timeout")) errors.Add("on_timeout", "has no effect without a \"timeout\"");
   }
+  CheckActionTemplates(spec, errors);
   if (j.contains("suffix")) {
     const json& s = j.at("suffix");
     if (!s.is_string() || s.get<std::string>().empty()) errors.Add("suffix", "must be a non-empty string such as \".csv\"");

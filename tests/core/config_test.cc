@@ -132,6 +132,16 @@ TEST(ConfigTest, ActionFields) {
   EXPECT_TRUE(HasError(p, "b", "on_complete[3].timeout", "bad duration")) << p.ErrorText();
 }
 
+TEST(ConfigTest, ActionTemplatesUseKnownVariables) {
+  auto p = ParseConfig(R"({"barriers": {"b": {"members": ["s/{date}/x"], "on_complete": [
+      {"type": "manifest", "key": "ready/{date}/{generation}.json"},
+      {"type": "manifest", "key": "ready/{day}.json"},
+      {"type": "exec", "command": ["load", "{date}", "{nope}"]}]}}})");
+  EXPECT_EQ(p.errors.size(), 2u) << p.ErrorText();
+  EXPECT_TRUE(HasError(p, "b", "on_complete[1].key", "unknown variable {day}")) << p.ErrorText();
+  EXPECT_TRUE(HasError(p, "b", "on_complete[2].command", "unknown variable {nope}")) << p.ErrorText();
+}
+
 TEST(ConfigTest, Durations) {
   EXPECT_EQ(*ParseDuration("90s"), 90000);
   EXPECT_EQ(*ParseDuration("15m"), 900000);

@@ -27,7 +27,8 @@ class EngineTest : public ::testing::Test {
  protected:
   void Load(const std::string& json) {
     parsed_ = ParseConfig(json);
-    ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+    // Throwing ends the test (gtest reports it) instead of running on with no engine.
+    if (!parsed_.ok()) throw std::runtime_error("bad test configuration: " + parsed_.ErrorText());
     engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null());
   }
   std::vector<TripSummary> Arrive(const Arrival& a) {
