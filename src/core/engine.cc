@@ -73,6 +73,9 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
     const BarrierSpec& spec = *m.barrier;
     StateKey marker{StateKeyKind::kArrival, spec.name, m.instance, m.tag, id};
     ConsumedArrival body{id, m.member, m.tag, arrival};
+    // Index first: every marker that exists is reachable by the sweeper, even
+    // if this invocation dies right after writing it and is never retried.
+    EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
     // Promise 2: the marker id comes from the event, so every copy of an event
     // maps to one marker; PUT-if-absent makes a duplicate a no-op.
     Status s = RetryConflicts(options_.conflict_retries,
@@ -80,8 +83,6 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
     bool duplicate = s.IsAlreadyExists();
     if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
     (duplicate ? outcome.duplicates : outcome.counted)++;
-    // After the marker, so the sweeper's "delete index, list again" sees it (PROTOCOL.md).
-    EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
     auto markers = ListAll(store_, layout_.ArrivalPrefix(spec.name, m.instance));
     if (!markers.ok()) return markers.status();
     Evaluator evaluator(*this, spec, m.instance, m.bindings, id);

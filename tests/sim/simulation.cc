@@ -1,0 +1,250 @@
+#include "sim/simulation.h"
+
+#include <deque>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "base/log.h"
+#include "core/engine.h"
+#include "fakes/fault_store.h"
+#include "sim/scheduler.h"
+#include "stores/memory_store.h"
+
+namespace eb::sim {
+
+using test::Fault;
+using test::FaultStore;
+using test::SimulatedCrash;
+using test::StoreOp;
+
+namespace {
+
+constexpr const char* kConfig = R"({
+  "barriers": {
+    "cyc":   {"members": ["c/m0", "c/m1", "c/m2"],
+              "on_complete": [{"type": "manifest", "key": "out/cyc/{generation}"}]},
+    "pair":  {"members": ["c/m0", "c/m1"],
+              "on_complete": [{"type": "manifest", "key": "out/pair/{generation}"}]},
+    "daily": {"members": ["d/{day}/east", "d/{day}/west"],
+              "on_complete": [{"type": "manifest", "key": "out/daily/{day}"}]},
+    "latch": {"count": 3, "prefix": "l/{day}", "mode": "cyclic",
+              "on_complete": [{"type": "manifest", "key": "out/latch/{day}/{generation}"}]},
+    "late":  {"members": ["t/{day}/a", "t/{day}/b", "t/{day}/c"], "timeout": "30s",
+              "on_complete": [{"type": "manifest", "key": "out/late/{day}"}],
+              "on_timeout": [{"type": "manifest", "key": "out/late/{day}.timeout"}]}
+  },
+  "state": {"lease": "5s"}
+})";
+
+struct Event {
+  Arrival arrival;
+  double order = 0;  // delivery order key
+  bool acked = false;
+};
+
+struct Delivery {
+  int event = -1;  // -1: a sweep
+  int attempts = 0;
+};
+
+// Actions that fail at random (while faults are on) and record successes.
+class SimActions : public ActionRunner {
+ public:
+  SimActions(Scheduler& sched, double p_fail) : sched_(sched), p_fail_(p_fail) {}
+  Status Run(const ActionSpec&, const TripRecord& trip) override {
+    if (failures_on && std::bernoulli_distribution(p_fail_)(sched_.rng())) {
+      return Status::Unavailable("simulated action failure");
+    }
+    succeeded[trip.IdempotencyKey()].push_back(trip);
+    return Status::Ok();
+  }
+  bool failures_on = true;
+  std::map<std::string, std::vector<TripRecord>> succeeded;
+
+ private:
+  Scheduler& sched_;
+  double p_fail_;
+};
+
+Arrival MakeArrival(const std::string& key, const std::string& sequencer) {
+  Arrival a;
+  a.bucket = "sim";
+  a.key = key;
+  a.size = static_cast<int64_t>(key.size());
+  a.sequencer = sequencer;
+  a.etag = "e-" + sequencer;
+  a.event_name = "ObjectCreated:Put";
+  a.event_time = "2026-11-24T06:00:00.000Z";
+  a.source = "aws:s3";
+  return a;
+}
+
+// Builds the event list for one seed.
+std::vector<Event> MakeEvents(std::mt19937_64& rng) {
+  std::vector<Event> events;
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto add = [&](const std::string& key, const std::string& seq, double round) {
+    double jitter = std::uniform_real_distribution<double>(0, 1.5)(rng);
+    events.push_back({MakeArrival(key, seq), round + jitter});
+  };
+  int rounds = uniform(1, 4);
+  for (int r = 0; r < rounds; ++r) {
+    for (int m = 0; m < 3; ++m) {
+      int uploads = uniform(1, 2);
+      for (int k = 0; k < uploads; ++k) add("c/m" + std::to_string(m) + "/f", "r" + std::to_string(r) + "k" + std::to_string(k), r);
+    }
+  }
+  for (int day = 0; day < 2; ++day) {
+    std::string d = "day" + std::to_string(day);
+    if (uniform(0, 3) > 0) add("d/" + d + "/east", "1", day);
+    add("d/" + d + "/west", "1", day);
+    if (uniform(0, 4) == 0) add("d/" + d + "/west", "2", day + 1);  // a re-upload
+  }
+  int latch_keys = uniform(2, 7);
+  for (int k = 0; k < latch_keys; ++k) add("l/x/k" + std::to_string(uniform(0, 4)), std::to_string(k), k / 3.0);
+  add("t/x/a", "1", 0);
+  add("t/x/b", "1", 1);
+  if (uniform(0, 1)) add("t/x/c", "1", 2);
+  return events;
+}
+
+}  // namespace
+
+std::string SimReport::Summary() const {
+  std::ostringstream out;
+  out << "seed " << seed << ": " << workers << " workers, " << events << " events, " << deliveries
+      << " deliveries, " << faults << " faults, " << crashes << " crashes, " << trips << " trips, "
+      << redrives << " re-drives, " << steps << " steps";
+  for (const auto& v : violations) out << "\n  VIOLATION: " << v;
+  return out.str();
+}
+
+struct EventView {
+  const Arrival* arrival;
+  bool acked;
+};
+// The checker (checker.cc): every promise of DESIGN section 4, read from the final store state.
+void CheckWith(const Config& config, ObjectStore& store, const std::vector<EventView>& events,
+               const std::map<std::string, std::vector<TripRecord>>& succeeded, SimReport* report);
+
+SimReport RunSimulation(const SimOptions& options) {
+  SimReport report;
+  report.seed = options.seed;
+  std::mt19937_64 setup_rng(options.seed * 0x9E3779B97F4A7C15ULL + 1);
+  ConfigParse parsed = ParseConfig(kConfig);
+  if (!parsed.ok()) {
+    report.violations.push_back("bad simulation config: " + parsed.ErrorText());
+    return report;
+  }
+  const Config& config = parsed.config;
+  std::vector<Event> events = MakeEvents(setup_rng);
+  int workers = std::uniform_int_distribution<int>(2, 16)(setup_rng);
+  report.workers = workers;
+  report.events = static_cast<int>(events.size());
+
+  // Deliveries: each event 1-3 times, mostly in round order with overlap,
+  // spread over the workers; one more worker runs the sweeper now and then.
+  std::vector<std::pair<double, int>> order;
+  for (int i = 0; i < static_cast<int>(events.size()); ++i) {
+    int copies = std::uniform_int_distribution<int>(1, 3)(setup_rng);
+    for (int c = 0; c < copies; ++c) {
+      order.push_back({events[i].order + std::uniform_real_distribution<double>(0, 1)(setup_rng), i});
+    }
+  }
+  std::sort(order.begin(), order.end());
+  report.deliveries = static_cast<int>(order.size());
+  std::vector<std::deque<Delivery>> queues(workers + 1);
+  for (const auto& [when, ev] : order) {
+    queues[std::uniform_int_distribution<int>(0, workers - 1)(setup_rng)].push_back({ev, 0});
+  }
+  for (int s = std::uniform_int_distribution<int>(1, 4)(setup_rng); s > 0; --s) queues[workers].push_back({-1, 0});
+
+  Scheduler sched(options.seed, workers + 1);
+  FakeClock clock;
+  MemoryStore memory(clock);
+  std::unique_ptr<ObjectStore> sabotaged;
+  ObjectStore* base = &memory;
+  if (options.sabotage) {
+    sabotaged = options.sabotage(memory);
+    base = sabotaged.get();
+  }
+  bool faults_on = true;
+  FaultStore store(*base, [&](StoreOp op, const std::string&) {
+    int w = CurrentWorker();
+    if (w < 0 || !faults_on) return Fault::kNone;
+    sched.Yield(w);
+    clock.Advance(std::uniform_int_distribution<int>(0, 40)(sched.rng()));
+    double x = std::uniform_real_distribution<double>(0, 1)(sched.rng());
+    bool write = op != StoreOp::kGet && op != StoreOp::kList;
+    Fault f = Fault::kNone;
+    if ((x -= options.p_crash) < 0) f = std::bernoulli_distribution(0.5)(sched.rng()) ? Fault::kCrashAfter : Fault::kCrashBefore;
+    else if ((x -= options.p_conflict) < 0) f = Fault::kConflict;
+    else if ((x -= options.p_unavailable) < 0) f = Fault::kUnavailable;
+    else if (write && (x -= options.p_lost_answer) < 0) f = Fault::kLostAnswer;
+    if (f == Fault::kCrashAfter || f == Fault::kCrashBefore) ++report.crashes;
+    else if (f != Fault::kNone) ++report.faults;
+    return f;
+  });
+  SimActions actions(sched, options.p_action_failure);
+
+  auto worker = [&](int w) {
+    SetCurrentWorker(w);
+    sched.Yield(w);  // park before doing anything, so the run is deterministic
+    EngineOptions eo;
+    eo.worker_id = "w" + std::to_string(w);
+    auto engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);
+    std::deque<Delivery>& queue = queues[w];
+    while (!queue.empty()) {
+      Delivery d = queue.front();
+      queue.pop_front();
+      bool ok = false;
+      try {
+        if (d.event < 0) {
+          auto r = engine->Sweep();
+          ok = r.ok();
+        } else {
+          auto r = engine->OnArrival(events[d.event].arrival);
+          ok = r.ok();
+          if (ok) events[d.event].acked = true;
+        }
+      } catch (const SimulatedCrash&) {
+        engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);  // a cold restart
+      }
+      // A failed or crashed invocation is delivered again later (Lambda's retries);
+      // after 30 attempts it would go to the dead-letter queue.
+      if (!ok && ++d.attempts < 30) {
+        size_t pos = std::uniform_int_distribution<size_t>(0, queue.size())(sched.rng());
+        queue.insert(queue.begin() + static_cast<long>(pos), d);
+      }
+    }
+    sched.Finish(w);
+    SetCurrentWorker(-1);
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w <= workers; ++w) threads.emplace_back(worker, w);
+  sched.RunToCompletion();
+  for (auto& t : threads) t.join();
+  report.steps = sched.steps();
+
+  // The scheduled sweeper, after every lease and timeout has run out.
+  faults_on = false;
+  actions.failures_on = false;
+  clock.Advance(3600 * 1000);
+  Engine sweeper(config, store, actions, clock, Logger::Null());
+  for (int round = 0; round < 5; ++round) {
+    auto r = sweeper.Sweep();
+    if (!r.ok()) {
+      report.violations.push_back("final sweep failed: " + r.status().ToString());
+      break;
+    }
+    if (r->trips.empty()) break;
+  }
+  std::vector<EventView> views;
+  for (const auto& e : events) views.push_back({&e.arrival, e.acked});
+  CheckWith(config, memory, views, actions.succeeded, &report);
+  return report;
+}
+
+}  // namespace eb::sim

@@ -1,0 +1,143 @@
+// The protocol simulation over thousands of seeds (see simulation.h), the
+// regression seeds kept from failures, and two deliberately broken protocols
+// the simulation must catch.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "fakes/fault_store.h"
+#include "sim/simulation.h"
+
+namespace eb::sim {
+namespace {
+
+constexpr int kShards = 8;
+constexpr int kSeedsPerShard = 250;  // 2,000 seeds in make test
+
+void ExpectClean(uint64_t seed) {
+  SimOptions options;
+  options.seed = seed;
+  SimReport report = RunSimulation(options);
+  EXPECT_TRUE(report.violations.empty()) << report.Summary()
+                                         << "\nreplay: EB_SIM_SEED=" << seed << " build/tests/sim/simulation_test --gtest_filter='*Replay*'";
+}
+
+class SimulationShard : public ::testing::TestWithParam<int> {};
+
+TEST_P(SimulationShard, EveryPromiseHolds) {
+  int shard = GetParam();
+  int failures = 0;
+  int trips = 0, crashes = 0, faults = 0, deliveries = 0;
+  for (int i = 0; i < kSeedsPerShard && failures < 3; ++i) {
+    SimOptions options;
+    options.seed = static_cast<uint64_t>(shard) * kSeedsPerShard + i + 1;
+    SimReport report = RunSimulation(options);
+    trips += report.trips;
+    crashes += report.crashes;
+    faults += report.faults;
+    deliveries += report.deliveries;
+    if (!report.violations.empty()) {
+      ++failures;
+      ADD_FAILURE() << report.Summary() << "\nreplay: EB_SIM_SEED=" << options.seed
+                    << " build/tests/sim/simulation_test --gtest_filter='*Replay*'";
+    }
+  }
+  std::printf("shard %d: %d seeds, %d deliveries, %d faults, %d crashes, %d trips\n", shard, kSeedsPerShard,
+              deliveries, faults, crashes, trips);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SimulationShard, ::testing::Range(0, kShards));
+
+// Seeds that once failed, kept as regression cases (one per line, '#' comments).
+TEST(SimulationRegression, KeptSeeds) {
+  std::ifstream in(std::string(EB_SOURCE_DIR) + "/tests/sim/regression_seeds.txt");
+  ASSERT_TRUE(in) << "tests/sim/regression_seeds.txt missing";
+  std::string line;
+  int count = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    ExpectClean(std::stoull(line));
+    ++count;
+  }
+  EXPECT_GT(count, 0);
+}
+
+// EB_SIM_SEED=N: replay one seed and print its report.
+TEST(SimulationReplay, OneSeed) {
+  const char* seed = std::getenv("EB_SIM_SEED");
+  if (seed == nullptr) GTEST_SKIP() << "set EB_SIM_SEED to replay a seed";
+  SimOptions options;
+  options.seed = std::stoull(seed);
+  SimReport report = RunSimulation(options);
+  std::printf("%s\n", report.Summary().c_str());
+  EXPECT_TRUE(report.violations.empty());
+}
+
+// make soak: EB_SIM_SEEDS seeds (default 20,000) beyond the ones make test runs.
+TEST(SimulationSoak, ManySeeds) {
+  const char* n = std::getenv("EB_SIM_SEEDS");
+  if (n == nullptr) GTEST_SKIP() << "set EB_SIM_SEEDS (make soak) for the long run";
+  uint64_t count = std::stoull(n);
+  int failures = 0;
+  for (uint64_t s = 0; s < count && failures < 5; ++s) {
+    SimOptions options;
+    options.seed = 1'000'000 + s;
+    SimReport report = RunSimulation(options);
+    if (!report.violations.empty()) {
+      ++failures;
+      ADD_FAILURE() << report.Summary();
+    }
+    if (s % 1000 == 999) std::printf("soak: %llu seeds\n", static_cast<unsigned long long>(s + 1));
+  }
+}
+
+// Claims trip records with a plain PUT instead of PUT-if-absent.
+class PlainPutClaims : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    bool trip_record = key.find("/t/") != std::string::npos && key.find('.', key.rfind('/')) == std::string::npos;
+    return trip_record ? base_.Put(key, body) : base_.PutIfAbsent(key, body);
+  }
+};
+
+// Skips the check against c/<id>: consumed markers are invisible.
+class NoConsumedCheck : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<std::string> Get(const std::string& key) override {
+    if (key.find("/c/") != std::string::npos) return Status::NotFound(key);
+    return base_.Get(key);
+  }
+};
+
+template <typename Sabotage>
+int SeedsUntilCaught(int max_seeds) {
+  for (int s = 1; s <= max_seeds; ++s) {
+    SimOptions options;
+    options.seed = static_cast<uint64_t>(s);
+    options.sabotage = [](ObjectStore& base) { return std::make_unique<Sabotage>(base); };
+    SimReport report = RunSimulation(options);
+    if (!report.violations.empty()) {
+      std::printf("%s\n", report.Summary().c_str());
+      return s;
+    }
+  }
+  return -1;
+}
+
+TEST(SimulationCatchesBrokenProtocol, PlainPutClaim) {
+  int caught = SeedsUntilCaught<PlainPutClaims>(200);
+  EXPECT_GT(caught, 0) << "claiming with a plain PUT must break a promise within 200 seeds";
+  std::printf("plain-PUT claim caught at seed %d\n", caught);
+}
+
+TEST(SimulationCatchesBrokenProtocol, SkippedConsumedCheck) {
+  int caught = SeedsUntilCaught<NoConsumedCheck>(200);
+  EXPECT_GT(caught, 0) << "skipping the c/<id> check must break a promise within 200 seeds";
+  std::printf("skipped c/ check caught at seed %d\n", caught);
+}
+
+}  // namespace
+}  // namespace eb::sim
