@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/keys.h"
+
 namespace eb {
 
 using json = nlohmann::json;
@@ -462,6 +464,7 @@ ConfigParse ParseConfig(const std::string& json_text) {
       CheckMembers(spec, errors);
       spec.mode = spec.variables.empty() ? BarrierMode::kCyclic : BarrierMode::kOnce;
     }
+    for (const auto& m : spec.members) spec.member_tags.push_back(MemberTag(m.text()));
     out.config.barriers.push_back(std::move(spec));
   }
   std::sort(out.config.barriers.begin(), out.config.barriers.end(),

@@ -29,6 +29,7 @@ struct ActionSpec {
 struct BarrierSpec {
   std::string name;
   std::vector<Pattern> members;     // named members; empty for a count latch
+  std::vector<std::string> member_tags;  // MemberTag of each member, same order
   std::optional<Pattern> prefix;    // count latch: keys under this prefix
   int count = 0;                    // count latch: distinct keys needed
   BarrierMode mode = BarrierMode::kCyclic;

@@ -39,9 +39,9 @@ std::vector<ArrivalMatch> Engine::Match(const Arrival& arrival) const {
       }
       continue;
     }
-    for (const Pattern& member : spec.members) {
-      if (auto b = member.Match(arrival.key)) {
-        matches.push_back({&spec, *b, InstanceName(*b), member.text(), MemberTag(member.text())});
+    for (size_t i = 0; i < spec.members.size(); ++i) {
+      if (auto b = spec.members[i].Match(arrival.key)) {
+        matches.push_back({&spec, *b, InstanceName(*b), spec.members[i].text(), spec.member_tags[i]});
         break;  // the configuration guarantees at most one member per barrier
       }
     }
@@ -86,6 +86,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
     auto markers = ListAll(store_, layout_.ArrivalPrefix(spec.name, m.instance));
     if (!markers.ok()) return markers.status();
     Evaluator evaluator(*this, spec, m.instance, m.bindings, id);
+    evaluator.set_own_marker(std::move(body));
     Evaluator::RunOptions options;
     options.markers = std::move(*markers);
     options.always_load_trips = duplicate;

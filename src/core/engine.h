@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct EngineOptions {
   std::string worker_id = "worker";
   // How often a Conflict (409) on one store call is retried before giving up.
   int conflict_retries = 8;
+  // Generations between consumed-window checkpoints and done hints (see PROTOCOL.md).
+  int64_t checkpoint_every = 16;
   // How long "this instance is in the open index" is trusted without rewriting it.
   TimeMs open_cache_ttl_ms = 60 * 60 * 1000;
 };
@@ -104,6 +107,11 @@ class Engine {
 
   // Safe-to-lose caches.
   std::map<std::string, TripRecord> trip_cache_;    // full key -> immutable record
+  struct WindowCheckpoint {
+    std::vector<ConsumedWindowEntry> entries;
+    std::unordered_set<std::string> ids;
+  };
+  std::map<std::string, WindowCheckpoint> window_cache_;  // checkpoint key -> contents
   std::map<std::string, int64_t> done_hint_;        // instance prefix -> all gens <= n done
   std::map<std::string, TimeMs> open_indexed_;      // open key -> when written
 

@@ -9,6 +9,7 @@ namespace eb {
 
 namespace {
 constexpr int kMaxRounds = 64;
+constexpr size_t kMaxDeleteBatch = 1000;  // S3 DeleteObjects takes at most 1000 keys
 }  // namespace
 
 Engine::Evaluator::Evaluator(Engine& engine, const BarrierSpec& spec, std::string instance,
@@ -18,7 +19,19 @@ Engine::Evaluator::Evaluator(Engine& engine, const BarrierSpec& spec, std::strin
       instance_(std::move(instance)),
       bindings_(std::move(bindings)),
       trigger_(std::move(trigger)) {
-  for (const auto& m : spec_.members) member_tags_.insert(MemberTag(m.text()));
+  member_tags_.insert(spec_.member_tags.begin(), spec_.member_tags.end());
+  arrival_prefix_ = e_.layout_.ArrivalPrefix(spec_.name, instance_);
+}
+
+bool Engine::Evaluator::TripView::IsConsumed(const std::string& id) const {
+  if (latest == nullptr) return false;
+  for (const auto& c : latest->arrivals) {
+    if (c.id == id) return true;
+  }
+  for (const auto& w : latest->window) {
+    if (std::find(w.ids.begin(), w.ids.end(), id) != w.ids.end()) return true;
+  }
+  return checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0;
 }
 
 Status Engine::Evaluator::RetryPut(const std::string& key, const std::string& body, bool if_absent) {
@@ -27,8 +40,12 @@ Status Engine::Evaluator::RetryPut(const std::string& key, const std::string& bo
   });
 }
 
-Status Engine::Evaluator::RetryDelete(const std::string& key) {
-  return RetryConflicts(e_.options_.conflict_retries, [&] { return e_.store_.Delete(key); });
+Status Engine::Evaluator::DeleteKeys(const std::vector<std::string>& keys) {
+  for (size_t i = 0; i < keys.size(); i += kMaxDeleteBatch) {
+    std::vector<std::string> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + kMaxDeleteBatch));
+    EB_RETURN_IF_ERROR(RetryConflicts(e_.options_.conflict_retries, [&] { return e_.store_.DeleteMany(batch); }));
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> Engine::Evaluator::DoneHint() {
@@ -56,6 +73,55 @@ Result<const TripRecord*> Engine::Evaluator::ReadTrip(int64_t generation) {
   // Records are immutable once written: caching them is always safe.
   auto [it, inserted] = e_.trip_cache_.emplace(key, std::move(*record));
   return &it->second;
+}
+
+Result<const Engine::WindowCheckpoint*> Engine::Evaluator::ReadWindow(const std::string& key) {
+  if (auto it = e_.window_cache_.find(key); it != e_.window_cache_.end()) return &it->second;
+  auto body = e_.store_.Get(key);
+  if (!body.ok()) return body.status().WithContext("reading window checkpoint " + key);
+  auto window = ParseWindow(*body);
+  if (!window.ok()) return window.status().WithContext(key);
+  WindowCheckpoint checkpoint;
+  for (const auto& w : *window) checkpoint.ids.insert(w.ids.begin(), w.ids.end());
+  checkpoint.entries = std::move(*window);
+  auto [it, inserted] = e_.window_cache_.emplace(key, std::move(checkpoint));  // immutable: cache forever
+  return &it->second;
+}
+
+Status Engine::Evaluator::BuildWindow(const TripView& view, TripRecord* record) {
+  if (view.latest == nullptr) return Status::Ok();
+  TimeMs horizon = record->claimed_at - e_.config_.state.retention_ms;
+  std::vector<ConsumedWindowEntry> carried;
+  std::vector<std::string> latest_ids;
+  for (const auto& c : view.latest->arrivals) latest_ids.push_back(c.id);
+  carried.push_back({view.latest->generation, view.latest->claimed_at, std::move(latest_ids)});
+  for (const auto& w : view.latest->window) {
+    if (w.claimed_at >= horizon) carried.push_back(w);
+  }
+  if (record->generation % e_.options_.checkpoint_every != 0) {
+    record->window = std::move(carried);
+    record->window_checkpoint = view.latest->window_checkpoint;
+    return Status::Ok();
+  }
+  // Fold the checkpoint in and start a new one: records stay small however
+  // long the window is, and a reader fetches each checkpoint once.
+  if (!view.latest->window_checkpoint.empty()) {
+    auto older = ReadWindow(view.latest->window_checkpoint);
+    if (!older.ok()) return older.status();
+    for (const auto& w : (*older)->entries) {
+      if (w.claimed_at >= horizon) carried.push_back(w);
+    }
+  }
+  StateKey key{StateKeyKind::kWindow, spec_.name, instance_, "", EncodeSegment(record->claimed_by), record->generation};
+  std::string encoded = e_.layout_.Encode(key);
+  EB_RETURN_IF_ERROR(RetryPut(encoded, SerializeWindow(carried), /*if_absent=*/false));
+  WindowCheckpoint checkpoint;
+  for (const auto& w : carried) checkpoint.ids.insert(w.ids.begin(), w.ids.end());
+  checkpoint.entries = std::move(carried);
+  e_.window_cache_[encoded] = std::move(checkpoint);
+  record->window.clear();
+  record->window_checkpoint = encoded;
+  return Status::Ok();
 }
 
 Result<Engine::Evaluator::TripView> Engine::Evaluator::LoadTrips() {
@@ -87,17 +153,21 @@ Result<Engine::Evaluator::TripView> Engine::Evaluator::LoadTrips() {
   TripView view;
   view.last_generation = *hint;
   view.done_upto = *hint;
-  for (auto& [gen, g] : gens) {
+  for (const auto& [gen, g] : gens) {
     if (!g.record) continue;
     view.last_generation = std::max(view.last_generation, gen);
-    if (g.done) {
-      if (gen == view.done_upto + 1) view.done_upto = gen;
-      continue;
+    if (g.done && gen == view.done_upto + 1) view.done_upto = gen;
+    if (!g.done) view.undone.push_back({gen, g.attempts, g.last_activity});
+  }
+  if (view.last_generation > 0) {
+    auto latest = ReadTrip(view.last_generation);
+    if (!latest.ok()) return latest.status();
+    view.latest = *latest;
+    if (!view.latest->window_checkpoint.empty()) {
+      auto older = ReadWindow(view.latest->window_checkpoint);
+      if (!older.ok()) return older.status();
+      view.checkpoint_ids = &(*older)->ids;
     }
-    auto record = ReadTrip(gen);
-    if (!record.ok()) return record.status();
-    for (const auto& c : (*record)->arrivals) view.consumed.insert(c.id);
-    view.undone.push_back({**record, g.attempts, g.last_activity});
   }
   return view;
 }
@@ -105,66 +175,65 @@ Result<Engine::Evaluator::TripView> Engine::Evaluator::LoadTrips() {
 // Promise 3 (crash safety) and 4 (actions at least once): a trip without .done
 // is finished by whoever re-claims it with the next attempt marker, once its
 // lease has run out, or at once by a redelivery of the event that claimed it.
-Status Engine::Evaluator::RedriveEligible(TripView& view, bool sweeping,
+Status Engine::Evaluator::RedriveEligible(const TripView& view, bool may_resume,
                                           std::vector<TripSummary>* trips, bool* any) {
   TimeMs now = e_.clock_.NowMs();
   for (const Undone& u : view.undone) {
     bool lease_over = now - u.last_activity >= e_.config_.state.lease_ms;
-    bool own_event = u.record.trigger == trigger_ && trigger_ != "sweep";
+    if (!lease_over && !may_resume) continue;
+    auto record = ReadTrip(u.generation);
+    if (!record.ok()) return record.status();
+    bool own_event = (*record)->trigger == trigger_ && trigger_ != "sweep";
     if (!lease_over && !own_event) continue;
-    (void)sweeping;
-    StateKey attempt{StateKeyKind::kTripAttempt, spec_.name, instance_, "", "", u.record.generation,
-                     u.attempts + 1};
+    StateKey attempt{StateKeyKind::kTripAttempt, spec_.name, instance_, "", "", u.generation, u.attempts + 1};
     Status s = RetryPut(e_.layout_.Encode(attempt), e_.options_.worker_id, /*if_absent=*/true);
     if (s.IsAlreadyExists()) continue;  // another re-driver won this attempt
     EB_RETURN_IF_ERROR(s);
     e_.log_.Warn("re-driving unfinished trip",
                  {{"barrier", spec_.name}, {"instance", instance_},
-                  {"generation", std::to_string(u.record.generation)},
-                  {"attempt", std::to_string(u.attempts + 1)}});
-    EB_RETURN_IF_ERROR(Finish(u.record, view.done_upto, /*redriven=*/true, trips));
+                  {"generation", std::to_string(u.generation)}, {"attempt", std::to_string(u.attempts + 1)}});
+    EB_RETURN_IF_ERROR(Finish(**record, view.done_upto, /*redriven=*/true, trips));
     *any = true;
   }
   return Status::Ok();
 }
 
+// Promise 2: a stale duplicate may re-create a/<id> after its arrival was
+// consumed and deleted; its id is in the consumed window, so it is never a
+// candidate (and is deleted when the next generation is claimed).
 std::vector<Engine::Evaluator::Candidate> Engine::Evaluator::Unconsumed(
-    const std::vector<ObjectInfo>& markers, const TripView& view) const {
+    const std::vector<ObjectInfo>& markers, const TripView& view, std::vector<std::string>* stale) const {
   std::vector<Candidate> out;
+  out.reserve(markers.size());
   for (const auto& obj : markers) {
-    auto k = e_.layout_.Decode(obj.key);
-    if (!k || k->kind != StateKeyKind::kArrival) continue;
-    if (view.consumed.count(k->id)) continue;
-    out.push_back({obj, *k});
+    // Markers share the listed prefix: parse only "<tag>.<id>" after it.
+    if (obj.key.compare(0, arrival_prefix_.size(), arrival_prefix_) != 0) continue;
+    size_t dot = obj.key.find('.', arrival_prefix_.size());
+    if (dot == std::string::npos || dot == arrival_prefix_.size() || dot + 1 == obj.key.size()) continue;
+    StateKey k{StateKeyKind::kArrival, spec_.name, instance_, obj.key.substr(arrival_prefix_.size(), dot - arrival_prefix_.size()),
+               obj.key.substr(dot + 1)};
+    if (view.IsConsumed(k.id)) {
+      if (stale != nullptr) stale->push_back(obj.key);
+      continue;
+    }
+    out.push_back({obj, std::move(k)});
   }
   return out;
 }
 
-// Promise 2: a stale duplicate may re-create a/<id> after its arrival was moved
-// to c/<id>. Before any claim, such markers are found and deleted, not counted.
-// Without any earlier trip there is nothing consumed, so nothing to check.
-Status Engine::Evaluator::DropStale(const TripView& view, std::vector<Candidate>* candidates) {
-  if (view.last_generation == 0) return Status::Ok();
-  std::vector<Candidate> kept;
-  for (auto& c : *candidates) {
-    StateKey consumed{StateKeyKind::kConsumed, spec_.name, instance_, "", c.key.id};
-    auto body = e_.store_.Get(e_.layout_.Encode(consumed));
-    if (body.ok()) {
-      EB_RETURN_IF_ERROR(RetryDelete(c.info.key));
-      continue;
-    }
-    if (!body.status().IsNotFound()) return body.status();
-    kept.push_back(std::move(c));
-  }
-  *candidates = std::move(kept);
-  return Status::Ok();
-}
-
 bool Engine::Evaluator::Covers(const std::vector<Candidate>& candidates) const {
-  std::set<std::string> tags;
-  for (const auto& c : candidates) tags.insert(c.key.tag);
-  if (spec_.is_count()) return tags.size() >= static_cast<size_t>(spec_.count);
-  return std::includes(tags.begin(), tags.end(), member_tags_.begin(), member_tags_.end());
+  if (spec_.is_count()) {
+    std::set<std::string> tags;
+    for (const auto& c : candidates) tags.insert(c.key.tag);
+    return tags.size() >= static_cast<size_t>(spec_.count);
+  }
+  if (candidates.size() < member_tags_.size()) return false;
+  size_t found = 0;
+  std::set<std::string> seen;
+  for (const auto& c : candidates) {
+    if (member_tags_.count(c.key.tag) && seen.insert(c.key.tag).second) ++found;
+  }
+  return found == member_tags_.size();
 }
 
 std::vector<std::string> Engine::Evaluator::Missing(const std::vector<Candidate>& candidates) const {
@@ -178,8 +247,8 @@ std::vector<std::string> Engine::Evaluator::Missing(const std::vector<Candidate>
     }
     return missing;
   }
-  for (const auto& m : spec_.members) {
-    if (!tags.count(MemberTag(m.text()))) missing.push_back(m.Render(bindings_));
+  for (size_t i = 0; i < spec_.members.size(); ++i) {
+    if (!tags.count(spec_.member_tags[i])) missing.push_back(spec_.members[i].Render(bindings_));
   }
   return missing;
 }
@@ -200,9 +269,13 @@ Result<Engine::Evaluator::ClaimOutcome> Engine::Evaluator::Claim(
   record.first_arrival_at = candidates.empty() ? 0 : candidates.front().info.last_modified;
   for (const auto& c : candidates) {
     record.first_arrival_at = std::min(record.first_arrival_at, c.info.last_modified);
+    if (own_marker_ && own_marker_->id == c.key.id && own_marker_->tag == c.key.tag) {
+      record.arrivals.push_back(*own_marker_);
+      continue;
+    }
     auto body = e_.store_.Get(c.info.key);
     if (!body.ok()) {
-      // Moved by a concurrent winner between our LIST and this GET: look again.
+      // Deleted by a concurrent winner between our LIST and this GET: look again.
       if (body.status().IsNotFound()) return ClaimOutcome::kRetry;
       return body.status();
     }
@@ -211,8 +284,8 @@ Result<Engine::Evaluator::ClaimOutcome> Engine::Evaluator::Claim(
     marker->tag = c.key.tag;
     record.arrivals.push_back(std::move(*marker));
   }
-  std::string key =
-      e_.layout_.Encode({StateKeyKind::kTrip, spec_.name, instance_, "", "", record.generation});
+  EB_RETURN_IF_ERROR(BuildWindow(view, &record));
+  std::string key = e_.layout_.Encode({StateKeyKind::kTrip, spec_.name, instance_, "", "", record.generation});
   // Promise 1: the claim is PUT-if-absent, so exactly one claimant wins a generation.
   Status s = RetryPut(key, SerializeTrip(record), /*if_absent=*/true);
   if (s.IsAlreadyExists()) {
@@ -242,23 +315,23 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
       return s.WithContext("action " + action.type + " for " + record.IdempotencyKey());
     }
   }
-  // Keeping reads bounded (promise 5): a cyclic instance moves consumed markers
-  // out of a/ so a/ holds only the open generation. A once-mode instance never
+  // Keeping reads bounded (promise 5): a cyclic instance deletes consumed
+  // markers so a/ holds only the open generation. A once-mode instance never
   // trips again, so its markers may stay where they are.
   if (spec_.mode == BarrierMode::kCyclic) {
+    std::vector<std::string> keys;
     for (const auto& c : record.arrivals) {
-      StateKey consumed{StateKeyKind::kConsumed, spec_.name, instance_, "", c.id};
-      EB_RETURN_IF_ERROR(RetryPut(e_.layout_.Encode(consumed), SerializeMarker(c), false));
-      StateKey marker{StateKeyKind::kArrival, spec_.name, instance_, c.tag, c.id};
-      EB_RETURN_IF_ERROR(RetryDelete(e_.layout_.Encode(marker)));
+      keys.push_back(e_.layout_.Encode({StateKeyKind::kArrival, spec_.name, instance_, c.tag, c.id}));
     }
+    EB_RETURN_IF_ERROR(DeleteKeys(keys));
   }
   StateKey done{StateKeyKind::kTripDone, spec_.name, instance_, "", "", record.generation};
   Status s = RetryPut(e_.layout_.Encode(done), e_.options_.worker_id, /*if_absent=*/true);
   if (!s.ok() && !s.IsAlreadyExists()) return s;
-  if (record.generation == done_upto + 1) {
-    // A hint only: it may lag or be overwritten by a smaller value, and stays a
-    // valid lower bound because it is written only when all earlier gens are done.
+  // Every 64th generation is enough: a cold reader then lists at most ~128
+  // trip keys past the hint, one LIST page. A hint only: it may lag, and stays
+  // a valid lower bound because it is written only when all earlier gens are done.
+  if (record.generation == done_upto + 1 && record.generation % e_.options_.checkpoint_every == 0) {
     StateKey head{StateKeyKind::kHead, spec_.name, instance_};
     if (e_.store_.Put(e_.layout_.Encode(head), std::to_string(record.generation)).ok()) {
       e_.done_hint_[e_.layout_.InstancePrefix(spec_.name, instance_)] = record.generation;
@@ -269,8 +342,7 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
                 {"generation", std::to_string(record.generation)},
                 {"objects", std::to_string(record.arrivals.size())},
                 {"redriven", redriven ? "true" : "false"}});
-  trips->push_back({spec_.name, instance_, record.generation, record.status, redriven,
-                    record.arrivals.size()});
+  trips->push_back({spec_.name, instance_, record.generation, record.status, redriven, record.arrivals.size()});
   return Status::Ok();
 }
 
@@ -285,15 +357,15 @@ Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trip
     open_markers_ = markers->size();
     // Cheap path: if even every marker present cannot complete a generation,
     // no trip is possible and no trip record needs reading.
-    bool might_complete = Covers(Unconsumed(*markers, TripView{}));
-    if (round == 0 && !might_complete && !options.always_load_trips && !options.sweeping) {
+    bool may_resume = round == 0 && options.always_load_trips;
+    if (!Covers(Unconsumed(*markers, TripView{}, nullptr)) && !may_resume && !options.sweeping) {
       return Status::Ok();
     }
     auto view = LoadTrips();
     if (!view.ok()) return view.status();
     bool redriven = false;
-    EB_RETURN_IF_ERROR(RedriveEligible(*view, options.sweeping, trips, &redriven));
-    if (redriven) {  // markers moved and generations finished: look again
+    EB_RETURN_IF_ERROR(RedriveEligible(*view, may_resume, trips, &redriven));
+    if (redriven) {  // markers deleted and generations finished: look again
       markers.reset();
       continue;
     }
@@ -301,7 +373,8 @@ Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trip
       finished_ = view->undone.empty();
       return Status::Ok();
     }
-    std::vector<Candidate> candidates = Unconsumed(*markers, *view);
+    std::vector<std::string> stale;
+    std::vector<Candidate> candidates = Unconsumed(*markers, *view, &stale);
     bool complete = Covers(candidates);
     bool overdue = false;
     if (!complete && options.sweeping && spec_.timeout_ms && !candidates.empty()) {
@@ -310,34 +383,36 @@ Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trip
       overdue = e_.clock_.NowMs() - first >= *spec_.timeout_ms;
     }
     if (!complete && !overdue) return Status::Ok();
-    size_t before_check = candidates.size();
-    EB_RETURN_IF_ERROR(DropStale(*view, &candidates));
-    complete = Covers(candidates);
-    if (!complete && (!overdue || candidates.empty())) {
-      if (candidates.size() == before_check) return Status::Ok();
-      markers.reset();
-      continue;  // stale markers were deleted: re-evaluate from a fresh listing
-    }
+    if (!stale.empty()) EB_RETURN_IF_ERROR(DeleteKeys(stale));
     TripRecord claimed;
     auto outcome = Claim(*view, candidates, complete ? TripStatus::kComplete : TripStatus::kTimeout,
                          complete ? std::vector<std::string>{} : Missing(candidates), &claimed);
     if (!outcome.ok()) return outcome.status();
-    if (*outcome == ClaimOutcome::kWon) {
-      EB_RETURN_IF_ERROR(Finish(claimed, view->done_upto, /*redriven=*/false, trips));
-      if (spec_.mode == BarrierMode::kOnce) {
-        finished_ = true;
-        return Status::Ok();
-      }
+    if (*outcome != ClaimOutcome::kWon) {
+      markers.reset();  // lost the claim, or a marker vanished: look again
+      continue;
     }
-    markers.reset();  // won (cyclic: maybe another generation is complete), lost or retry
+    EB_RETURN_IF_ERROR(Finish(claimed, view->done_upto, /*redriven=*/false, trips));
+    if (spec_.mode == BarrierMode::kOnce) {
+      finished_ = true;
+      return Status::Ok();
+    }
+    // Cyclic: what this trip did not consume may already complete the next
+    // generation. Arrivals newer than our listing evaluate themselves.
+    std::set<std::string> used;
+    for (const auto& c : claimed.arrivals) used.insert(c.id);
+    std::vector<ObjectInfo> rest;
+    for (const auto& c : candidates) {
+      if (!used.count(c.key.id)) rest.push_back(c.info);
+    }
+    markers = std::move(rest);
   }
-  return Status::Internal("barrier " + spec_.name + "/" + instance_ +
-                          ": evaluation did not settle after " + std::to_string(kMaxRounds) + " rounds");
+  return Status::Internal("barrier " + spec_.name + "/" + instance_ + ": evaluation did not settle after " +
+                          std::to_string(kMaxRounds) + " rounds");
 }
 
 Result<int> Engine::Evaluator::Compact() {
   TimeMs cutoff = e_.clock_.NowMs() - e_.config_.state.retention_ms;
-  int deleted = 0;
   auto trips = ListAll(e_.store_, e_.layout_.TripPrefix(spec_.name, instance_));
   if (!trips.ok()) return trips.status();
   int64_t newest = 0;
@@ -348,21 +423,24 @@ Result<int> Engine::Evaluator::Compact() {
     if (k->kind == StateKeyKind::kTrip) newest = std::max(newest, k->generation);
     if (k->kind == StateKeyKind::kTripDone) done.insert(k->generation);
   }
+  std::vector<std::string> old;
   for (const auto& obj : *trips) {
     auto k = e_.layout_.Decode(obj.key);
-    // Never the newest record (it holds the generation counter), never an unfinished trip.
+    // Never the newest record (it holds the generation counter and the consumed
+    // window), never an unfinished trip, nothing younger than the retention.
     if (!k || k->generation >= newest || !done.count(k->generation) || obj.last_modified > cutoff) continue;
-    EB_RETURN_IF_ERROR(RetryDelete(obj.key));
-    ++deleted;
+    old.push_back(obj.key);
   }
-  auto consumed = ListAll(e_.store_, e_.layout_.ConsumedPrefix(spec_.name, instance_));
-  if (!consumed.ok()) return consumed.status();
-  for (const auto& obj : *consumed) {
-    if (obj.last_modified > cutoff) continue;
-    EB_RETURN_IF_ERROR(RetryDelete(obj.key));
-    ++deleted;
+  // Window checkpoints: all but the newest record's, once past the retention.
+  auto newest_record = ReadTrip(newest);
+  std::string keep = newest_record.ok() ? (*newest_record)->window_checkpoint : "";
+  auto windows = ListAll(e_.store_, e_.layout_.WindowPrefix(spec_.name, instance_));
+  if (!windows.ok()) return windows.status();
+  for (const auto& obj : *windows) {
+    if (obj.key != keep && obj.last_modified <= cutoff && newest_record.ok()) old.push_back(obj.key);
   }
-  return deleted;
+  EB_RETURN_IF_ERROR(DeleteKeys(old));
+  return static_cast<int>(old.size());
 }
 
 }  // namespace eb

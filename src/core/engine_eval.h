@@ -26,6 +26,9 @@ class Engine::Evaluator {
     bool sweeping = false;
   };
 
+  // The marker this evaluation's own arrival wrote (saves reading it back).
+  void set_own_marker(ConsumedArrival marker) { own_marker_ = std::move(marker); }
+
   // Evaluates the instance until no further generation can trip now.
   Status Run(RunOptions options, std::vector<TripSummary>* trips);
 
@@ -35,13 +38,13 @@ class Engine::Evaluator {
   // After Run: markers still in a/ (for index maintenance).
   size_t open_markers() const { return open_markers_; }
 
-  // Deletes done trip records (never the newest), attempt markers and
-  // consumed markers older than the retention window. Returns objects deleted.
+  // Deletes done trip records (never the newest) and their attempt markers
+  // older than the retention window. Returns objects deleted.
   Result<int> Compact();
 
  private:
   struct Undone {
-    TripRecord record;
+    int64_t generation = 0;
     int attempts = 0;
     TimeMs last_activity = 0;
   };
@@ -49,7 +52,12 @@ class Engine::Evaluator {
     int64_t last_generation = 0;  // highest claimed generation (0: none ever)
     int64_t done_upto = 0;        // every generation <= this is done
     std::vector<Undone> undone;
-    std::set<std::string> consumed;  // ids in trips that are not done yet
+    const TripRecord* latest = nullptr;  // record of last_generation
+    const std::unordered_set<std::string>* checkpoint_ids = nullptr;  // its window checkpoint
+    // True if `id` was consumed by any generation within the retention window:
+    // the latest record's own ids, its window and its checkpoint (which
+    // together cover every earlier record).
+    bool IsConsumed(const std::string& id) const;
   };
   struct Candidate {
     ObjectInfo info;
@@ -60,9 +68,13 @@ class Engine::Evaluator {
   Result<TripView> LoadTrips();
   Result<int64_t> DoneHint();
   Result<const TripRecord*> ReadTrip(int64_t generation);
-  Status RedriveEligible(TripView& view, bool sweeping, std::vector<TripSummary>* trips, bool* any);
-  std::vector<Candidate> Unconsumed(const std::vector<ObjectInfo>& markers, const TripView& view) const;
-  Status DropStale(const TripView& view, std::vector<Candidate>* candidates);
+  Result<const Engine::WindowCheckpoint*> ReadWindow(const std::string& key);
+  // The consumed window the record of generation `generation` must carry.
+  Status BuildWindow(const TripView& view, TripRecord* record);
+  Status RedriveEligible(const TripView& view, bool may_resume, std::vector<TripSummary>* trips, bool* any);
+  // Splits markers into candidates and stale ones (ids already consumed).
+  std::vector<Candidate> Unconsumed(const std::vector<ObjectInfo>& markers, const TripView& view,
+                                    std::vector<std::string>* stale) const;
   bool Covers(const std::vector<Candidate>& candidates) const;
   std::vector<std::string> Missing(const std::vector<Candidate>& candidates) const;
   Result<ClaimOutcome> Claim(const TripView& view, const std::vector<Candidate>& candidates,
@@ -71,7 +83,7 @@ class Engine::Evaluator {
   Status Finish(const TripRecord& record, int64_t done_upto, bool redriven,
                 std::vector<TripSummary>* trips);
   Status RetryPut(const std::string& key, const std::string& body, bool if_absent);
-  Status RetryDelete(const std::string& key);
+  Status DeleteKeys(const std::vector<std::string>& keys);
 
   Engine& e_;
   const BarrierSpec& spec_;
@@ -79,6 +91,8 @@ class Engine::Evaluator {
   Bindings bindings_;
   std::string trigger_;
   std::set<std::string> member_tags_;
+  std::string arrival_prefix_;
+  std::optional<ConsumedArrival> own_marker_;
   bool finished_ = false;
   size_t open_markers_ = 0;
 };

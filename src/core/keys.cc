@@ -123,6 +123,9 @@ std::string KeyLayout::ConsumedPrefix(const std::string& b, const std::string& i
 std::string KeyLayout::TripPrefix(const std::string& b, const std::string& i) const {
   return InstancePrefix(b, i) + "t/";
 }
+std::string KeyLayout::WindowPrefix(const std::string& b, const std::string& i) const {
+  return InstancePrefix(b, i) + "w/";
+}
 std::string KeyLayout::OpenPrefix() const { return prefix_ + kOpenDir; }
 
 std::string KeyLayout::Encode(const StateKey& k) const {
@@ -137,6 +140,8 @@ std::string KeyLayout::Encode(const StateKey& k) const {
       std::snprintf(buf, sizeof buf, ".attempt-%04d", k.attempt);
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + buf;
     }
+    case StateKeyKind::kWindow:
+      return WindowPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + "." + k.id;
     case StateKeyKind::kHead: return InstancePrefix(k.barrier, k.instance) + "head";
     case StateKeyKind::kOpen: return OpenPrefix() + k.barrier + "/" + k.instance;
   }
@@ -174,6 +179,12 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
     k.kind = StateKeyKind::kArrival;
     k.tag = name.substr(0, dot);
     k.id = name.substr(dot + 1);
+    return k;
+  }
+  if (dir == "w") {
+    if (name.size() < 12 || name[10] != '.' || !ParseDigits(name.substr(0, 10), &k.generation)) return std::nullopt;
+    k.kind = StateKeyKind::kWindow;
+    k.id = name.substr(11);
     return k;
   }
   if (dir == "c") {

@@ -6,6 +6,7 @@
 //   P B/I/t/<gen>                 trip record, gen zero-padded to 10 digits
 //   P B/I/t/<gen>.done            the trip's actions succeeded and its markers moved
 //   P B/I/t/<gen>.attempt-<n>     re-drive claim number n (4 digits)
+//   P B/I/w/<gen>.<nonce>         consumed-window checkpoint written with trip <gen>
 //   P B/I/head                    hint: every generation <= the number inside is done
 //   P _open/B/I                   index of instances that may have an open generation
 //
@@ -21,15 +22,15 @@
 
 namespace eb {
 
-enum class StateKeyKind { kArrival, kConsumed, kTrip, kTripDone, kTripAttempt, kHead, kOpen };
+enum class StateKeyKind { kArrival, kConsumed, kTrip, kTripDone, kTripAttempt, kWindow, kHead, kOpen };
 
 struct StateKey {
   StateKeyKind kind = StateKeyKind::kArrival;
   std::string barrier;
   std::string instance;
   std::string tag;        // kArrival
-  std::string id;         // kArrival, kConsumed
-  int64_t generation = 0;  // kTrip, kTripDone, kTripAttempt
+  std::string id;         // kArrival, kConsumed; the nonce of kWindow
+  int64_t generation = 0;  // kTrip, kTripDone, kTripAttempt, kWindow
   int attempt = 0;        // kTripAttempt
 
   bool operator==(const StateKey&) const = default;
@@ -46,6 +47,7 @@ class KeyLayout {
   std::string ArrivalPrefix(const std::string& barrier, const std::string& instance) const;
   std::string ConsumedPrefix(const std::string& barrier, const std::string& instance) const;
   std::string TripPrefix(const std::string& barrier, const std::string& instance) const;
+  std::string WindowPrefix(const std::string& barrier, const std::string& instance) const;
   std::string OpenPrefix() const;
 
   std::string Encode(const StateKey& key) const;

@@ -2,6 +2,11 @@
 
 namespace eb {
 
+Status ObjectStore::DeleteMany(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) EB_RETURN_IF_ERROR(Delete(key));
+  return Status::Ok();
+}
+
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         const std::string& start_after) {
   std::vector<ObjectInfo> all;

@@ -55,6 +55,11 @@ class ObjectStore {
   // Deletes `key`; deleting a missing key is ok.
   virtual Status Delete(const std::string& key) = 0;
 
+  // Deletes every key in `keys` (at most 1000); missing keys are ok. One
+  // request where the store has a bulk delete (S3 DeleteObjects); by default
+  // one Delete per key.
+  virtual Status DeleteMany(const std::vector<std::string>& keys);
+
   // A short description for logs, e.g. "folder:/var/lib/eb" (never a secret).
   virtual std::string Describe() const = 0;
 };

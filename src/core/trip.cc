@@ -4,7 +4,10 @@
 
 namespace eb {
 
-using json = nlohmann::ordered_json;
+// Records and markers are read by machines: the faster std::map-backed json.
+// The manifest, read by people, keeps its fields in a readable order.
+using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
 
 const char* TripStatusName(TripStatus s) { return s == TripStatus::kTimeout ? "timeout" : "complete"; }
 
@@ -55,7 +58,47 @@ ConsumedArrival ConsumedFromJson(const json& j) {
 
 constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
+// Window ids are fixed-width (ArrivalId: 32 hex characters), so each entry's
+// ids travel as one concatenated string: far cheaper to write and parse than
+// a JSON array of strings, and records carry thousands of them.
+constexpr size_t kIdWidth = 32;
+
+json WindowToJson(const std::vector<ConsumedWindowEntry>& window) {
+  json out = json::array();
+  for (const auto& w : window) {
+    std::string ids;
+    ids.reserve(w.ids.size() * kIdWidth);
+    for (const auto& id : w.ids) ids += id;
+    out.push_back({{"generation", w.generation}, {"claimed_at", w.claimed_at}, {"ids", std::move(ids)}});
+  }
+  return out;
+}
+
+std::vector<ConsumedWindowEntry> WindowFromJson(const json& j) {
+  std::vector<ConsumedWindowEntry> window;
+  for (const auto& w : j) {
+    ConsumedWindowEntry entry{w.at("generation").get<int64_t>(), w.at("claimed_at").get<TimeMs>(), {}};
+    const std::string& ids = w.at("ids").get_ref<const std::string&>();
+    if (ids.size() % kIdWidth != 0) throw std::runtime_error("window ids are not 32-character ids");
+    for (size_t i = 0; i < ids.size(); i += kIdWidth) entry.ids.push_back(ids.substr(i, kIdWidth));
+    window.push_back(std::move(entry));
+  }
+  return window;
+}
+
 }  // namespace
+
+std::string SerializeWindow(const std::vector<ConsumedWindowEntry>& window) {
+  return json{{"window", WindowToJson(window)}}.dump();
+}
+
+Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& text) {
+  try {
+    return WindowFromJson(json::parse(text).at("window"));
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("corrupt window checkpoint: ") + e.what());
+  }
+}
 
 std::string SerializeTrip(const TripRecord& t) {
   json j{{"barrier", t.barrier},
@@ -70,6 +113,8 @@ std::string SerializeTrip(const TripRecord& t) {
          {"arrivals", json::array()},
          {"missing", t.missing}};
   for (const auto& c : t.arrivals) j["arrivals"].push_back(ConsumedToJson(c));
+  j["window"] = WindowToJson(t.window);
+  j["window_checkpoint"] = t.window_checkpoint;
   return j.dump(-1, ' ', false, kReplace);
 }
 
@@ -88,6 +133,8 @@ Result<TripRecord> ParseTrip(const std::string& text) {
     t.first_arrival_at = j.value("first_arrival_at", TimeMs{0});
     for (const auto& a : j.at("arrivals")) t.arrivals.push_back(ConsumedFromJson(a));
     t.missing = j.value("missing", std::vector<std::string>{});
+    if (j.contains("window")) t.window = WindowFromJson(j.at("window"));
+    t.window_checkpoint = j.value("window_checkpoint", "");
     return t;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt trip record: ") + e.what());
@@ -105,7 +152,7 @@ Result<ConsumedArrival> ParseMarker(const std::string& text) {
 }
 
 std::string ManifestJson(const TripRecord& t) {
-  json j{{"barrier", t.barrier},
+  ordered_json j{{"barrier", t.barrier},
          {"instance", t.instance},
          {"generation", t.generation},
          {"status", TripStatusName(t.status)},
@@ -116,7 +163,7 @@ std::string ManifestJson(const TripRecord& t) {
          {"missing", t.missing}};
   for (const auto& c : t.arrivals) {
     const Arrival& a = c.arrival;
-    j["objects"].push_back(json{{"member", c.member},
+    j["objects"].push_back(ordered_json{{"member", c.member},
                                 {"bucket", a.bucket},
                                 {"key", a.key},
                                 {"etag", a.etag},

@@ -22,6 +22,13 @@ struct ConsumedArrival {
   Arrival arrival;
 };
 
+// Ids consumed by one earlier generation, carried forward in later records.
+struct ConsumedWindowEntry {
+  int64_t generation = 0;
+  TimeMs claimed_at = 0;
+  std::vector<std::string> ids;
+};
+
 struct TripRecord {
   std::string barrier;
   std::string instance;
@@ -34,6 +41,13 @@ struct TripRecord {
   TimeMs first_arrival_at = 0;  // store time of the generation's earliest marker
   std::vector<ConsumedArrival> arrivals;
   std::vector<std::string> missing;  // members (rendered) missing on timeout
+  // Arrival ids consumed by earlier generations within the retention window
+  // (newest first). With this record's own ids, it is everything a stale
+  // duplicate could repeat: see docs/PROTOCOL.md, "the consumed window".
+  std::vector<ConsumedWindowEntry> window;
+  // Key of the immutable checkpoint holding the window's older part (written
+  // every 64 generations), so a record carries at most 64 generations of ids.
+  std::string window_checkpoint;
 
   // "barrier/instance/generation": travels with every action.
   std::string IdempotencyKey() const;
@@ -41,6 +55,10 @@ struct TripRecord {
 
 std::string SerializeTrip(const TripRecord& trip);
 Result<TripRecord> ParseTrip(const std::string& json_text);
+
+// A window checkpoint's body.
+std::string SerializeWindow(const std::vector<ConsumedWindowEntry>& window);
+Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& json_text);
 
 // Arrival marker bodies: the arrival plus the member it satisfied.
 std::string SerializeMarker(const ConsumedArrival& marker);

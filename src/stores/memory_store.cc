@@ -46,6 +46,12 @@ Status MemoryStore::Delete(const std::string& key) {
   return Status::Ok();
 }
 
+Status MemoryStore::DeleteMany(const std::vector<std::string>& keys) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& key : keys) objects_.erase(key);
+  return Status::Ok();
+}
+
 std::map<std::string, std::string> MemoryStore::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, std::string> out;

@@ -20,6 +20,7 @@ class MemoryStore : public ObjectStore {
   Status PutIfAbsent(const std::string& key, const std::string& body) override;
   Result<ListPage> List(const ListOptions& options) override;
   Status Delete(const std::string& key) override;
+  Status DeleteMany(const std::vector<std::string>& keys) override;
   std::string Describe() const override { return "memory"; }
 
   // For tests: every key and body.

@@ -14,6 +14,7 @@ TEST(KeysTest, RoundTripEveryKind) {
       {StateKeyKind::kTrip, "b1", "_", "", "", 9999999999},
       {StateKeyKind::kTripDone, "b-2", "x%2Cy,z", "", "", 42},
       {StateKeyKind::kTripAttempt, "b", "_", "", "", 7, 3},
+      {StateKeyKind::kWindow, "b", "_", "", "w1-17-3", 128},
       {StateKeyKind::kHead, "b", "_"},
       {StateKeyKind::kOpen, "b", "2026-11-24"},
   };

@@ -34,6 +34,10 @@ Status CountingStore::Delete(const std::string& key) {
   EB_COUNT(StoreOp::kDelete);
   return base_.Delete(key);
 }
+Status CountingStore::DeleteMany(const std::vector<std::string>& keys) {
+  EB_COUNT(StoreOp::kDelete);
+  return base_.DeleteMany(keys);
+}
 #undef EB_COUNT
 
 int64_t CountingStore::total() const {
@@ -79,6 +83,10 @@ Result<ListPage> FaultStore::List(const ListOptions& options) {
 }
 Status FaultStore::Delete(const std::string& key) {
   return Apply(StoreOp::kDelete, key, [&] { return base_.Delete(key); });
+}
+
+Status FaultStore::DeleteMany(const std::vector<std::string>& keys) {
+  return Apply(StoreOp::kDelete, keys.empty() ? "" : keys.front(), [&] { return base_.DeleteMany(keys); });
 }
 
 Status RecordingActions::Run(const ActionSpec& action, const TripRecord& trip) {

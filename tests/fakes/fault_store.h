@@ -29,6 +29,7 @@ class StoreWrapper : public ObjectStore {
   }
   Result<ListPage> List(const ListOptions& options) override { return base_.List(options); }
   Status Delete(const std::string& key) override { return base_.Delete(key); }
+  Status DeleteMany(const std::vector<std::string>& keys) override { return base_.DeleteMany(keys); }
   std::string Describe() const override { return base_.Describe(); }
 
  protected:
@@ -43,6 +44,7 @@ class CountingStore : public StoreWrapper {
   Status PutIfAbsent(const std::string& key, const std::string& body) override;
   Result<ListPage> List(const ListOptions& options) override;
   Status Delete(const std::string& key) override;
+  Status DeleteMany(const std::vector<std::string>& keys) override;  // one request
 
   int64_t count(StoreOp op) const { return counts_[static_cast<int>(op)].load(); }
   int64_t total() const;
@@ -75,6 +77,7 @@ class FaultStore : public StoreWrapper {
   Status PutIfAbsent(const std::string& key, const std::string& body) override;
   Result<ListPage> List(const ListOptions& options) override;
   Status Delete(const std::string& key) override;
+  Status DeleteMany(const std::vector<std::string>& keys) override;
 
  private:
   template <typename Call>

@@ -141,6 +141,9 @@ SimReport RunSimulation(const SimOptions& options) {
   const Config& config = parsed.config;
   std::vector<Event> events = MakeEvents(setup_rng);
   int workers = std::uniform_int_distribution<int>(2, 16)(setup_rng);
+  // Small checkpoint intervals so window checkpoints and done hints happen in every run.
+  static const int64_t kIntervals[] = {1, 2, 3, 64};
+  int64_t checkpoint_every = kIntervals[std::uniform_int_distribution<int>(0, 3)(setup_rng)];
   report.workers = workers;
   report.events = static_cast<int>(events.size());
 
@@ -194,6 +197,7 @@ SimReport RunSimulation(const SimOptions& options) {
     sched.Yield(w);  // park before doing anything, so the run is deterministic
     EngineOptions eo;
     eo.worker_id = "w" + std::to_string(w);
+    eo.checkpoint_every = checkpoint_every;
     auto engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);
     std::deque<Delivery>& queue = queues[w];
     while (!queue.empty()) {
@@ -232,7 +236,9 @@ SimReport RunSimulation(const SimOptions& options) {
   faults_on = false;
   actions.failures_on = false;
   clock.Advance(3600 * 1000);
-  Engine sweeper(config, store, actions, clock, Logger::Null());
+  EngineOptions sweeper_options;
+  sweeper_options.checkpoint_every = checkpoint_every;
+  Engine sweeper(config, store, actions, clock, Logger::Null(), sweeper_options);
   for (int round = 0; round < 5; ++round) {
     auto r = sweeper.Sweep();
     if (!r.ok()) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/trip.h"
 #include "fakes/fault_store.h"
 #include "sim/simulation.h"
 
@@ -102,13 +103,19 @@ class PlainPutClaims : public test::StoreWrapper {
   }
 };
 
-// Skips the check against c/<id>: consumed markers are invisible.
-class NoConsumedCheck : public test::StoreWrapper {
+// Loses the consumed window: trip records read back without it, so stale
+// duplicates of arrivals consumed two or more generations ago look new.
+class NoConsumedWindow : public test::StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
   Result<std::string> Get(const std::string& key) override {
-    if (key.find("/c/") != std::string::npos) return Status::NotFound(key);
-    return base_.Get(key);
+    auto body = base_.Get(key);
+    if (body.ok() && key.find("/w/") != std::string::npos) return SerializeWindow({});
+    if (!body.ok() || key.find("/t/") == std::string::npos) return body;
+    auto record = ParseTrip(*body);
+    if (!record.ok()) return body;
+    record->window.clear();
+    return SerializeTrip(*record);
   }
 };
 
@@ -133,10 +140,10 @@ TEST(SimulationCatchesBrokenProtocol, PlainPutClaim) {
   std::printf("plain-PUT claim caught at seed %d\n", caught);
 }
 
-TEST(SimulationCatchesBrokenProtocol, SkippedConsumedCheck) {
-  int caught = SeedsUntilCaught<NoConsumedCheck>(200);
-  EXPECT_GT(caught, 0) << "skipping the c/<id> check must break a promise within 200 seeds";
-  std::printf("skipped c/ check caught at seed %d\n", caught);
+TEST(SimulationCatchesBrokenProtocol, LostConsumedWindow) {
+  int caught = SeedsUntilCaught<NoConsumedWindow>(200);
+  EXPECT_GT(caught, 0) << "ignoring the consumed window must break a promise within 200 seeds";
+  std::printf("lost consumed window caught at seed %d\n", caught);
 }
 
 }  // namespace

@@ -1,0 +1,135 @@
+// Engine benchmarks: store requests per arrival (warm and cold processes)
+// for barriers of 3, 100 and 1,000 members and for a cyclic barrier with a
+// long history, next to the naive design that HEADs every member on every
+// event; and arrivals per second through the whole engine on the in-memory
+// and folder stores. Run: make bench (or build/bench/engine_bench).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "base/log.h"
+#include "core/engine.h"
+#include "fakes/fault_store.h"
+#include "stores/folder_store.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+std::string MembersConfig(int n) {
+  std::string json = "{\"b\": [";
+  for (int i = 0; i < n; ++i) json += (i ? ",\"m" : "\"m") + std::to_string(i) + "\"";
+  return json + "]}";
+}
+
+Arrival Upload(int member, int64_t generation) {
+  Arrival a;
+  a.bucket = "bench";
+  a.key = "m" + std::to_string(member) + "/part";
+  a.sequencer = std::to_string(generation);
+  a.etag = "e" + std::to_string(generation);
+  a.size = 100;
+  a.event_name = "ObjectCreated:Put";
+  a.source = "aws:s3";
+  return a;
+}
+
+// One generation of an N-member cyclic barrier per iteration; counts store requests.
+void RunGenerations(benchmark::State& state, int members, int64_t history, bool cold) {
+  FakeClock clock;
+  MemoryStore memory(clock);
+  test::CountingStore store(memory);
+  NoActions actions;
+  ConfigParse parsed = ParseConfig(MembersConfig(members));
+  auto engine = std::make_unique<Engine>(parsed.config, store, actions, clock, Logger::Null());
+  int64_t gen = 0;
+  for (; gen < history; ++gen) {
+    for (int m = 0; m < members; ++m) (void)engine->OnArrival(Upload(m, gen));
+  }
+  store.Reset();
+  int64_t arrivals = 0, trips = 0;
+  for (auto _ : state) {
+    for (int m = 0; m < members; ++m) {
+      if (cold) engine = std::make_unique<Engine>(parsed.config, store, actions, clock, Logger::Null());
+      auto r = engine->OnArrival(Upload(m, gen));
+      trips += r.ok() ? static_cast<int64_t>(r->trips.size()) : 0;
+      ++arrivals;
+    }
+    ++gen;
+  }
+  if (trips != static_cast<int64_t>(state.iterations())) state.SkipWithError("a generation did not trip exactly once");
+  state.counters["req_per_arrival"] = static_cast<double>(store.total()) / static_cast<double>(arrivals);
+  state.counters["lists_per_arrival"] = static_cast<double>(store.count(test::StoreOp::kList)) / static_cast<double>(arrivals);
+  state.SetItemsProcessed(arrivals);
+}
+
+void BM_RequestsPerArrival_Warm(benchmark::State& state) { RunGenerations(state, state.range(0), 0, false); }
+void BM_RequestsPerArrival_Cold(benchmark::State& state) { RunGenerations(state, state.range(0), 0, true); }
+void BM_Cyclic1000TripsHistory_Warm(benchmark::State& state) { RunGenerations(state, 3, 1000, false); }
+void BM_Cyclic1000TripsHistory_Cold(benchmark::State& state) { RunGenerations(state, 3, 1000, true); }
+
+// The original design: on every event, HEAD every member (no memory of having fired).
+void BM_NaiveHeadEveryMember(benchmark::State& state) {
+  int members = state.range(0);
+  FakeClock clock;
+  MemoryStore memory(clock);
+  test::CountingStore store(memory);
+  int64_t arrivals = 0, complete = 0;
+  int64_t gen = 0;
+  for (auto _ : state) {
+    for (int m = 0; m < members; ++m) {
+      (void)store.Put("m" + std::to_string(m) + "/part", std::to_string(gen));
+      store.Reset();  // the upload itself is not the barrier's request
+      int present = 0;
+      for (int k = 0; k < members; ++k) present += store.Get("m" + std::to_string(k) + "/part").ok() ? 1 : 0;
+      complete += present == members;
+      ++arrivals;
+      benchmark::DoNotOptimize(present);
+      state.counters["req_per_arrival"] = static_cast<double>(store.total());
+    }
+    ++gen;
+  }
+  state.SetItemsProcessed(arrivals);
+  state.counters["reported_complete_per_generation"] = static_cast<double>(complete) / static_cast<double>(state.iterations());
+}
+
+void BM_Throughput(benchmark::State& state, bool folder, bool fsync) {
+  FakeClock clock;
+  std::unique_ptr<ObjectStore> store;
+  std::string dir;
+  if (folder) {
+    char tmpl[] = "/tmp/eb-bench-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    store = std::make_unique<FolderStore>(dir, FolderStoreOptions{fsync});
+  } else {
+    store = std::make_unique<MemoryStore>(clock);
+  }
+  NoActions actions;
+  ConfigParse parsed = ParseConfig(MembersConfig(3));
+  Engine engine(parsed.config, *store, actions, clock, Logger::Null());
+  int64_t arrivals = 0, gen = 0;
+  for (auto _ : state) {
+    for (int m = 0; m < 3; ++m) {
+      benchmark::DoNotOptimize(engine.OnArrival(Upload(m, gen)));
+      ++arrivals;
+    }
+    ++gen;
+  }
+  state.SetItemsProcessed(arrivals);
+  if (!dir.empty()) std::system(("rm -rf " + dir).c_str());
+}
+
+BENCHMARK(BM_RequestsPerArrival_Warm)->Arg(3)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RequestsPerArrival_Cold)->Arg(3)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_NaiveHeadEveryMember)->Arg(3)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Cyclic1000TripsHistory_Warm)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Cyclic1000TripsHistory_Cold)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Throughput, memory, false, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Throughput, folder_nofsync, true, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Throughput, folder_fsync, true, true)->Unit(benchmark::kMicrosecond)->Iterations(100);
+
+}  // namespace
+}  // namespace eb
+
+BENCHMARK_MAIN();
