@@ -13,29 +13,30 @@ using json = nlohmann::json;
 
 // A realistic AWS record: encoded key with '+', %2B and a multi-byte escape.
 json Record(int i) {
-  return json{{"eventVersion", "2.1"},
-              {"eventSource", "aws:s3"},
-              {"awsRegion", "us-east-1"},
-              {"eventTime", "2024-01-02T03:04:05.678Z"},
-              {"eventName", "ObjectCreated:Put"},
-              {"userIdentity", {{"principalId", "AWS:AIDAINPONIXQXHT3IKHL2"}}},
-              {"requestParameters", {{"sourceIPAddress", "205.255.255.255"}}},
-              {"responseElements",
-               {{"x-amz-request-id", "D82B88E5F771F645"},
-                {"x-amz-id-2", "vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYB"}}},
-              {"s3",
-               {{"s3SchemaVersion", "1.0"},
-                {"configurationId", "barrier"},
-                {"bucket",
-                 {{"name", "input-bucket"},
-                  {"ownerIdentity", {{"principalId", "A3I5XTEXAMAI3E"}}},
-                  {"arn", "arn:aws:s3:::input-bucket"}}},
-                {"object",
-                 {{"key", "sales/2024-01-02/east+region%2B%C3%BC-" + std::to_string(i) + ".csv"},
-                  {"size", 1305107},
-                  {"eTag", "b21b84d653bb07b05b1e6b33684dc11b"},
-                  {"versionId", "096fKKXTRTtl3on89fVO.nfljtsv6qko"},
-                  {"sequencer", "0C0F6F405D6ED209E1"}}}}}};
+  return json{
+      {"eventVersion", "2.1"},
+      {"eventSource", "aws:s3"},
+      {"awsRegion", "us-east-1"},
+      {"eventTime", "2024-01-02T03:04:05.678Z"},
+      {"eventName", "ObjectCreated:Put"},
+      {"userIdentity", {{"principalId", "AWS:AIDAINPONIXQXHT3IKHL2"}}},
+      {"requestParameters", {{"sourceIPAddress", "205.255.255.255"}}},
+      {"responseElements",
+       {{"x-amz-request-id", "D82B88E5F771F645"},
+        {"x-amz-id-2", "vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYB"}}},
+      {"s3",
+       {{"s3SchemaVersion", "1.0"},
+        {"configurationId", "barrier"},
+        {"bucket",
+         {{"name", "input-bucket"},
+          {"ownerIdentity", {{"principalId", "A3I5XTEXAMAI3E"}}},
+          {"arn", "arn:aws:s3:::input-bucket"}}},
+        {"object",
+         {{"key", "sales/2024-01-02/east+region%2B%C3%BC-" + std::to_string(i) + ".csv"},
+          {"size", 1305107},
+          {"eTag", "b21b84d653bb07b05b1e6b33684dc11b"},
+          {"versionId", "096fKKXTRTtl3on89fVO.nfljtsv6qko"},
+          {"sequencer", "0C0F6F405D6ED209E1"}}}}}};
 }
 
 std::string Notification(int records) {

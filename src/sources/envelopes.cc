@@ -83,8 +83,7 @@ Status Decoder::Message(const json& msg, const std::string& where, int envelopes
                                    std::to_string(kMaxEnvelopes) + " deep");
   }
   if (!msg.is_object()) {
-    return Status::InvalidArgument(Name(where) + ": expected a JSON object, got " +
-                                   TypeName(msg));
+    return Status::InvalidArgument(Name(where) + ": expected a JSON object, got " + TypeName(msg));
   }
   // S3 notification (also MinIO's wrapper, whose EventName/Key sit beside Records) or SNS.
   if (auto it = msg.find("Records"); it != msg.end()) {
@@ -164,13 +163,13 @@ Status DecodeSqsBatch(const json& records, Decoder& decoder, DecodedPayload* out
     if (body == r.end() || body->is_null()) {
       status = Status::InvalidArgument("body: missing");
     } else if (!body->is_string()) {
-      status = Status::InvalidArgument(std::string("body: expected a string, got ") +
-                                       TypeName(*body));
+      status =
+          Status::InvalidArgument(std::string("body: expected a string, got ") + TypeName(*body));
     } else if (body->get_ref<const std::string&>().empty()) {
       status = Status::InvalidArgument("body: empty");
     } else {
-      status = decoder.NestedText(body->get_ref<const std::string&>(), "body", 1,
-                                  &records_of_message);
+      status =
+          decoder.NestedText(body->get_ref<const std::string&>(), "body", 1, &records_of_message);
     }
     if (decoder.over_limit()) return status;
     if (!status.ok()) {
@@ -187,6 +186,20 @@ Status DecodeSqsBatch(const json& records, Decoder& decoder, DecodedPayload* out
 
 }  // namespace
 }  // namespace sources
+
+const char* RecordKindName(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kArrival:
+      return "arrival";
+    case RecordKind::kTest:
+      return "test";
+    case RecordKind::kSchedule:
+      return "schedule";
+    case RecordKind::kIgnored:
+      return "ignored";
+  }
+  return "ignored";
+}
 
 Result<DecodedPayload> DecodePayload(std::string_view payload, const DecodeOptions& options) {
   using namespace sources;

@@ -46,7 +46,8 @@ std::string EventNameFor(const std::string& detail_type, const std::string& reas
     return std::string("ObjectCreated:") + (action ? action : reason.empty() ? "Put" : reason);
   }
   if (detail_type == "Object Deleted") {
-    const char* prefix = reason == "Lifecycle Expiration" ? "LifecycleExpiration:" : "ObjectRemoved:";
+    const char* prefix =
+        reason == "Lifecycle Expiration" ? "LifecycleExpiration:" : "ObjectRemoved:";
     return std::string(prefix) +
            (deletion_type == "Delete Marker Created" ? "DeleteMarkerCreated" : "Delete");
   }
@@ -81,8 +82,8 @@ Result<DecodedRecord> DecodeEventBridge(const json& event, const std::string& wh
   }
   if (source != "aws.s3") {
     out.kind = RecordKind::kIgnored;
-    out.reason = "EventBridge event from " + source + " (" + detail_type +
-                 ") is not an S3 object event";
+    out.reason =
+        "EventBridge event from " + source + " (" + detail_type + ") is not an S3 object event";
     return out;
   }
 
@@ -104,8 +105,8 @@ Result<DecodedRecord> DecodeEventBridge(const json& event, const std::string& wh
   const std::string obj_where = Join(d_where, "object");
   EB_ASSIGN_OR_RETURN(std::string key, RequiredString(*obj, "key", obj_where));
   // kAuto takes EventBridge keys as sent (see events.h).
-  EB_ASSIGN_OR_RETURN(a.key, DecodeKey(key, /*source_encodes=*/false, options,
-                                       Join(obj_where, "key")));
+  EB_ASSIGN_OR_RETURN(a.key,
+                      DecodeKey(key, /*source_encodes=*/false, options, Join(obj_where, "key")));
   EB_ASSIGN_OR_RETURN(a.size, OptionalSize(*obj, "size", obj_where));
   EB_ASSIGN_OR_RETURN(std::string etag, OptionalString(*obj, "etag", obj_where));
   a.etag = StripQuotes(etag);

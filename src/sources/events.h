@@ -44,7 +44,9 @@
 //   "Records[2].s3.object.key: invalid percent-escape at byte 5".
 // In an SQS batch such an error fails only its message (DecodedPayload::failures,
 // later reported as batchItemFailures); anywhere else it fails the payload.
-// Limits (kMaxPayloadBytes, kMaxJsonDepth, kMaxRecords) refuse the whole payload.
+// Limits: a payload over kMaxPayloadBytes or kMaxJsonDepth, or holding more
+// than kMaxRecords records in all, is refused whole; an SQS body nested too
+// deeply fails only its message.
 // DecodePayload never throws and never crashes on any input (it is fuzzed).
 #pragma once
 

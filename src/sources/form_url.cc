@@ -57,16 +57,6 @@ size_t FirstInvalidUtf8(std::string_view text) {
 
 }  // namespace
 
-const char* RecordKindName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kArrival: return "arrival";
-    case RecordKind::kTest: return "test";
-    case RecordKind::kSchedule: return "schedule";
-    case RecordKind::kIgnored: return "ignored";
-  }
-  return "ignored";
-}
-
 bool IsValidUtf8(std::string_view text) { return FirstInvalidUtf8(text) == std::string_view::npos; }
 
 Result<std::string> FormUrlDecode(std::string_view text) {

@@ -49,15 +49,22 @@ std::string Name(const std::string& where) { return where.empty() ? "payload" : 
 
 const char* TypeName(const json& value) {
   switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "a list";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "a list";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "a number";
-    default: return "an unsupported value";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "an unsupported value";
   }
 }
 
@@ -145,9 +152,9 @@ Result<int64_t> OptionalSize(const json& obj, const char* field, const std::stri
     }
     return v;
   }
-  return Status::InvalidArgument(name + ": expected a non-negative integer, got " +
-                                 (it->is_number_float() ? std::string("a fractional number")
-                                                        : std::string(TypeName(*it))));
+  return Status::InvalidArgument(
+      name + ": expected a non-negative integer, got " +
+      (it->is_number_float() ? std::string("a fractional number") : std::string(TypeName(*it))));
 }
 
 std::string StripQuotes(std::string etag) {

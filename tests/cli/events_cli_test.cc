@@ -59,16 +59,15 @@ class EventsCliTest : public ::testing::Test {
   }
 
   static std::string S3Notification(const std::string& key) {
-    return json{{"Records", json::array({{{"eventSource", "aws:s3"},
-                                          {"eventName", "ObjectCreated:Put"},
-                                          {"eventTime", "2024-01-01T00:00:00.000Z"},
-                                          {"s3",
-                                           {{"bucket", {{"name", "in"}}},
-                                            {"object",
-                                             {{"key", key},
-                                              {"size", 3},
-                                              {"eTag", "abc"},
-                                              {"sequencer", "01"}}}}}}})}}
+    return json{
+        {"Records",
+         json::array({{{"eventSource", "aws:s3"},
+                       {"eventName", "ObjectCreated:Put"},
+                       {"eventTime", "2024-01-01T00:00:00.000Z"},
+                       {"s3",
+                        {{"bucket", {{"name", "in"}}},
+                         {"object",
+                          {{"key", key}, {"size", 3}, {"eTag", "abc"}, {"sequencer", "01"}}}}}}})}}
         .dump();
   }
 
@@ -144,8 +143,8 @@ TEST_F(EventsCliTest, HandleSweepsOnAScheduledEventAndIgnoresTestEvents) {
                                    "source":"aws.events","time":"2024-01-01T00:00:00Z",
                                    "detail":{}})");
   std::string test = Write("test.json", R"({"Service":"Amazon S3","Event":"s3:TestEvent"})");
-  RunResult run = RunBinary("handle --config " + config + " --state " + state + " " + schedule + " " +
-                      test);
+  RunResult run =
+      RunBinary("handle --config " + config + " --state " + state + " " + schedule + " " + test);
   EXPECT_EQ(run.exit_code, 0);
   ASSERT_EQ(run.lines.size(), 2u);
   EXPECT_EQ(run.lines[0].at("swept"), true);

@@ -79,8 +79,8 @@ std::string Expect(const json& msg, const std::string& where, const std::string&
       std::string rw = (where.empty() ? "" : where + ".") + "Records[" + std::to_string(i) + "]";
       if (r.contains("Sns")) {
         auto inner = ParseText(r.at("Sns").at("Message").get<std::string>());
-        std::string err = inner ? Expect(*inner, rw + ".Sns.Message", message_id, out)
-                                : rw + ".Sns.Message";
+        std::string err =
+            inner ? Expect(*inner, rw + ".Sns.Message", message_id, out) : rw + ".Sns.Message";
         if (!err.empty()) return err;
         continue;
       }
@@ -229,7 +229,8 @@ std::string RenderSam(std::string text, const std::string& stem, const json& map
   auto norm = [](std::string s) {
     std::string out;
     for (char c : s) {
-      if (c != '-' && c != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (c != '-' && c != '_')
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     return out;
   };
@@ -242,7 +243,8 @@ std::string RenderSam(std::string text, const std::string& stem, const json& map
       const json children = spec.value("children", json::object());
       for (const auto& [child, cspec] : children.items()) {
         // A hashed child (md5_of_body): any stable text will do for decoding.
-        if (norm(child) == norm(name)) return std::string(cspec.value("default", "0123456789abcdef"));
+        if (norm(child) == norm(name))
+          return std::string(cspec.value("default", "0123456789abcdef"));
       }
     }
     return std::nullopt;
@@ -289,9 +291,9 @@ void CheckSnapshot(const std::string& label, const json& node, Tally* tally) {
   if (node.contains("Message") && node.at("Message").is_object()) {
     // A parsed SNS notification: rebuild it as SNS -> Lambda and SNS -> SQS -> Lambda.
     std::string message = node.at("Message").dump();
-    json sns_lambda = {{"Records", json::array({{{"EventSource", "aws:sns"},
-                                                 {"Sns", {{"Type", "Notification"},
-                                                          {"Message", message}}}}})}};
+    json sns_lambda = {
+        {"Records", json::array({{{"EventSource", "aws:sns"},
+                                  {"Sns", {{"Type", "Notification"}, {"Message", message}}}}})}};
     Check(label + " (SNS)", sns_lambda.dump(), tally);
     json envelope = node;
     envelope["Message"] = message;
@@ -316,7 +318,8 @@ TEST(ConformanceTest, EverySampleDecodesToItsOwnFields) {
   json mapping = json::parse(test::ReadFileOrEmpty(dir + "/aws-sam-cli/event-mapping.json"));
   std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".json")
+      files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   Tally tally;

@@ -12,8 +12,8 @@ namespace {
 
 using json = nlohmann::json;
 
-json S3Record(const std::string& key, const std::string& source = "aws:s3",
-              const json& size = 1024, const std::string& event = "ObjectCreated:Put") {
+json S3Record(const std::string& key, const std::string& source = "aws:s3", const json& size = 1024,
+              const std::string& event = "ObjectCreated:Put") {
   return json{{"eventVersion", "2.1"},
               {"eventSource", source},
               {"awsRegion", "us-east-1"},
@@ -34,9 +34,12 @@ std::string Notification(const json& records) { return json{{"Records", records}
 std::string Notification1(const json& record) { return Notification(json::array({record})); }
 
 json SqsMessage(const std::string& id, const std::string& body) {
-  return json{{"messageId", id},         {"receiptHandle", "rh"},
-              {"body", body},            {"attributes", json::object()},
-              {"messageAttributes", {}}, {"eventSource", "aws:sqs"},
+  return json{{"messageId", id},
+              {"receiptHandle", "rh"},
+              {"body", body},
+              {"attributes", json::object()},
+              {"messageAttributes", {}},
+              {"eventSource", "aws:sqs"},
               {"eventSourceARN", "arn:aws:sqs:us-east-1:123456789012:q"}};
 }
 
@@ -54,10 +57,14 @@ std::string SnsEnvelopeForSqs(const std::string& message) {
 json EventBridge(const std::string& detail_type, const json& object, const json& extra = {}) {
   json detail = {{"version", "0"}, {"bucket", {{"name", "eb-bucket"}}}, {"object", object}};
   if (extra.is_object()) detail.update(extra);
-  return json{{"version", "0"},        {"id", "17793124-05d4-b198-2fde-7ededc63b103"},
-              {"detail-type", detail_type}, {"source", "aws.s3"},
-              {"account", "111122223333"}, {"time", "2021-11-12T00:00:00Z"},
-              {"region", "ca-central-1"},  {"resources", {"arn:aws:s3:::eb-bucket"}},
+  return json{{"version", "0"},
+              {"id", "17793124-05d4-b198-2fde-7ededc63b103"},
+              {"detail-type", detail_type},
+              {"source", "aws.s3"},
+              {"account", "111122223333"},
+              {"time", "2021-11-12T00:00:00Z"},
+              {"region", "ca-central-1"},
+              {"resources", {"arn:aws:s3:::eb-bucket"}},
               {"detail", detail}};
 }
 
@@ -102,8 +109,8 @@ TEST(DecodeS3Test, FillsEveryArrivalField) {
 }
 
 TEST(DecodeS3Test, ManyRecordsInOrder) {
-  DecodedPayload p = MustDecode(
-      Notification(json::array({S3Record("a"), S3Record("b"), S3Record("c")})));
+  DecodedPayload p =
+      MustDecode(Notification(json::array({S3Record("a"), S3Record("b"), S3Record("c")})));
   ASSERT_EQ(p.records.size(), 3u);
   EXPECT_EQ(p.records[0].arrival.key, "a");
   EXPECT_EQ(p.records[1].arrival.key, "b");
@@ -164,9 +171,10 @@ TEST(DecodeS3Test, BadSizesAreErrors) {
 }
 
 TEST(DecodeS3Test, EventNamesLoseTheS3Prefix) {
-  for (const char* name : {"s3:ObjectRestore:Completed", "s3:LifecycleTransition",
-                           "s3:Replication:OperationFailedReplication",
-                           "s3:IntelligentTiering:TransitionAccess", "LifecycleExpiration:Delete"}) {
+  for (const char* name :
+       {"s3:ObjectRestore:Completed", "s3:LifecycleTransition",
+        "s3:Replication:OperationFailedReplication", "s3:IntelligentTiering:TransitionAccess",
+        "LifecycleExpiration:Delete"}) {
     DecodedPayload p = MustDecode(Notification1(S3Record("k", "aws:s3", 1, name)));
     ASSERT_EQ(p.records.size(), 1u);
     EXPECT_EQ(p.records[0].kind, RecordKind::kArrival);
@@ -297,8 +305,7 @@ TEST(DecodeEnvelopeTest, SqsBatchReportsOnlyTheFailingMessages) {
   EXPECT_EQ(p.records[1].message_id, "m-3");
   ASSERT_EQ(p.failures.size(), 3u);
   EXPECT_EQ(p.failures[0].message_id, "m-2");
-  EXPECT_EQ(p.failures[0].error,
-            "body.Records[0].s3.object.key: invalid percent-escape at byte 3");
+  EXPECT_EQ(p.failures[0].error, "body.Records[0].s3.object.key: invalid percent-escape at byte 3");
   EXPECT_EQ(p.failures[1].message_id, "m-4");
   EXPECT_EQ(p.failures[1].error, "body: not valid JSON (at byte 1)");
   EXPECT_EQ(p.failures[2].message_id, "m-5");

@@ -21,19 +21,19 @@ TEST_P(FormUrlDecodeGood, DecodesExactlyOnce) {
 // The traps listed in ../shared/vectors/SOURCES.md "Observations".
 INSTANTIATE_TEST_SUITE_P(
     Traps, FormUrlDecodeGood,
-    ::testing::Values(DecodeCase{"New+File.jpg", "New File.jpg"},       // '+' is a space (AWS)
-                      DecodeCase{"red+flower.jpg", "red flower.jpg"},   // the AWS docs' example
-                      DecodeCase{"a%40b", "a@b"},                       // recorded from real AWS
-                      DecodeCase{"Happy%20Face.jpg", "Happy Face.jpg"}, // %20 also accepted
+    ::testing::Values(DecodeCase{"New+File.jpg", "New File.jpg"},        // '+' is a space (AWS)
+                      DecodeCase{"red+flower.jpg", "red flower.jpg"},    // the AWS docs' example
+                      DecodeCase{"a%40b", "a@b"},                        // recorded from real AWS
+                      DecodeCase{"Happy%20Face.jpg", "Happy Face.jpg"},  // %20 also accepted
                       DecodeCase{"glacier%2Dtest.txt", "glacier-test.txt"},
-                      DecodeCase{"c%2B%2B.txt", "c++.txt"},             // %2B is a plus
+                      DecodeCase{"c%2B%2B.txt", "c++.txt"},  // %2B is a plus
                       DecodeCase{"a+%2B+b", "a + b"},
-                      DecodeCase{"test/key", "test/key"},               // slash not encoded
-                      DecodeCase{"users%2FABC", "users/ABC"},           // MinIO encodes slashes
-                      DecodeCase{"%C3%BC.json", "\xC3\xBC.json"},       // multi-byte UTF-8: ü
-                      DecodeCase{"%c3%bc", "\xC3\xBC"},                 // lower-case hex
+                      DecodeCase{"test/key", "test/key"},          // slash not encoded
+                      DecodeCase{"users%2FABC", "users/ABC"},      // MinIO encodes slashes
+                      DecodeCase{"%C3%BC.json", "\xC3\xBC.json"},  // multi-byte UTF-8: ü
+                      DecodeCase{"%c3%bc", "\xC3\xBC"},            // lower-case hex
                       DecodeCase{"%E2%82%AC%F0%9F%98%80", "\xE2\x82\xAC\xF0\x9F\x98\x80"},
-                      DecodeCase{"%2525", "%25"},                       // decoded once, not twice
+                      DecodeCase{"%2525", "%25"},  // decoded once, not twice
                       DecodeCase{"", ""}));
 
 struct BadCase {
@@ -60,9 +60,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"abc%", "truncated percent-escape at byte 3"},
         BadCase{"%4g", "invalid percent-escape at byte 0"},
         BadCase{"%FF", "not valid UTF-8 after decoding (decoded byte 0)"},
-        BadCase{"ab%C3", "not valid UTF-8 after decoding (decoded byte 2)"},       // truncated
-        BadCase{"%C0%AF", "not valid UTF-8 after decoding (decoded byte 0)"},      // overlong '/'
-        BadCase{"%ED%A0%80", "not valid UTF-8 after decoding (decoded byte 0)"},   // surrogate
+        BadCase{"ab%C3", "not valid UTF-8 after decoding (decoded byte 2)"},         // truncated
+        BadCase{"%C0%AF", "not valid UTF-8 after decoding (decoded byte 0)"},        // overlong '/'
+        BadCase{"%ED%A0%80", "not valid UTF-8 after decoding (decoded byte 0)"},     // surrogate
         BadCase{"%F4%90%80%80", "not valid UTF-8 after decoding (decoded byte 0)"},  // > U+10FFFF
         BadCase{"%80", "not valid UTF-8 after decoding (decoded byte 0)"}));
 

@@ -65,8 +65,9 @@ TEST(LimitsTest, NestingIsBounded) {
 
 TEST(LimitsTest, NestingInsideAnSqsBodyFailsOnlyThatMessage) {
   std::string deep = std::string(100, '[') + std::string(100, ']');
-  std::string payload = R"({"Records":[{"messageId":"deep","eventSource":"aws:sqs","body":")" +
-                        deep + R"("},{"messageId":"ok","eventSource":"aws:sqs","body":"{\"Records\":[]}"}]})";
+  std::string payload =
+      R"({"Records":[{"messageId":"deep","eventSource":"aws:sqs","body":")" + deep +
+      R"("},{"messageId":"ok","eventSource":"aws:sqs","body":"{\"Records\":[]}"}]})";
   auto r = DecodePayload(payload);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->failures.size(), 1u);
@@ -89,8 +90,10 @@ TEST(LimitsTest, RecordsAreCountedAcrossEnvelopes) {
   std::string escaped;
   for (size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
-    if (c == '"' && i != 0 && i + 1 != body.size()) escaped += "\\\"";
-    else escaped += c;
+    if (c == '"' && i != 0 && i + 1 != body.size())
+      escaped += "\\\"";
+    else
+      escaped += c;
   }
   auto r = DecodePayload(SqsBatch(101, escaped));
   ASSERT_FALSE(r.ok());
