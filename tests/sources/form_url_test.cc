@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "sources/events.h"
 
 namespace eb {
@@ -9,6 +11,8 @@ struct DecodeCase {
   const char* encoded;
   const char* decoded;
 };
+// Names the CTest cases after the (ASCII) input instead of its bytes.
+void PrintTo(const DecodeCase& c, std::ostream* os) { *os << '"' << c.encoded << '"'; }
 
 class FormUrlDecodeGood : public ::testing::TestWithParam<DecodeCase> {};
 
@@ -40,6 +44,7 @@ struct BadCase {
   const char* encoded;
   const char* message;
 };
+void PrintTo(const BadCase& c, std::ostream* os) { *os << '"' << c.encoded << '"'; }
 
 class FormUrlDecodeBad : public ::testing::TestWithParam<BadCase> {};
 
