@@ -1,4 +1,5 @@
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "actions/local_actions.h"
@@ -11,7 +12,7 @@ namespace eb::cli {
 
 namespace {
 
-constexpr size_t kMaxPayload = 6 * 1024 * 1024;  // Lambda's own invocation payload limit
+constexpr size_t kMaxPayload = kMaxPayloadBytes;  // Lambda's own invocation payload limit
 
 nlohmann::ordered_json TripsJson(const std::vector<TripSummary>& trips) {
   auto out = nlohmann::ordered_json::array();
@@ -40,7 +41,10 @@ Runner SetupHandle(CLI::App& sub) {
   sub.footer(
       "Each FILE is one invocation payload (an S3 notification, or SNS/SQS/EventBridge envelopes).\n"
       "Prints one JSON line per payload: arrivals, duplicates, ignored records and every trip claimed.\n"
-      "Exits 1 if any payload failed (it would be retried by Lambda).");
+      "An EventBridge scheduled event runs the sweeper; s3:TestEvent is acknowledged and ignored.\n"
+      "For an SQS batch the line carries batchItemFailures ([{\"itemIdentifier\": messageId}]):\n"
+      "only those messages failed, the others were processed.\n"
+      "Exits 1 if any payload or SQS message failed (it would be retried by Lambda).");
   return [o] {
     auto parsed = LoadConfig(o->config);
     if (!parsed) return static_cast<int>(kExitFailure);
@@ -73,12 +77,28 @@ Runner SetupHandle(CLI::App& sub) {
       } else if (auto decoded = DecodePayload(*payload, decode); !decoded.ok()) {
         error = decoded.status();
       } else {
+        // SQS: a message that failed (to decode, or in the engine) is reported in
+        // batchItemFailures and retried by Lambda; the other messages go on.
+        std::vector<DecodedPayload::Failure> failures = decoded->failures;
+        std::set<std::string> failed;
+        for (const auto& f : failures) failed.insert(f.message_id);
+        bool sweep = false;
         for (const auto& rec : decoded->records) {
-          if (rec.kind != RecordKind::kArrival) {
+          if (failed.count(rec.message_id) > 0) continue;
+          if (rec.kind == RecordKind::kSchedule) {
+            sweep = true;
+            continue;
+          }
+          if (rec.kind != RecordKind::kArrival) {  // s3:TestEvent, other EventBridge events
             ++ignored;
             continue;
           }
           auto outcome = engine.OnArrival(rec.arrival);
+          if (!outcome.ok() && decoded->is_sqs) {
+            failed.insert(rec.message_id);
+            failures.push_back({rec.message_id, outcome.status().WithContext(rec.arrival.key).ToString()});
+            continue;
+          }
           if (!outcome.ok()) {
             error = outcome.status().WithContext(rec.arrival.key);
             break;
@@ -87,6 +107,31 @@ Runner SetupHandle(CLI::App& sub) {
           duplicates += outcome->duplicates;
           ignored += outcome->ignored ? 1 : 0;
           trips.insert(trips.end(), outcome->trips.begin(), outcome->trips.end());
+        }
+        if (sweep && error.ok()) {  // an EventBridge schedule: run the sweeper
+          auto swept = engine.Sweep();
+          if (swept.ok()) {
+            trips.insert(trips.end(), swept->trips.begin(), swept->trips.end());
+          } else {
+            error = swept.status().WithContext("sweep");
+          }
+          line["swept"] = swept.ok();
+        }
+        if (decoded->is_sqs) {
+          auto items = nlohmann::ordered_json::array();
+          auto reasons = nlohmann::ordered_json::array();
+          for (const auto& f : failures) {
+            items.push_back({{"itemIdentifier", f.message_id}});
+            reasons.push_back({{"message_id", f.message_id}, {"error", f.error}});
+          }
+          line["batchItemFailures"] = items;
+          if (!failures.empty()) {
+            line["message_errors"] = reasons;
+            if (error.ok()) {
+              error = Status::InvalidArgument(std::to_string(failures.size()) +
+                                              " SQS message(s) failed; see batchItemFailures");
+            }
+          }
         }
       }
       line["ok"] = error.ok();

@@ -20,6 +20,7 @@ struct Command {
 Runner SetupValidate(CLI::App& sub);
 Runner SetupHandle(CLI::App& sub);
 Runner SetupSweep(CLI::App& sub);
+Runner SetupEvents(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fuzzes the parsers of untrusted input with libFuzzer (ASan + UBSan):
+#   decode_fuzzer  DecodePayload / FormUrlDecode (src/sources)
+#   config_fuzzer  ParseConfig (src/core)
+# Usage: scripts/fuzz.sh [SECONDS]   (per target, default 60)
+# Builds with clang++ in its own tree (EB_FUZZ_BUILD, default build-fuzz/), seeds
+# each corpus from ../shared/vectors (EVENTBARRIER_VECTORS), fuzz/seeds and
+# examples/, and runs the targets one after the other. Exit 0: no crash, leak,
+# timeout or sanitizer report; crashing inputs are kept in $EB_FUZZ_BUILD/artifacts.
+# Exit 77 (skipped) if clang++ is missing (scripts/install-deps.sh installs it).
+set -euo pipefail
+SECS=${1:-60}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${EB_FUZZ_BUILD:-$ROOT/build-fuzz}
+VECTORS=${EVENTBARRIER_VECTORS:-$ROOT/../shared/vectors}
+CLANGXX=${CLANGXX:-$(command -v clang++ || command -v clang++-14 || true)}
+if [ -z "$CLANGXX" ]; then
+  echo "fuzz: clang++ not found; run scripts/install-deps.sh" >&2
+  exit 77
+fi
+
+# Warnings are not errors here: -Werror guards the gcc build; clang may warn differently.
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_CXX_COMPILER="$CLANGXX" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEB_FUZZ=ON -DEB_WERROR=OFF \
+  -DEB_BUILD_TESTS=OFF -DEB_BUILD_BENCH=OFF >/dev/null
+cmake --build "$BUILD" -j "${FUZZ_JOBS:-2}" --target decode_fuzzer config_fuzzer
+
+# seed CORPUS FILES...: copies each file in, named after its path.
+seed() {
+  local corpus=$1
+  shift
+  local f
+  for f in "$@"; do
+    [ -f "$f" ] && cp "$f" "$corpus/seed_$(echo "${f#"$ROOT"/}" | tr '/.' '__')"
+  done
+  return 0
+}
+
+mkdir -p "$BUILD/corpus/decode" "$BUILD/corpus/config" "$BUILD/artifacts"
+seed "$BUILD/corpus/decode" "$ROOT"/fuzz/seeds/decode/*.json
+if [ -d "$VECTORS" ]; then
+  # Event samples only (the SigV4 suites are not JSON events).
+  while IFS= read -r -d '' f; do seed "$BUILD/corpus/decode" "$f"; done < <(
+    find "$VECTORS" -name '*.json' -not -path '*aws-c-auth*' -not -path '*botocore*' \
+      -not -path '*sigv4*' -print0)
+else
+  echo "fuzz: $VECTORS not found; seeding from fuzz/seeds only" >&2
+fi
+seed "$BUILD/corpus/config" "$ROOT"/fuzz/seeds/config/*.json "$ROOT"/examples/*.json
+
+status=0
+for target in decode config; do
+  echo "fuzz: $target for ${SECS}s" >&2
+  # -max_len: real payloads are a few KB; longer inputs only slow the search.
+  if ! "$BUILD/fuzz/${target}_fuzzer" "$BUILD/corpus/$target" \
+      -dict="$ROOT/fuzz/json.dict" -max_total_time="$SECS" -max_len=16384 -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$target-" \
+      > "$BUILD/$target.log" 2>&1; then
+    echo "fuzz: $target FAILED (last lines of $BUILD/$target.log):" >&2
+    tail -n 40 "$BUILD/$target.log" >&2
+    status=1
+  else
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$BUILD/$target.log" >&2 || true
+  fi
+done
+exit $status
