@@ -6,8 +6,10 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "fakes/fake_http.h"
 #include "stores/folder_store.h"
 #include "stores/memory_store.h"
+#include "stores/s3_store.h"
 
 namespace eb {
 namespace {
@@ -15,6 +17,30 @@ namespace {
 struct StoreFactory {
   const char* name;
   std::function<std::unique_ptr<ObjectStore>(Clock&, const std::string& dir)> make;
+};
+
+void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
+
+// S3Store with everything it needs, over the in-memory FakeS3 (which checks
+// every signature). The pieces are a base class so they outlive the store.
+struct FakeS3Pieces {
+  FakeS3Pieces()
+      : http({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""}, "us-east-1", "bucket"),
+        client(Config(), http, clock) {}
+  static aws::S3Config Config() {
+    aws::S3Config c;
+    c.scheme = "http";
+    c.host = "fake-s3";
+    c.path_style = true;
+    c.credentials = {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""};
+    return c;
+  }
+  test::FakeS3 http;
+  SystemClock clock;
+  aws::S3Client client;
+};
+struct S3StoreOnFake : private FakeS3Pieces, public S3Store {
+  S3StoreOnFake() : S3Store(FakeS3Pieces::client, "bucket", "base/prefix/") {}
 };
 
 class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
@@ -118,7 +144,9 @@ INSTANTIATE_TEST_SUITE_P(
         StoreFactory{"folder",
                      [](Clock&, const std::string& dir) {
                        return std::make_unique<FolderStore>(dir, FolderStoreOptions{false});
-                     }}),
+                     }},
+        StoreFactory{"s3_on_fake",
+                     [](Clock&, const std::string&) { return std::make_unique<S3StoreOnFake>(); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
