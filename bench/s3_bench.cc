@@ -24,7 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 struct Row {
   const char* design;
@@ -46,13 +48,15 @@ std::string MemberKey(const std::string& run, int members, int i) {
 
 // The engine: `generations` full generations of a cyclic barrier of `members`,
 // arrivals in member order, one handler.
-Result<Row> RunEngine(const std::string& bucket, const std::string& run, int members, int generations) {
+Result<Row> RunEngine(const std::string& bucket, const std::string& run, int members,
+                      int generations) {
   std::string json = "{\"bench\": [";
   for (int i = 0; i < members; ++i) json += (i ? ",\"" : "\"") + MemberKey(run, members, i) + "\"";
   json += "]}";
   ConfigParse parsed = ParseConfig(json);
   if (!parsed.ok()) return Status::Internal("bench config: " + parsed.errors.front().ToString());
-  auto store = S3Store::Open("s3://" + bucket + "/" + run + "state-" + std::to_string(members) + "/", aws::ProcessEnv());
+  auto store = S3Store::Open(
+      "s3://" + bucket + "/" + run + "state-" + std::to_string(members) + "/", aws::ProcessEnv());
   if (!store.ok()) return store.status();
   SystemClock clock;
   NoActions actions;
@@ -123,12 +127,13 @@ int Main(int argc, char** argv) {
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const char* bucket = std::getenv("S3_BUCKET");
   if (bucket == nullptr || *bucket == '\0') {
-    std::fprintf(stderr, "s3_bench: set S3_BUCKET and the AWS_* variables (bench/s3-bench.sh does)\n");
+    std::fprintf(stderr,
+                 "s3_bench: set S3_BUCKET and the AWS_* variables (bench/s3-bench.sh does)\n");
     return 2;
   }
   std::string run = "bench-" + std::to_string(std::time(nullptr)) + "/";
-  std::printf("%-22s %8s %9s %6s %10s %14s %9s\n", "design", "members", "arrivals", "trips", "arrivals/s",
-              "requests/arr.", "seconds");
+  std::printf("%-22s %8s %9s %6s %10s %14s %9s\n", "design", "members", "arrivals", "trips",
+              "arrivals/s", "requests/arr.", "seconds");
   struct Case {
     int members, generations, naive_events;
   };
@@ -161,7 +166,9 @@ int Main(int argc, char** argv) {
     }
     Print(*naive);
   }
-  std::printf("(naive, 1000 members: a sample of the last events of one generation; every event costs the same)\n");
+  std::printf(
+      "(naive, 1000 members: a sample of the last events of one generation; every event costs the "
+      "same)\n");
   return 0;
 }
 

@@ -32,7 +32,8 @@ std::string CredentialAdvice(const std::string& code, const Credentials& creds) 
     return "the session token is invalid or expired (check AWS_SESSION_TOKEN)";
   }
   if (code == "RequestTimeTooSkewed") return "this machine's clock is too far from the server's";
-  if (code == "AccessDenied") return "access denied for access key " + id + " (check the bucket policy and IAM role)";
+  if (code == "AccessDenied")
+    return "access denied for access key " + id + " (check the bucket policy and IAM role)";
   return "permission denied for access key " + id;
 }
 
@@ -46,8 +47,13 @@ TimeMs BackoffDelay(const RetryPolicy& policy, int attempt, double uniform01) {
   return static_cast<TimeMs>(u * static_cast<double>(cap));
 }
 
-S3Client::S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy, RetryHooks hooks)
-    : config_(std::move(config)), http_(http), clock_(clock), policy_(policy), hooks_(std::move(hooks)) {
+S3Client::S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy,
+                   RetryHooks hooks)
+    : config_(std::move(config)),
+      http_(http),
+      clock_(clock),
+      policy_(policy),
+      hooks_(std::move(hooks)) {
   if (!hooks_.sleep) {
     hooks_.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
   }
@@ -93,7 +99,8 @@ Result<http::Response> S3Client::Execute(const Call& call) {
     http::Request req = Build(call);  // re-signed each time: the date moves on
     ++requests_;
     Result<http::Response> res = http_.Send(req);
-    bool retry = res.ok() ? IsRetryableStatus(res->status) : res.status().code() == Code::kUnavailable;
+    bool retry =
+        res.ok() ? IsRetryableStatus(res->status) : res.status().code() == Code::kUnavailable;
     if (!retry || attempt >= policy_.max_attempts) return res;
     hooks_.sleep(BackoffDelay(policy_, attempt, hooks_.uniform01()));
   }
@@ -104,7 +111,10 @@ Status S3Client::ErrorStatus(const Call& call, const http::Response& response) c
   if (e.request_id.empty()) e.request_id = response.Header("x-amz-request-id").value_or("");
   int status = response.status;
   if (e.code.empty()) {  // HEAD responses have no body
-    e.code = status == 404 ? "NotFound" : status == 403 ? "Forbidden" : status == 412 ? "PreconditionFailed" : "";
+    e.code = status == 404   ? "NotFound"
+             : status == 403 ? "Forbidden"
+             : status == 412 ? "PreconditionFailed"
+                             : "";
   }
   std::string text = Describe(call.method, call.bucket, call.key) + ": " + std::to_string(status);
   if (!e.code.empty()) text += " " + e.code;
@@ -115,8 +125,8 @@ Status S3Client::ErrorStatus(const Call& call, const http::Response& response) c
 
   if (status == 404) {
     if (e.code == "NoSuchBucket") {
-      return Status::InvalidArgument(text + " - bucket '" + call.bucket + "' does not exist at " + config_.scheme +
-                                     "://" + config_.host);
+      return Status::InvalidArgument(text + " - bucket '" + call.bucket + "' does not exist at " +
+                                     config_.scheme + "://" + config_.host);
     }
     return Status::NotFound(text);
   }
@@ -124,9 +134,11 @@ Status S3Client::ErrorStatus(const Call& call, const http::Response& response) c
   if (status == 409) return Status::Conflict(text);
   if (status == 403) return Status::PermissionDenied(text);
   if (status == 429 || status >= 500) return Status::Unavailable(text);
-  if (status == 400 && (e.code == "RequestTimeout" || e.code == "SlowDown")) return Status::Unavailable(text);
+  if (status == 400 && (e.code == "RequestTimeout" || e.code == "SlowDown"))
+    return Status::Unavailable(text);
   if (status == 301 || status == 307 || e.code == "AuthorizationHeaderMalformed") {
-    return Status::InvalidArgument(text + " - wrong region or endpoint? (region " + config_.region + ")");
+    return Status::InvalidArgument(text + " - wrong region or endpoint? (region " + config_.region +
+                                   ")");
   }
   return Status::InvalidArgument(text);
 }
@@ -139,10 +151,11 @@ Result<std::string> S3Client::GetObject(const std::string& bucket, const std::st
   return std::move(res->body);
 }
 
-Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key, const std::string& body,
-                                        const PutOptions& options) {
+Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key,
+                                        const std::string& body, const PutOptions& options) {
   Call call{"PUT", bucket, key, {}, {}, body};
-  if (!options.content_type.empty()) call.headers.emplace_back("content-type", options.content_type);
+  if (!options.content_type.empty())
+    call.headers.emplace_back("content-type", options.content_type);
   if (options.if_none_match) call.headers.emplace_back("if-none-match", "*");
   auto res = Execute(call);
   if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
@@ -150,17 +163,20 @@ Result<std::string> S3Client::PutObject(const std::string& bucket, const std::st
   return res->Header("etag").value_or("");
 }
 
-Result<ListObjectsResult> S3Client::ListObjectsV2(const std::string& bucket, const ListRequest& request) {
+Result<ListObjectsResult> S3Client::ListObjectsV2(const std::string& bucket,
+                                                  const ListRequest& request) {
   Call call{"GET", bucket, "", {{"list-type", "2"}, {"encoding-type", "url"}}, {}, ""};
   call.query.emplace_back("prefix", request.prefix);
   if (!request.start_after.empty()) call.query.emplace_back("start-after", request.start_after);
-  if (!request.continuation_token.empty()) call.query.emplace_back("continuation-token", request.continuation_token);
+  if (!request.continuation_token.empty())
+    call.query.emplace_back("continuation-token", request.continuation_token);
   if (request.max_keys > 0) call.query.emplace_back("max-keys", std::to_string(request.max_keys));
   auto res = Execute(call);
   if (!res.ok()) return res.status().WithContext(Describe("LIST", bucket, request.prefix));
   if (res->status != 200) return ErrorStatus(call, *res);
   auto parsed = ParseListObjectsV2(res->body);
-  if (!parsed.ok()) return Status::Unavailable(parsed.status().message());  // a cut-off body: try again
+  if (!parsed.ok())
+    return Status::Unavailable(parsed.status().message());  // a cut-off body: try again
   return parsed;
 }
 
@@ -169,7 +185,8 @@ Status S3Client::DeleteObject(const std::string& bucket, const std::string& key)
   auto res = Execute(call);
   if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
   if (res->status == 200 || res->status == 204 || res->status == 404) {
-    if (res->status == 404 && ParseS3Error(res->body).code == "NoSuchBucket") return ErrorStatus(call, *res);
+    if (res->status == 404 && ParseS3Error(res->body).code == "NoSuchBucket")
+      return ErrorStatus(call, *res);
     return Status::Ok();
   }
   return ErrorStatus(call, *res);

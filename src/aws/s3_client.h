@@ -28,15 +28,15 @@
 namespace eb::aws {
 
 struct RetryPolicy {
-  int max_attempts = 6;          // including the first
-  TimeMs base_delay_ms = 25;     // cap of the first backoff
-  TimeMs max_delay_ms = 2'000;   // cap of any backoff
+  int max_attempts = 6;         // including the first
+  TimeMs base_delay_ms = 25;    // cap of the first backoff
+  TimeMs max_delay_ms = 2'000;  // cap of any backoff
 };
 
 // How the client waits between attempts; tests replace both.
 struct RetryHooks {
-  std::function<void(TimeMs)> sleep;      // default: std::this_thread::sleep_for
-  std::function<double()> uniform01;      // default: a thread-local PRNG in [0, 1)
+  std::function<void(TimeMs)> sleep;  // default: std::this_thread::sleep_for
+  std::function<double()> uniform01;  // default: a thread-local PRNG in [0, 1)
 };
 
 // Full jitter: a uniform delay in [0, min(max, base * 2^(attempt-1))].
@@ -63,12 +63,13 @@ struct ListRequest {
 class S3Client {
  public:
   // `http` and `clock` must outlive the client.
-  S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy = {}, RetryHooks hooks = {});
+  S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy = {},
+           RetryHooks hooks = {});
 
   Result<std::string> GetObject(const std::string& bucket, const std::string& key);
   // Returns the ETag.
-  Result<std::string> PutObject(const std::string& bucket, const std::string& key, const std::string& body,
-                                const PutOptions& options = {});
+  Result<std::string> PutObject(const std::string& bucket, const std::string& key,
+                                const std::string& body, const PutOptions& options = {});
   Result<ListObjectsResult> ListObjectsV2(const std::string& bucket, const ListRequest& request);
   // Deleting a missing key is ok.
   Status DeleteObject(const std::string& bucket, const std::string& key);

@@ -43,7 +43,8 @@ EnvLookup ProcessEnv() {
 
 Result<S3Location> ParseS3Url(const std::string& url) {
   const std::string scheme = "s3://";
-  if (url.rfind(scheme, 0) != 0) return Status::InvalidArgument("'" + url + "' is not an s3:// URL");
+  if (url.rfind(scheme, 0) != 0)
+    return Status::InvalidArgument("'" + url + "' is not an s3:// URL");
   std::string rest = url.substr(scheme.size());
   std::string query;
   if (size_t q = rest.find('?'); q != std::string::npos) {
@@ -53,12 +54,14 @@ Result<S3Location> ParseS3Url(const std::string& url) {
   S3Location loc;
   size_t slash = rest.find('/');
   loc.bucket = rest.substr(0, slash);
-  if (loc.bucket.empty()) return Status::InvalidArgument("'" + url + "': no bucket name (s3://BUCKET/prefix)");
+  if (loc.bucket.empty())
+    return Status::InvalidArgument("'" + url + "': no bucket name (s3://BUCKET/prefix)");
   for (char c : loc.bucket) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
-          c == '.' || c == '_')) {
-      return Status::InvalidArgument("'" + url + "': bucket name '" + loc.bucket +
-                                     "' may hold only lower-case letters, digits, '-', '.' and '_'");
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
+      return Status::InvalidArgument(
+          "'" + url + "': bucket name '" + loc.bucket +
+          "' may hold only lower-case letters, digits, '-', '.' and '_'");
     }
   }
   if (slash != std::string::npos) loc.prefix = rest.substr(slash + 1);
@@ -94,7 +97,8 @@ Result<S3Location> ParseS3Url(const std::string& url) {
 Status ParseEndpoint(const std::string& endpoint, std::string* scheme, std::string* host) {
   size_t sep = endpoint.find("://");
   if (sep == std::string::npos) {
-    return Status::InvalidArgument("endpoint '" + endpoint + "' needs a scheme (http:// or https://)");
+    return Status::InvalidArgument("endpoint '" + endpoint +
+                                   "' needs a scheme (http:// or https://)");
   }
   *scheme = endpoint.substr(0, sep);
   if (*scheme != "http" && *scheme != "https") {
@@ -103,14 +107,16 @@ Status ParseEndpoint(const std::string& endpoint, std::string* scheme, std::stri
   *host = endpoint.substr(sep + 3);
   while (!host->empty() && host->back() == '/') host->pop_back();
   if (host->empty() || host->find_first_of("/?#@ ") != std::string::npos) {
-    return Status::InvalidArgument("endpoint '" + endpoint + "' must be scheme://host[:port] without a path");
+    return Status::InvalidArgument("endpoint '" + endpoint +
+                                   "' must be scheme://host[:port] without a path");
   }
   return Status::Ok();
 }
 
 std::string S3Config::Describe() const {
-  return scheme + "://" + host + " (" + region + ", " + (path_style ? "path-style" : "virtual-hosted") + ", key " +
-         credentials.RedactedForLog() + ")";
+  return scheme + "://" + host + " (" + region + ", " +
+         (path_style ? "path-style" : "virtual-hosted") + ", key " + credentials.RedactedForLog() +
+         ")";
 }
 
 Result<Credentials> CredentialsFromEnv(const EnvLookup& env) {
@@ -121,7 +127,8 @@ Result<Credentials> CredentialsFromEnv(const EnvLookup& env) {
     std::string missing = !id && !secret ? "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
                           : !id          ? "AWS_ACCESS_KEY_ID"
                                          : "AWS_SECRET_ACCESS_KEY";
-    return Status::PermissionDenied("no AWS credentials: set " + missing + " (and AWS_SESSION_TOKEN for temporary ones)");
+    return Status::PermissionDenied("no AWS credentials: set " + missing +
+                                    " (and AWS_SESSION_TOKEN for temporary ones)");
   }
   c.access_key_id = *id;
   c.secret_access_key = *secret;

@@ -39,7 +39,7 @@ struct S3Config {
   std::string scheme = "https";  // "http" or "https"
   std::string host;              // "127.0.0.1:7480" or "s3.eu-west-1.amazonaws.com"
   std::string region = "us-east-1";
-  bool path_style = false;       // "/bucket/key" instead of "bucket.host/key"
+  bool path_style = false;  // "/bucket/key" instead of "bucket.host/key"
   Credentials credentials;
 
   // "http://127.0.0.1:7480 (us-east-1, path-style, key AKIA...MPLE)": no secret.

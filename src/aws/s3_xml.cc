@@ -40,7 +40,8 @@ std::string UrlDecodeKey(std::string_view in) {
     char c = in[i];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+    } else if (c == '%' && i + 2 < in.size() &&
+               std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
       int v = 0;
       std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
@@ -83,7 +84,8 @@ std::string XmlUnescape(std::string_view text) {
       bool hex = ent[1] == 'x' || ent[1] == 'X';
       std::string_view digits = ent.substr(hex ? 2 : 1);
       uint32_t cp = 0;
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+      auto [ptr, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
       if (ec != std::errc() || ptr != digits.data() + digits.size() || cp > 0x10FFFF) {
         out.push_back('&');
         continue;
@@ -138,7 +140,8 @@ S3Error ParseS3Error(std::string_view body) {
 
 Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
   auto root = XmlElements(body, "ListBucketResult");
-  if (root.empty()) return Status::InvalidArgument("ListObjectsV2: response has no <ListBucketResult>");
+  if (root.empty())
+    return Status::InvalidArgument("ListObjectsV2: response has no <ListBucketResult>");
   std::string_view doc = root.front();
   bool url_encoded = First(doc, "EncodingType") == "url";
   ListObjectsResult result;
@@ -152,16 +155,19 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
     std::string size = First(contents, "Size");
     auto [ptr, ec] = std::from_chars(size.data(), size.data() + size.size(), info.size);
     if (ec != std::errc() || ptr != size.data() + size.size()) {
-      return Status::InvalidArgument("ListObjectsV2: bad <Size> '" + size + "' for key '" + info.key + "'");
+      return Status::InvalidArgument("ListObjectsV2: bad <Size> '" + size + "' for key '" +
+                                     info.key + "'");
     }
     std::string modified = First(contents, "LastModified");
     if (!ParseIso8601(modified, &info.last_modified)) {
-      return Status::InvalidArgument("ListObjectsV2: bad <LastModified> '" + modified + "' for key '" + info.key + "'");
+      return Status::InvalidArgument("ListObjectsV2: bad <LastModified> '" + modified +
+                                     "' for key '" + info.key + "'");
     }
     result.objects.push_back(std::move(info));
   }
   if (result.is_truncated && result.next_continuation_token.empty()) {
-    return Status::InvalidArgument("ListObjectsV2: truncated result without <NextContinuationToken>");
+    return Status::InvalidArgument(
+        "ListObjectsV2: truncated result without <NextContinuationToken>");
   }
   return result;
 }

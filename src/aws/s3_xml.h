@@ -13,8 +13,8 @@
 namespace eb::aws {
 
 struct S3Error {
-  std::string code;        // "NoSuchKey", "SignatureDoesNotMatch", ... ("" if none)
-  std::string message;     // may be empty (Ceph sends <Message></Message>)
+  std::string code;     // "NoSuchKey", "SignatureDoesNotMatch", ... ("" if none)
+  std::string message;  // may be empty (Ceph sends <Message></Message>)
   std::string request_id;
 };
 

@@ -72,7 +72,7 @@ std::string Lower(std::string_view s) {
 }
 
 struct CanonicalHeaders {
-  std::string text;    // "host:example.com\nx-amz-date:...\n"
+  std::string text;          // "host:example.com\nx-amz-date:...\n"
   std::string signed_names;  // "host;x-amz-date"
 };
 
@@ -98,11 +98,13 @@ std::string CanonicalUri(const SigningRequest& request, UriMode mode) {
 }
 
 std::string Scope(const SigningParams& params) {
-  return AmzDate(params.time).substr(0, 8) + "/" + params.region + "/" + params.service + "/aws4_request";
+  return AmzDate(params.time).substr(0, 8) + "/" + params.region + "/" + params.service +
+         "/aws4_request";
 }
 
 std::string SigningKey(const Credentials& credentials, const SigningParams& params) {
-  std::string k = HmacSha256("AWS4" + credentials.secret_access_key, AmzDate(params.time).substr(0, 8));
+  std::string k =
+      HmacSha256("AWS4" + credentials.secret_access_key, AmzDate(params.time).substr(0, 8));
   k = HmacSha256(k, params.region);
   k = HmacSha256(k, params.service);
   return HmacSha256(k, "aws4_request");
@@ -116,9 +118,9 @@ std::string StringToSign(const SigningParams& params, const std::string& canonic
 }  // namespace
 
 std::string Credentials::RedactedForLog() const {
-  std::string id = access_key_id.size() > 8
-                       ? access_key_id.substr(0, 4) + "..." + access_key_id.substr(access_key_id.size() - 4)
-                       : std::string(access_key_id.empty() ? "(none)" : "...");
+  std::string id = access_key_id.size() > 8 ? access_key_id.substr(0, 4) + "..." +
+                                                  access_key_id.substr(access_key_id.size() - 4)
+                                            : std::string(access_key_id.empty() ? "(none)" : "...");
   return session_token.empty() ? id : id + " (session)";
 }
 
@@ -159,7 +161,8 @@ std::string S3Path(std::string_view bucket, std::string_view key) {
 std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(query.size());
-  for (const auto& [name, value] : query) encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
+  for (const auto& [name, value] : query)
+    encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {
@@ -203,12 +206,15 @@ std::string AmzDate(TimeMs time) {
   return buf;
 }
 
-Signature SignV4(const SigningRequest& request, const Credentials& credentials, const SigningParams& params) {
+Signature SignV4(const SigningRequest& request, const Credentials& credentials,
+                 const SigningParams& params) {
   Signature out;
   out.headers_to_add.emplace_back("x-amz-date", AmzDate(params.time));
-  if (params.content_sha256_header) out.headers_to_add.emplace_back("x-amz-content-sha256", request.payload_hash);
+  if (params.content_sha256_header)
+    out.headers_to_add.emplace_back("x-amz-content-sha256", request.payload_hash);
   bool sign_token = !credentials.session_token.empty() && !params.omit_session_token;
-  if (sign_token) out.headers_to_add.emplace_back("x-amz-security-token", credentials.session_token);
+  if (sign_token)
+    out.headers_to_add.emplace_back("x-amz-security-token", credentials.session_token);
 
   HeaderList to_sign = request.headers;
   to_sign.insert(to_sign.end(), out.headers_to_add.begin(), out.headers_to_add.end());
@@ -220,16 +226,17 @@ Signature SignV4(const SigningRequest& request, const Credentials& credentials, 
                           canonical.signed_names + "\n" + request.payload_hash;
   out.string_to_sign = StringToSign(params, out.canonical_request);
   out.signature = HexEncode(HmacSha256(SigningKey(credentials, params), out.string_to_sign));
-  out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" + Scope(params) +
-                      ", SignedHeaders=" + canonical.signed_names + ", Signature=" + out.signature;
+  out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+                      Scope(params) + ", SignedHeaders=" + canonical.signed_names +
+                      ", Signature=" + out.signature;
   if (!credentials.session_token.empty() && !sign_token) {
     out.headers_to_add.emplace_back("x-amz-security-token", credentials.session_token);
   }
   return out;
 }
 
-Presigned PresignV4(const SigningRequest& request, const Credentials& credentials, const SigningParams& params,
-                    int64_t expires_seconds) {
+Presigned PresignV4(const SigningRequest& request, const Credentials& credentials,
+                    const SigningParams& params, int64_t expires_seconds) {
   Presigned out;
   HeaderList to_sign = request.headers;
   if (params.content_sha256_header) {
@@ -246,16 +253,18 @@ Presigned PresignV4(const SigningRequest& request, const Credentials& credential
       {"X-Amz-Expires", std::to_string(expires_seconds)},
   };
   bool has_token = !credentials.session_token.empty();
-  if (has_token && !params.omit_session_token) auth.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  if (has_token && !params.omit_session_token)
+    auth.emplace_back("X-Amz-Security-Token", credentials.session_token);
 
   auto query = request.query;
   query.insert(query.end(), auth.begin(), auth.end());
   out.canonical_request = request.method + "\n" + CanonicalUri(request, params.uri_mode) + "\n" +
-                          CanonicalQueryString(query) + "\n" + canonical.text + "\n" + canonical.signed_names +
-                          "\n" + request.payload_hash;
+                          CanonicalQueryString(query) + "\n" + canonical.text + "\n" +
+                          canonical.signed_names + "\n" + request.payload_hash;
   out.string_to_sign = StringToSign(params, out.canonical_request);
   out.signature = HexEncode(HmacSha256(SigningKey(credentials, params), out.string_to_sign));
-  if (has_token && params.omit_session_token) query.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  if (has_token && params.omit_session_token)
+    query.emplace_back("X-Amz-Security-Token", credentials.session_token);
   query.emplace_back("X-Amz-Signature", out.signature);
   out.query = std::move(query);
   return out;

@@ -69,8 +69,8 @@ struct SigningParams {
 struct Signature {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;      // lower-case hex
-  std::string authorization;  // the Authorization header value
+  std::string signature;       // lower-case hex
+  std::string authorization;   // the Authorization header value
   std::string signed_headers;  // "host;x-amz-date"
   // Headers the request must carry besides `headers` and Authorization:
   // x-amz-date, x-amz-content-sha256 and x-amz-security-token as applicable.

@@ -49,7 +49,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     headers->clear();
   } else if (size_t colon = line.find(':'); colon != std::string::npos) {
     std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     size_t start = line.find_first_not_of(" \t", colon + 1);
     headers->emplace_back(std::move(name), start == std::string::npos ? "" : line.substr(start));
   }
@@ -85,7 +86,8 @@ class CurlClient : public Client {
 
   void Return(EasyHandle handle) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (static_cast<int>(idle_.size()) < options_.max_idle_handles) idle_.push_back(std::move(handle));
+    if (static_cast<int>(idle_.size()) < options_.max_idle_handles)
+      idle_.push_back(std::move(handle));
   }
 
   Result<Response> Perform(CURL* h, const Request& request) {
@@ -101,8 +103,9 @@ class CurlClient : public Client {
     }
     // Never wait for "100 Continue"; never let curl invent a Content-Type.
     for (const char* name : {"Expect", "Content-Type"}) {
-      bool has = std::any_of(request.headers.begin(), request.headers.end(),
-                             [&](const auto& kv) { return strcasecmp(kv.first.c_str(), name) == 0; });
+      bool has = std::any_of(request.headers.begin(), request.headers.end(), [&](const auto& kv) {
+        return strcasecmp(kv.first.c_str(), name) == 0;
+      });
       if (has) continue;
       curl_slist* grown = curl_slist_append(headers.get(), (std::string(name) + ":").c_str());
       if (grown == nullptr) return Status::Internal("curl_slist_append failed");
@@ -132,7 +135,8 @@ class CurlClient : public Client {
     } else {
       // PUT/POST/DELETE with an in-memory body (possibly empty, sent with
       // Content-Length: 0 so servers that insist on a length are satisfied).
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
     }
@@ -142,8 +146,10 @@ class CurlClient : public Client {
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
     if (rc != CURLE_OK) {
-      std::string what = std::string(curl_easy_strerror(rc)) + " (" + m + " " + HostOf(request.url) + ")";
-      if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) return Status::InvalidArgument(what);
+      std::string what =
+          std::string(curl_easy_strerror(rc)) + " (" + m + " " + HostOf(request.url) + ")";
+      if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
+        return Status::InvalidArgument(what);
       return Status::Unavailable(what);
     }
     long code = 0;
@@ -167,6 +173,8 @@ class CurlClient : public Client {
 
 }  // namespace
 
-std::unique_ptr<Client> NewCurlClient(const CurlOptions& options) { return std::make_unique<CurlClient>(options); }
+std::unique_ptr<Client> NewCurlClient(const CurlOptions& options) {
+  return std::make_unique<CurlClient>(options);
+}
 
 }  // namespace eb::http

@@ -21,12 +21,12 @@ struct Request {
   std::string url;             // absolute, already percent-encoded
   Headers headers;             // sent as given (no Host: derived from url)
   std::string body;
-  int64_t timeout_ms = 0;      // whole request; 0: the client's default
+  int64_t timeout_ms = 0;  // whole request; 0: the client's default
 };
 
 struct Response {
-  int status = 0;     // 200, 404, ...
-  Headers headers;    // names lower-cased, in arrival order
+  int status = 0;   // 200, 404, ...
+  Headers headers;  // names lower-cased, in arrival order
   std::string body;
 
   // The first header named `name` (lower case), if any.

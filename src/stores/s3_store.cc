@@ -13,8 +13,12 @@ struct S3Store::Owned {
 S3Store::S3Store(aws::S3Client& client, std::string bucket, std::string prefix)
     : S3Store(nullptr, client, std::move(bucket), std::move(prefix)) {}
 
-S3Store::S3Store(std::unique_ptr<Owned> owned, aws::S3Client& client, std::string bucket, std::string prefix)
-    : owned_(std::move(owned)), client_(client), bucket_(std::move(bucket)), prefix_(std::move(prefix)) {}
+S3Store::S3Store(std::unique_ptr<Owned> owned, aws::S3Client& client, std::string bucket,
+                 std::string prefix)
+    : owned_(std::move(owned)),
+      client_(client),
+      bucket_(std::move(bucket)),
+      prefix_(std::move(prefix)) {}
 
 S3Store::~S3Store() = default;
 
@@ -27,13 +31,15 @@ Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const aws
   owned->http = http::NewCurlClient();
   owned->client = std::make_unique<aws::S3Client>(std::move(*config), *owned->http, owned->clock);
   aws::S3Client& client = *owned->client;
-  return std::unique_ptr<S3Store>(new S3Store(std::move(owned), client, location->bucket, location->prefix));
+  return std::unique_ptr<S3Store>(
+      new S3Store(std::move(owned), client, location->bucket, location->prefix));
 }
 
 Status S3Store::CheckKey(const std::string& key) const {
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (prefix_.size() + key.size() > 1024) {
-    return Status::InvalidArgument("key '" + key + "' is longer than S3's 1024 bytes with the prefix");
+    return Status::InvalidArgument("key '" + key +
+                                   "' is longer than S3's 1024 bytes with the prefix");
   }
   return Status::Ok();
 }
@@ -68,7 +74,8 @@ Result<ListPage> S3Store::List(const ListOptions& options) {
   ListPage page;
   page.objects.reserve(result->objects.size());
   for (auto& o : result->objects) {
-    if (o.key.compare(0, prefix_.size(), prefix_) != 0) continue;  // cannot happen with a prefix LIST
+    if (o.key.compare(0, prefix_.size(), prefix_) != 0)
+      continue;  // cannot happen with a prefix LIST
     o.key.erase(0, prefix_.size());
     page.objects.push_back(std::move(o));
   }

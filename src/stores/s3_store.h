@@ -38,7 +38,8 @@ class S3Store : public ObjectStore {
 
  private:
   struct Owned;
-  S3Store(std::unique_ptr<Owned> owned, aws::S3Client& client, std::string bucket, std::string prefix);
+  S3Store(std::unique_ptr<Owned> owned, aws::S3Client& client, std::string bucket,
+          std::string prefix);
   Status CheckKey(const std::string& key) const;
 
   std::unique_ptr<Owned> owned_;  // the HTTP client, clock and S3 client of Open()

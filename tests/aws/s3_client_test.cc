@@ -59,8 +59,14 @@ TEST_F(S3ClientTest, PathStyleUrlEncodesTheKeyOnceAndSigns) {
   };
   EXPECT_EQ(header("host"), "127.0.0.1:7480");
   EXPECT_EQ(header("x-amz-date"), "20150830T123600Z");
-  EXPECT_EQ(header("x-amz-content-sha256"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=", 0), 0u);
+  EXPECT_EQ(header("x-amz-content-sha256"),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(header("authorization")
+                .rfind("AWS4-HMAC-SHA256 "
+                       "Credential=AKIAIOSFODNN7EXAMPLE/20150830/us-east-1/s3/aws4_request, "
+                       "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=",
+                       0),
+            0u);
 }
 
 TEST_F(S3ClientTest, VirtualHostedStyle) {
@@ -75,7 +81,9 @@ TEST_F(S3ClientTest, VirtualHostedStyle) {
 }
 
 TEST_F(S3ClientTest, PutIfAbsentSendsIfNoneMatchAndMaps412ToAlreadyExists) {
-  http_.Push(MakeResponse(412, S3ErrorXml("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", "req-1")));
+  http_.Push(MakeResponse(
+      412, S3ErrorXml("PreconditionFailed",
+                      "At least one of the pre-conditions you specified did not hold", "req-1")));
   PutOptions o;
   o.if_none_match = true;
   auto r = client_.PutObject("bucket", "t/1", "claim", o);
@@ -113,7 +121,8 @@ TEST_F(S3ClientTest, GivesUpAfterMaxAttemptsWithTheLastStatus) {
   EXPECT_EQ(http_.calls(), 6u);
   EXPECT_EQ(sleeps_.size(), 5u);
 
-  http_.SetFallback(MakeResponse(503, S3ErrorXml("SlowDown", "Please reduce your request rate.", "r10")));
+  http_.SetFallback(
+      MakeResponse(503, S3ErrorXml("SlowDown", "Please reduce your request rate.", "r10")));
   auto g = client_.GetObject("bucket", "k");
   EXPECT_EQ(g.status().code(), Code::kUnavailable);
   EXPECT_NE(g.status().message().find("SlowDown"), std::string::npos);
@@ -138,7 +147,13 @@ TEST_F(S3ClientTest, NeverRetries403Or404) {
 
 TEST_F(S3ClientTest, ForbiddenNamesTheCredentialProblemWithoutTheSecret) {
   // AWS echoes the string to sign and the signature for SignatureDoesNotMatch.
-  http_.Push(MakeResponse(403, "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message><AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256...</StringToSign><SignatureProvided>0123</SignatureProvided><RequestId>r6</RequestId></Error>"));
+  http_.Push(MakeResponse(
+      403,
+      "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does "
+      "not match the signature you provided. Check your key and signing "
+      "method.</Message><AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE</"
+      "AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256...</StringToSign><SignatureProvided>0123</"
+      "SignatureProvided><RequestId>r6</RequestId></Error>"));
   auto s = client_.GetObject("bucket", "k").status();
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
   EXPECT_NE(s.message().find("SignatureDoesNotMatch"), std::string::npos) << s.message();
@@ -146,7 +161,8 @@ TEST_F(S3ClientTest, ForbiddenNamesTheCredentialProblemWithoutTheSecret) {
   EXPECT_NE(s.message().find("r6"), std::string::npos);
   ExpectNoSecret(s);
 
-  http_.Push(MakeResponse(403, S3ErrorXml("InvalidAccessKeyId", "", "r7")));  // Ceph: empty <Message>
+  http_.Push(
+      MakeResponse(403, S3ErrorXml("InvalidAccessKeyId", "", "r7")));  // Ceph: empty <Message>
   s = client_.PutObject("bucket", "k", "v").status();
   EXPECT_NE(s.message().find("InvalidAccessKeyId"), std::string::npos);
   EXPECT_NE(s.message().find("AWS_ACCESS_KEY_ID"), std::string::npos) << s.message();
@@ -181,7 +197,9 @@ TEST_F(S3ClientTest, ListObjectsV2SendsTheQueryAndParsesThePage) {
   auto r = client_.ListObjectsV2("bucket", req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(http_.requests()[0].url,
-            "http://127.0.0.1:7480/bucket/?continuation-token=tok%2B%2F%3D&encoding-type=url&list-type=2&max-keys=2&prefix=p%2F&start-after=p%2F0");
+            "http://127.0.0.1:7480/bucket/"
+            "?continuation-token=tok%2B%2F%3D&encoding-type=url&list-type=2&max-keys=2&prefix=p%2F&"
+            "start-after=p%2F0");
   ASSERT_EQ(r->objects.size(), 2u);
   EXPECT_EQ(r->objects[0].key, "p/a b+c");
   EXPECT_EQ(r->objects[0].size, 12);
@@ -192,8 +210,10 @@ TEST_F(S3ClientTest, ListObjectsV2SendsTheQueryAndParsesThePage) {
 }
 
 TEST_F(S3ClientTest, HeadObjectReadsTheHeaders) {
-  http_.Push(MakeResponse(200, "", {{"etag", "\"e1\""}, {"content-length", "42"},
-                                    {"last-modified", "Tue, 24 Nov 2026 06:00:00 GMT"}}));
+  http_.Push(MakeResponse(200, "",
+                          {{"etag", "\"e1\""},
+                           {"content-length", "42"},
+                           {"last-modified", "Tue, 24 Nov 2026 06:00:00 GMT"}}));
   auto h = client_.HeadObject("bucket", "k");
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->size, 42);

@@ -16,11 +16,13 @@ EnvLookup Env(std::map<std::string, std::string> vars) {
   };
 }
 
-const std::map<std::string, std::string> kCreds = {{"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"},
-                                                   {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"}};
+const std::map<std::string, std::string> kCreds = {
+    {"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"},
+    {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"}};
 
 TEST(S3Url, BucketPrefixAndOptions) {
-  auto loc = ParseS3Url("s3://my-bucket/state/dir?endpoint=http://127.0.0.1:7480&region=eu-west-1&path_style=false");
+  auto loc = ParseS3Url(
+      "s3://my-bucket/state/dir?endpoint=http://127.0.0.1:7480&region=eu-west-1&path_style=false");
   ASSERT_TRUE(loc.ok()) << loc.status().ToString();
   EXPECT_EQ(loc->bucket, "my-bucket");
   EXPECT_EQ(loc->prefix, "state/dir/");
@@ -39,9 +41,12 @@ TEST(S3Url, BucketPrefixAndOptions) {
 
 TEST(S3Url, ProblemsAreNamed) {
   EXPECT_NE(ParseS3Url("s3:///prefix").status().message().find("no bucket"), std::string::npos);
-  EXPECT_NE(ParseS3Url("s3://Bad_Bucket/x").status().message().find("bucket name"), std::string::npos);
-  EXPECT_NE(ParseS3Url("s3://b/x?endpoit=x").status().message().find("unknown option 'endpoit'"), std::string::npos);
-  EXPECT_NE(ParseS3Url("s3://b/x?path_style=yes").status().message().find("path_style"), std::string::npos);
+  EXPECT_NE(ParseS3Url("s3://Bad_Bucket/x").status().message().find("bucket name"),
+            std::string::npos);
+  EXPECT_NE(ParseS3Url("s3://b/x?endpoit=x").status().message().find("unknown option 'endpoit'"),
+            std::string::npos);
+  EXPECT_NE(ParseS3Url("s3://b/x?path_style=yes").status().message().find("path_style"),
+            std::string::npos);
   EXPECT_FALSE(ParseS3Url("file:///x").ok());
 }
 
@@ -70,13 +75,15 @@ TEST(S3Config, EndpointPrecedenceUrlThenS3VariableThenGeneric) {
   vars["AWS_ENDPOINT_URL_S3"] = "http://s3only:2/";
   c = ResolveS3Config(*ParseS3Url("s3://b"), Env(vars));
   EXPECT_EQ(c->host, "s3only:2");
-  c = ResolveS3Config(*ParseS3Url("s3://b?endpoint=https://url:3&path_style=false&region=r"), Env(vars));
+  c = ResolveS3Config(*ParseS3Url("s3://b?endpoint=https://url:3&path_style=false&region=r"),
+                      Env(vars));
   EXPECT_EQ(c->scheme, "https");
   EXPECT_EQ(c->host, "url:3");
   EXPECT_FALSE(c->path_style);
   EXPECT_EQ(c->region, "r");
   vars["AWS_ENDPOINT_URL_S3"] = "127.0.0.1:7480";
-  EXPECT_NE(ResolveS3Config(*ParseS3Url("s3://b"), Env(vars)).status().message().find("scheme"), std::string::npos);
+  EXPECT_NE(ResolveS3Config(*ParseS3Url("s3://b"), Env(vars)).status().message().find("scheme"),
+            std::string::npos);
 }
 
 TEST(S3Config, SessionTokenAndMissingCredentials) {
@@ -88,8 +95,10 @@ TEST(S3Config, SessionTokenAndMissingCredentials) {
 
   auto none = CredentialsFromEnv(Env({}));
   EXPECT_EQ(none.status().code(), Code::kPermissionDenied);
-  EXPECT_NE(none.status().message().find("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), std::string::npos);
-  auto half = CredentialsFromEnv(Env({{"AWS_ACCESS_KEY_ID", "AKIA"}, {"AWS_SECRET_ACCESS_KEY", ""}}));
+  EXPECT_NE(none.status().message().find("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+            std::string::npos);
+  auto half =
+      CredentialsFromEnv(Env({{"AWS_ACCESS_KEY_ID", "AKIA"}, {"AWS_SECRET_ACCESS_KEY", ""}}));
   EXPECT_NE(half.status().message().find("set AWS_SECRET_ACCESS_KEY"), std::string::npos);
 }
 

@@ -32,7 +32,8 @@ std::string FindBotocorePython() {
   return "";
 }
 
-std::string RunPython(const std::string& python, const std::string& script, const std::string& input) {
+std::string RunPython(const std::string& python, const std::string& script,
+                      const std::string& input) {
   char path[] = "/tmp/eb-botocore-XXXXXX";
   int fd = ::mkstemp(path);
   if (fd < 0) return "";
@@ -57,13 +58,16 @@ class Gen {
   size_t Below(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   bool Chance(int percent) { return static_cast<int>(Below(100)) < percent; }
   template <typename T>
-  T Pick(const std::vector<T>& v) { return v[Below(v.size())]; }
+  T Pick(const std::vector<T>& v) {
+    return v[Below(v.size())];
+  }
 
   std::string Piece(bool generic) {
     static const std::vector<std::string> kPieces = {
-        "sales", "2026-11-24", "east.csv", "a b", "a+b", "100%", "%2F", "%20", "ü", "日本", "😀", "🎉x",
-        "=", "&", "?", "#", "~", "$", "@", ":", ",", ";", "'", "(", ")", "*", "!", "_", "-", ".", "  ",
-        "Ω≈ç√", "x.y", "\"q\"", "[]", "{}", "^", "`", "|", "\\", "<>"};
+        "sales", "2026-11-24", "east.csv", "a b", "a+b", "100%", "%2F", "%20", "ü",  "日本", "😀",
+        "🎉x",    "=",          "&",        "?",   "#",   "~",    "$",   "@",   ":",  ",",    ";",
+        "'",     "(",          ")",        "*",   "!",   "_",    "-",   ".",   "  ", "Ω≈ç√", "x.y",
+        "\"q\"", "[]",         "{}",       "^",   "`",   "|",    "\\",  "<>"};
     static const std::vector<std::string> kGenericPieces = {".", "..", ""};
     if (generic && Chance(15)) return Pick(kGenericPieces);
     return Pick(kPieces);
@@ -91,7 +95,8 @@ class Gen {
   }
 
   std::string Token() {
-    static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+    static const char kChars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
     std::string s;
     size_t n = 20 + Below(60);
     for (size_t i = 0; i < n; ++i) s.push_back(kChars[Below(sizeof kChars - 1)]);
@@ -107,14 +112,16 @@ json MakeCase(Gen& g) {
   json c;
   c["mode"] = generic ? "generic" : "s3";
   c["method"] = g.Pick<std::string>({"GET", "PUT", "HEAD", "DELETE", "POST"});
-  c["host"] = g.Pick<std::string>({"127.0.0.1:7480", "s3.eu-west-1.amazonaws.com", "localhost:9000"});
+  c["host"] =
+      g.Pick<std::string>({"127.0.0.1:7480", "s3.eu-west-1.amazonaws.com", "localhost:9000"});
   c["bucket"] = g.Pick<std::string>({"bucket", "my.bucket-1", "data"});
   c["key"] = g.Key(generic);
   json query = json::array();
   size_t nq = g.Below(5);
   for (size_t i = 0; i < nq; ++i) {
-    std::string name = g.Pick<std::string>({"prefix", "list-type", "continuation-token", "start-after", "max-keys",
-                                             "encoding-type", "uploads", "x y", "ü=&", "😀"});
+    std::string name =
+        g.Pick<std::string>({"prefix", "list-type", "continuation-token", "start-after", "max-keys",
+                             "encoding-type", "uploads", "x y", "ü=&", "😀"});
     std::string value = g.Chance(20) ? "" : g.Key(false);
     query.push_back({name, value});
   }
@@ -126,8 +133,9 @@ json MakeCase(Gen& g) {
   if (g.Chance(20)) headers.push_back({"Range", "bytes=0-9"});
   size_t nmeta = g.Below(3);
   for (size_t i = 0; i < nmeta; ++i) {
-    headers.push_back({"X-Amz-Meta-" + std::to_string(i) + g.Pick<std::string>({"a", "Mixed-Case", "z"}),
-                       g.Spacey(g.Pick<std::string>({"one two", "a  b   c", "x", "trailing ", "=+/&"}))});
+    headers.push_back(
+        {"X-Amz-Meta-" + std::to_string(i) + g.Pick<std::string>({"a", "Mixed-Case", "z"}),
+         g.Spacey(g.Pick<std::string>({"one two", "a  b   c", "x", "trailing ", "=+/&"}))});
   }
   c["headers"] = headers;
   c["body"] = g.Chance(50) ? "" : g.Key(false);
@@ -157,7 +165,8 @@ Ours SignOurs(const json& c) {
   r.path = path;
   for (const auto& q : c["query"]) r.query.emplace_back(q[0], q[1]);
   for (const auto& h : c["headers"]) r.headers.emplace_back(h[0], h[1]);
-  r.payload_hash = c["unsigned_payload"].get<bool>() ? kUnsignedPayload : Sha256Hex(c["body"].get<std::string>());
+  r.payload_hash = c["unsigned_payload"].get<bool>() ? kUnsignedPayload
+                                                     : Sha256Hex(c["body"].get<std::string>());
   Credentials creds{c["access_key"], c["secret_key"], c["token"]};
   SigningParams params;
   if (s3) {
@@ -171,13 +180,15 @@ Ours SignOurs(const json& c) {
 TEST(SigV4Botocore, TwoHundredRandomRequestsMatchBotocore) {
   std::string python = FindBotocorePython();
   if (python.empty()) {
-    if (test::InCi()) FAIL() << "CI=true but no python3 with botocore (apt-get install python3-botocore)";
+    if (test::InCi())
+      FAIL() << "CI=true but no python3 with botocore (apt-get install python3-botocore)";
     GTEST_SKIP() << "python3-botocore not installed: comparison with botocore skipped";
   }
   Gen g(20261124);
   json cases = json::array();
   for (int i = 0; i < 200; ++i) cases.push_back(MakeCase(g));
-  std::string out = RunPython(python, std::string(EB_SOURCE_DIR) + "/tests/aws/botocore_sign.py", cases.dump());
+  std::string out =
+      RunPython(python, std::string(EB_SOURCE_DIR) + "/tests/aws/botocore_sign.py", cases.dump());
   json theirs = json::parse(out, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(theirs.is_array()) << "botocore_sign.py printed: " << out.substr(0, 2000);
   ASSERT_EQ(theirs.size(), cases.size());

@@ -15,7 +15,8 @@ TEST(SigV4, UriEncodeKeepsOnlyUnreserved) {
 }
 
 TEST(SigV4, S3PathEncodesTheKeyOnceAndKeepsSlashes) {
-  EXPECT_EQ(S3Path("bucket", "sales/2026 11/east+west%.csv"), "/bucket/sales/2026%2011/east%2Bwest%25.csv");
+  EXPECT_EQ(S3Path("bucket", "sales/2026 11/east+west%.csv"),
+            "/bucket/sales/2026%2011/east%2Bwest%25.csv");
   EXPECT_EQ(S3Path("bucket", "a//b/./c/../d"), "/bucket/a//b/./c/../d");
   EXPECT_EQ(S3Path("", "key"), "/key");
 }
@@ -37,7 +38,8 @@ TEST(SigV4, AmzDate) {
 }
 
 TEST(SigV4, CanonicalQueryStringSortsEncodedNamesThenValues) {
-  EXPECT_EQ(CanonicalQueryString({{"prefix", "a b"}, {"list-type", "2"}, {"b", "2"}, {"b", "1"}, {"empty", ""}}),
+  EXPECT_EQ(CanonicalQueryString(
+                {{"prefix", "a b"}, {"list-type", "2"}, {"b", "2"}, {"b", "1"}, {"empty", ""}}),
             "b=1&b=2&empty=&list-type=2&prefix=a%20b");
   EXPECT_EQ(CanonicalQueryString({}), "");
 }
@@ -50,17 +52,22 @@ TEST(SigV4, S3ModeSignsContentSha256AndTheToken) {
   Credentials creds{"AKID", "secret", "token"};
   Signature sig = SignV4(GetRoot(), creds, S3Params("eu-west-1", 1440938160000));
   EXPECT_EQ(sig.signed_headers, "host;x-amz-content-sha256;x-amz-date;x-amz-security-token");
-  EXPECT_NE(sig.canonical_request.find("\nx-amz-content-sha256:" + std::string(64, '0') + "\n"), std::string::npos);
-  EXPECT_EQ(sig.authorization.rfind("AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/s3/aws4_request, ", 0), 0u);
+  EXPECT_NE(sig.canonical_request.find("\nx-amz-content-sha256:" + std::string(64, '0') + "\n"),
+            std::string::npos);
+  EXPECT_EQ(sig.authorization.rfind(
+                "AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/s3/aws4_request, ", 0),
+            0u);
   ASSERT_EQ(sig.headers_to_add.size(), 3u);
 }
 
 TEST(SigV4, OmittedTokenIsAddedButNotSigned) {
   Credentials creds{"AKID", "secret", "token"};
-  SigningParams params{"us-east-1", "service", 0, UriMode::kGeneric, false, /*omit_session_token=*/true};
+  SigningParams params{"us-east-1",       "service", 0,
+                       UriMode::kGeneric, false,     /*omit_session_token=*/true};
   Signature sig = SignV4(GetRoot(), creds, params);
   EXPECT_EQ(sig.signed_headers, "host;x-amz-date");
-  EXPECT_EQ(sig.headers_to_add.back(), (std::pair<std::string, std::string>{"x-amz-security-token", "token"}));
+  EXPECT_EQ(sig.headers_to_add.back(),
+            (std::pair<std::string, std::string>{"x-amz-security-token", "token"}));
 }
 
 TEST(SigV4, HeaderValuesAreTrimmedAndDuplicatesJoined) {

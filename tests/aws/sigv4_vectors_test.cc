@@ -73,7 +73,8 @@ ParsedRequest ParseRequest(const std::string& text) {
   std::string target = first.substr(sp1 + 1, sp2 - sp1 - 1);
   size_t qm = target.find('?');
   r.path = target.substr(0, qm);
-  if (!r.path.empty() && r.path[0] != '/') r.path = "/" + r.path;  // "test$file.text" in the S3 docs
+  if (!r.path.empty() && r.path[0] != '/')
+    r.path = "/" + r.path;  // "test$file.text" in the S3 docs
   if (qm != std::string::npos) r.query = ParseQuery(target.substr(qm + 1));
   size_t pos = line_end == std::string::npos ? text.size() : line_end + 1;
   while (pos < text.size()) {
@@ -161,8 +162,9 @@ void RunBotocoreCase(const std::string& dir, const std::string& name, int* cases
   // harness's credential, seen only in .sreq; "after" adds it unsigned (see
   // post-sts-token/readme.txt). post-sts-header-before has it in .req already.
   std::string token = SignedRequestHeader(sreq, "X-Amz-Security-Token");
-  bool token_in_req = std::any_of(req.headers.begin(), req.headers.end(),
-                                  [](const auto& h) { return strcasecmp(h.first.c_str(), "X-Amz-Security-Token") == 0; });
+  bool token_in_req = std::any_of(req.headers.begin(), req.headers.end(), [](const auto& h) {
+    return strcasecmp(h.first.c_str(), "X-Amz-Security-Token") == 0;
+  });
   if (!token.empty() && !token_in_req) creds.session_token = token;
   params.omit_session_token = name == "post-sts-header-after";
   EXPECT_EQ(TakeHeader(&req.headers, "x-amz-date"), AmzDate(kSuiteTime));
@@ -202,7 +204,8 @@ void RunAwsCAuthCase(const std::string& dir, const std::string& name, int* cases
   ++*cases;
   auto ctx = nlohmann::json::parse(ReadFileOrEmpty(dir + "/context.json"));
   ParsedRequest req = ParseRequest(ReadFileOrEmpty(dir + "/request.txt"));
-  Credentials creds{ctx.at("credentials").at("access_key_id"), ctx.at("credentials").at("secret_access_key"),
+  Credentials creds{ctx.at("credentials").at("access_key_id"),
+                    ctx.at("credentials").at("secret_access_key"),
                     ctx.at("credentials").value("token", "")};
   TimeMs time = 0;
   ASSERT_TRUE(ParseIso8601(ctx.at("timestamp").get<std::string>(), &time));
@@ -227,7 +230,8 @@ void RunAwsCAuthCase(const std::string& dir, const std::string& name, int* cases
   EXPECT_EQ(sig.signature, ReadFileOrEmpty(dir + "/header-signature.txt"));
   std::string signed_req = ReadFileOrEmpty(dir + "/header-signed-request.txt");
   EXPECT_EQ(sig.authorization, SignedRequestHeader(signed_req, "Authorization"));
-  for (const auto& [h, v] : sig.headers_to_add) EXPECT_EQ(v, SignedRequestHeader(signed_req, h)) << h;
+  for (const auto& [h, v] : sig.headers_to_add)
+    EXPECT_EQ(v, SignedRequestHeader(signed_req, h)) << h;
 
   // Presigned URLs sign the body hash without the header, except for a
   // signed_body_value (the historical UNSIGNED-PAYLOAD case).
@@ -274,7 +278,8 @@ TEST(SigV4Vectors, S3DocumentationExamples) {
     size_t end = context.find('\n', pos);
     if (end == std::string::npos) end = context.size();
     std::string line = context.substr(pos, end - pos);
-    if (size_t eq = line.find('='); eq != std::string::npos) ctx[line.substr(0, eq)] = line.substr(eq + 1);
+    if (size_t eq = line.find('='); eq != std::string::npos)
+      ctx[line.substr(0, eq)] = line.substr(eq + 1);
     pos = end + 1;
   }
   TimeMs time = 0;

@@ -27,11 +27,20 @@ std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -74,9 +83,10 @@ http::Response MakeResponse(int status, std::string body, http::Headers headers)
   return r;
 }
 
-std::string S3ErrorXml(const std::string& code, const std::string& message, const std::string& request_id) {
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + message +
-         "</Message><RequestId>" + request_id + "</RequestId></Error>";
+std::string S3ErrorXml(const std::string& code, const std::string& message,
+                       const std::string& request_id) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" +
+         message + "</Message><RequestId>" + request_id + "</RequestId></Error>";
 }
 
 // ---- ScriptedHttp ----
@@ -113,7 +123,9 @@ size_t ScriptedHttp::calls() const {
 // ---- FakeS3 ----
 
 FakeS3::FakeS3(aws::Credentials credentials, std::string region, std::string bucket)
-    : credentials_(std::move(credentials)), region_(std::move(region)), bucket_(std::move(bucket)) {}
+    : credentials_(std::move(credentials)),
+      region_(std::move(region)),
+      bucket_(std::move(bucket)) {}
 
 size_t FakeS3::calls() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -125,8 +137,9 @@ std::map<std::string, std::string> FakeS3::objects() const {
   return objects_;
 }
 
-std::string FakeS3::CheckSignature(const http::Request& request, const std::string& path,
-                                   const std::vector<std::pair<std::string, std::string>>& query) const {
+std::string FakeS3::CheckSignature(
+    const http::Request& request, const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& query) const {
   std::string auth = HeaderValue(request, "authorization");
   size_t cred = auth.find("Credential=");
   size_t signed_at = auth.find("SignedHeaders=");
@@ -136,11 +149,13 @@ std::string FakeS3::CheckSignature(const http::Request& request, const std::stri
   }
   std::string access_key = auth.substr(cred + 11, auth.find('/', cred) - cred - 11);
   if (access_key != credentials_.access_key_id) return "InvalidAccessKeyId";
-  std::string signed_names = auth.substr(signed_at + 14, auth.find(',', signed_at) - signed_at - 14);
+  std::string signed_names =
+      auth.substr(signed_at + 14, auth.find(',', signed_at) - signed_at - 14);
   TimeMs time = 0;
   std::string amz = HeaderValue(request, "x-amz-date");  // 20150830T123600Z
-  std::string iso = amz.size() == 16 ? amz.substr(0, 4) + "-" + amz.substr(4, 2) + "-" + amz.substr(6, 2) + "T" +
-                                           amz.substr(9, 2) + ":" + amz.substr(11, 2) + ":" + amz.substr(13, 2) + "Z"
+  std::string iso = amz.size() == 16 ? amz.substr(0, 4) + "-" + amz.substr(4, 2) + "-" +
+                                           amz.substr(6, 2) + "T" + amz.substr(9, 2) + ":" +
+                                           amz.substr(11, 2) + ":" + amz.substr(13, 2) + "Z"
                                      : "";
   if (!ParseIso8601(iso, &time)) return "AccessDenied";
 
@@ -149,9 +164,11 @@ std::string FakeS3::CheckSignature(const http::Request& request, const std::stri
   sr.path = path;
   sr.query = query;
   std::string names = signed_names + ";";
-  for (size_t start = 0, end; (end = names.find(';', start)) != std::string::npos; start = end + 1) {
+  for (size_t start = 0, end; (end = names.find(';', start)) != std::string::npos;
+       start = end + 1) {
     std::string name = names.substr(start, end - start);
-    if (name == "x-amz-date" || name == "x-amz-content-sha256" || name == "x-amz-security-token") continue;
+    if (name == "x-amz-date" || name == "x-amz-content-sha256" || name == "x-amz-security-token")
+      continue;
     sr.headers.emplace_back(name, HeaderValue(request, name));
   }
   sr.payload_hash = HeaderValue(request, "x-amz-content-sha256");
@@ -186,8 +203,8 @@ Result<http::Response> FakeS3::Send(const http::Request& request) {
     return MakeResponse(403, S3ErrorXml(code, "", "fake-req"));
   }
   std::string decoded = PercentDecode(path);  // "/bucket/key"
-  std::string bucket = decoded.substr(1, decoded.find('/', 1) == std::string::npos ? std::string::npos
-                                                                                     : decoded.find('/', 1) - 1);
+  std::string bucket = decoded.substr(
+      1, decoded.find('/', 1) == std::string::npos ? std::string::npos : decoded.find('/', 1) - 1);
   if (bucket != bucket_) return MakeResponse(404, S3ErrorXml("NoSuchBucket", "", "fake-req"));
   std::string key = decoded.size() > bucket.size() + 2 ? decoded.substr(bucket.size() + 2) : "";
   return Handle(request, key, query);
@@ -202,7 +219,8 @@ http::Response FakeS3::Handle(const http::Request& request, const std::string& k
   }
   auto it = objects_.find(key);
   if (m == "GET" || m == "HEAD") {
-    if (it == objects_.end()) return MakeResponse(404, m == "HEAD" ? "" : S3ErrorXml("NoSuchKey", "", "fake-req"));
+    if (it == objects_.end())
+      return MakeResponse(404, m == "HEAD" ? "" : S3ErrorXml("NoSuchKey", "", "fake-req"));
     http::Headers h = {{"etag", "\"" + Sha256Hex(it->second).substr(0, 32) + "\""},
                        {"content-length", std::to_string(it->second.size())}};
     return MakeResponse(200, m == "HEAD" ? "" : it->second, h);
@@ -248,15 +266,21 @@ http::Response FakeS3::List(const std::vector<std::pair<std::string, std::string
     ++n;
     last = it->first;
     std::string key = encoding == "url" ? FormEncode(it->first) : XmlEscape(it->first);
-    contents += "<Contents><Key>" + key + "</Key><LastModified>2026-11-24T06:00:00.000Z</LastModified><ETag>&quot;x&quot;</ETag><Size>" +
-                std::to_string(it->second.size()) + "</Size><StorageClass>STANDARD</StorageClass></Contents>";
+    contents += "<Contents><Key>" + key +
+                "</Key><LastModified>2026-11-24T06:00:00.000Z</LastModified><ETag>&quot;x&quot;</"
+                "ETag><Size>" +
+                std::to_string(it->second.size()) +
+                "</Size><StorageClass>STANDARD</StorageClass></Contents>";
   }
-  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
-                    bucket_ + "</Name><Prefix>" + XmlEscape(prefix) + "</Prefix><KeyCount>" + std::to_string(n) +
-                    "</KeyCount><MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>" +
-                    (encoding == "url" ? "<EncodingType>url</EncodingType>" : "") + "<IsTruncated>" +
-                    (truncated ? "true" : "false") + "</IsTruncated>" + contents;
-  if (truncated) xml += "<NextContinuationToken>" + XmlEscape("tok:" + last) + "</NextContinuationToken>";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
+      bucket_ + "</Name><Prefix>" + XmlEscape(prefix) + "</Prefix><KeyCount>" + std::to_string(n) +
+      "</KeyCount><MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>" +
+      (encoding == "url" ? "<EncodingType>url</EncodingType>" : "") + "<IsTruncated>" +
+      (truncated ? "true" : "false") + "</IsTruncated>" + contents;
+  if (truncated)
+    xml += "<NextContinuationToken>" + XmlEscape("tok:" + last) + "</NextContinuationToken>";
   xml += "</ListBucketResult>";
   return MakeResponse(200, xml);
 }

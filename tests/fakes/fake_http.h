@@ -21,7 +21,8 @@ namespace eb::test {
 
 http::Response MakeResponse(int status, std::string body = "", http::Headers headers = {});
 // "<Error><Code>code</Code><Message>message</Message><RequestId>id</RequestId></Error>".
-std::string S3ErrorXml(const std::string& code, const std::string& message, const std::string& request_id);
+std::string S3ErrorXml(const std::string& code, const std::string& message,
+                       const std::string& request_id);
 
 class ScriptedHttp : public http::Client {
  public:

@@ -22,7 +22,8 @@ int Listen(int* port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) return -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0)
+    return -1;
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   *port = ntohs(addr.sin_port);
@@ -49,7 +50,9 @@ class CannedServer {
     for (auto& t : workers_) t.join();
     for (int c : clients_) ::close(c);
   }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   int connections() const { return connections_.load(); }
   std::vector<std::string> requests() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -94,8 +97,9 @@ class CannedServer {
       }
       bool head = request.rfind("HEAD ", 0) == 0;
       std::string body = "answer";
-      std::string response = "HTTP/1.1 " + std::to_string(status_) + " Whatever\r\nContent-Length: " +
-                             std::to_string(body.size()) + "\r\nX-Amz-Request-Id: req-7\r\n\r\n" + (head ? "" : body);
+      std::string response = "HTTP/1.1 " + std::to_string(status_) +
+                             " Whatever\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nX-Amz-Request-Id: req-7\r\n\r\n" + (head ? "" : body);
       ::send(c, response.data(), response.size(), MSG_NOSIGNAL);
     }
   }

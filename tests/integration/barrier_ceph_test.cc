@@ -81,7 +81,8 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   // 100 barriers of 3 members, in the original configuration format.
   json config = json::object();
   for (int b = 0; b < kBarriers; ++b) {
-    for (int m = 0; m < kMembers; ++m) config[BarrierName(b)].push_back("in/" + BarrierName(b) + "/" + std::to_string(m));
+    for (int m = 0; m < kMembers; ++m)
+      config[BarrierName(b)].push_back("in/" + BarrierName(b) + "/" + std::to_string(m));
   }
   WriteFile(dir + "/barriers.json", config.dump());
 
@@ -92,7 +93,8 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   int seq = 0;
   for (int b = 0; b < kBarriers; ++b) {
     for (int m = 0; m < kMembers; ++m) {
-      json r = Record(env.bucket, "in/" + BarrierName(b) + "/" + std::to_string(m) + "/part 1+x.csv", seq++);
+      json r = Record(env.bucket,
+                      "in/" + BarrierName(b) + "/" + std::to_string(m) + "/part 1+x.csv", seq++);
       int copies = 1 + static_cast<int>(rng() % 3);
       for (int c = 0; c < copies; ++c) records.push_back(r);
     }
@@ -101,7 +103,8 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   std::vector<std::vector<std::string>> files(kProcesses);
   for (size_t i = 0, n = 0; i < records.size(); i += kRecordsPerPayload, ++n) {
     json payload = {{"Records", json::array()}};
-    for (size_t j = i; j < std::min(records.size(), i + kRecordsPerPayload); ++j) payload["Records"].push_back(records[j]);
+    for (size_t j = i; j < std::min(records.size(), i + kRecordsPerPayload); ++j)
+      payload["Records"].push_back(records[j]);
     std::string path = dir + "/payload-" + std::to_string(n) + ".json";
     WriteFile(path, payload.dump());
     files[n % kProcesses].push_back(path);
@@ -111,7 +114,8 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   std::string state = "s3://" + env.bucket + "/" + state_prefix;
   std::vector<int> pids;
   for (int p = 0; p < kProcesses; ++p) {
-    std::vector<std::string> argv = {EB_CLI_PATH, "handle", "--config", dir + "/barriers.json", "--state", state};
+    std::vector<std::string> argv = {EB_CLI_PATH, "handle", "--config", dir + "/barriers.json",
+                                     "--state",   state};
     argv.insert(argv.end(), files[p].begin(), files[p].end());
     int pid = SpawnProcess(argv, dir + "/out-" + std::to_string(p) + ".txt");
     ASSERT_GT(pid, 0);
@@ -180,14 +184,20 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   std::vector<std::string> stale;  // "<instance prefix>c/<id>" each a/ marker needs
   for (const auto& o : *all) {
     std::smatch m;
-    if (std::regex_match(o.key, m, trip_key)) records_in_bucket[m[1]].push_back(m[2].str() + m[3].str());
+    if (std::regex_match(o.key, m, trip_key))
+      records_in_bucket[m[1]].push_back(m[2].str() + m[3].str());
     if (std::regex_match(o.key, m, arrival_marker)) stale.push_back(m[1].str() + "c/" + m[2].str());
     if (std::regex_match(o.key, consumed_marker)) consumed.insert(o.key);
   }
-  EXPECT_EQ(consumed.size(), static_cast<size_t>(kBarriers * kMembers)) << "every object consumed once";
-  for (const std::string& c : stale) EXPECT_EQ(consumed.count(c), 1u) << "unconsumed arrival marker for " << c;
-  std::printf("%zu records (%d duplicates) in %zu payloads, 8 handlers: %zu trips, %d re-driven actions, %zu late duplicate markers\n",
-              records.size(), static_cast<int>(records.size()) - kBarriers * kMembers, payloads, trips.size(), redrives, stale.size());
+  EXPECT_EQ(consumed.size(), static_cast<size_t>(kBarriers * kMembers))
+      << "every object consumed once";
+  for (const std::string& c : stale)
+    EXPECT_EQ(consumed.count(c), 1u) << "unconsumed arrival marker for " << c;
+  std::printf(
+      "%zu records (%d duplicates) in %zu payloads, 8 handlers: %zu trips, %d re-driven actions, "
+      "%zu late duplicate markers\n",
+      records.size(), static_cast<int>(records.size()) - kBarriers * kMembers, payloads,
+      trips.size(), redrives, stale.size());
   EXPECT_EQ(records_in_bucket.size(), static_cast<size_t>(kBarriers));
   for (const auto& [barrier, keys] : records_in_bucket) {
     EXPECT_EQ(keys, (std::vector<std::string>{"0000000001", "0000000001.done"})) << barrier;

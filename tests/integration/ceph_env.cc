@@ -27,7 +27,8 @@ const CephEnv& LoadCephEnv() {
     }
     std::ifstream in(path);
     if (!in) {
-      e.why = std::string("no env file ") + path + " (scripts/ceph-s3.sh start did not run or skipped)";
+      e.why =
+          std::string("no env file ") + path + " (scripts/ceph-s3.sh start did not run or skipped)";
       return e;
     }
     std::string line;
@@ -40,7 +41,10 @@ const CephEnv& LoadCephEnv() {
         ::setenv(word.substr(0, eq).c_str(), word.substr(eq + 1).c_str(), 1);
       }
     }
-    auto get = [](const char* n) { const char* v = std::getenv(n); return std::string(v ? v : ""); };
+    auto get = [](const char* n) {
+      const char* v = std::getenv(n);
+      return std::string(v ? v : "");
+    };
     e.endpoint = get("AWS_ENDPOINT_URL");
     e.bucket = get("S3_BUCKET");
     e.access_key = get("AWS_ACCESS_KEY_ID");
@@ -73,7 +77,8 @@ int SpawnProcess(const std::vector<std::string>& argv, const std::string& output
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   pid_t pid = -1;
@@ -92,7 +97,8 @@ int WaitProcess(int pid) {
   return -1;
 }
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env) {
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& extra_env) {
   char path[] = "/tmp/eb-proc-XXXXXX";
   int fd = ::mkstemp(path);
   if (fd >= 0) ::close(fd);

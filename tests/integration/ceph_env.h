@@ -20,11 +20,12 @@ struct CephEnv {
 const CephEnv& LoadCephEnv();
 
 // In a TEST body: `env` is the loaded CephEnv, or the test is skipped (failed when CI=true).
-#define EB_REQUIRE_CEPH(env)                                                              \
-  const ::eb::test::CephEnv& env = ::eb::test::LoadCephEnv();                             \
-  if (!env.ok) {                                                                          \
+#define EB_REQUIRE_CEPH(env)                                                                \
+  const ::eb::test::CephEnv& env = ::eb::test::LoadCephEnv();                               \
+  if (!env.ok) {                                                                            \
     if (::eb::test::InCi()) FAIL() << "CI=true but Ceph RGW is not available: " << env.why; \
-    GTEST_SKIP() << "Ceph RGW not available (" << env.why << "); install: sudo scripts/ceph-s3.sh install"; \
+    GTEST_SKIP() << "Ceph RGW not available (" << env.why                                   \
+                 << "); install: sudo scripts/ceph-s3.sh install";                          \
   }
 
 struct ProcessResult {
@@ -39,7 +40,8 @@ int SpawnProcess(const std::vector<std::string>& argv, const std::string& output
 // Waits for `pid`; returns the exit code (128+signal when killed).
 int WaitProcess(int pid);
 // Spawn + wait + read the output.
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env = {});
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& extra_env = {});
 
 // "/usr/bin/aws" (Debian's awscli) or "aws" from PATH; "" if neither runs.
 std::string FindAwsCli();

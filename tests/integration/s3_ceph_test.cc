@@ -28,15 +28,21 @@ std::unique_ptr<S3Store> OpenCephStore(const std::string& prefix,
 }
 
 INSTANTIATE_TEST_SUITE_P(Ceph, StoreContractTest,
-                         ::testing::Values(StoreFactory{"ceph_rgw",
-                                                        [](Clock&, const std::string&) -> std::unique_ptr<ObjectStore> {
-                                                          return OpenCephStore(UniquePrefix("contract"));
-                                                        }}),
+                         ::testing::Values(StoreFactory{
+                             "ceph_rgw",
+                             [](Clock&, const std::string&) -> std::unique_ptr<ObjectStore> {
+                               return OpenCephStore(UniquePrefix("contract"));
+                             }}),
                          [](const auto& info) { return std::string(info.param.name); });
 
-const std::vector<std::string> kOddKeys = {
-    "with space.txt",        "plus+sign.txt",        "percent%20not-a-space.txt", "100%.txt",
-    "ünïcødé/日本語.csv",     "emoji 😀🎉/x.json",     "a+b c%2Fd/e=f&g?h#i;j,k.txt", "~tilde/(paren)/[b]'q'!*$@"};
+const std::vector<std::string> kOddKeys = {"with space.txt",
+                                           "plus+sign.txt",
+                                           "percent%20not-a-space.txt",
+                                           "100%.txt",
+                                           "ünïcødé/日本語.csv",
+                                           "emoji 😀🎉/x.json",
+                                           "a+b c%2Fd/e=f&g?h#i;j,k.txt",
+                                           "~tilde/(paren)/[b]'q'!*$@"};
 
 TEST(CephS3, OddKeysRoundTripThroughTheAwsCli) {
   EB_REQUIRE_CEPH(env);
@@ -55,8 +61,8 @@ TEST(CephS3, OddKeysRoundTripThroughTheAwsCli) {
   for (const std::string& key : kOddKeys) {
     ASSERT_TRUE(ours->Put(key, "body of " + key).ok()) << key;
     std::string out = dir + "/got";
-    auto r = RunProcess({aws, "--endpoint-url", env.endpoint, "s3api", "get-object", "--bucket", env.bucket,
-                         "--key", base + "ours/" + key, out});
+    auto r = RunProcess({aws, "--endpoint-url", env.endpoint, "s3api", "get-object", "--bucket",
+                         env.bucket, "--key", base + "ours/" + key, out});
     EXPECT_EQ(r.exit_code, 0) << key << ": " << r.output;
     EXPECT_EQ(ReadFileOrEmpty(out), "body of " + key) << key;
   }
@@ -69,8 +75,8 @@ TEST(CephS3, OddKeysRoundTripThroughTheAwsCli) {
     FILE* f = std::fopen(in.c_str(), "w");
     std::fputs(("cli wrote " + key).c_str(), f);
     std::fclose(f);
-    auto r = RunProcess({aws, "--endpoint-url", env.endpoint, "s3api", "put-object", "--bucket", env.bucket,
-                         "--key", base + "theirs/" + key, "--body", in});
+    auto r = RunProcess({aws, "--endpoint-url", env.endpoint, "s3api", "put-object", "--bucket",
+                         env.bucket, "--key", base + "theirs/" + key, "--body", in});
     ASSERT_EQ(r.exit_code, 0) << key << ": " << r.output;
     auto got = theirs->Get(key);
     ASSERT_TRUE(got.ok()) << key << ": " << got.status().ToString();
@@ -147,11 +153,13 @@ TEST(CephS3, WrongCredentialsGiveAClearErrorWithoutTheSecret) {
   EXPECT_EQ(s.message().find(env.secret_key), std::string::npos);
   EXPECT_EQ(bad_secret->Describe().find(wrong_secret), std::string::npos);
 
-  auto bad_key = OpenCephStore(UniquePrefix("creds"), {{"AWS_ACCESS_KEY_ID", "EBNOSUCHKEY000000000"}});
+  auto bad_key =
+      OpenCephStore(UniquePrefix("creds"), {{"AWS_ACCESS_KEY_ID", "EBNOSUCHKEY000000000"}});
   ASSERT_NE(bad_key, nullptr);
   auto g = bad_key->Get("k");
   EXPECT_EQ(g.status().code(), Code::kPermissionDenied) << g.status().ToString();
-  EXPECT_NE(g.status().message().find("InvalidAccessKeyId"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("InvalidAccessKeyId"), std::string::npos)
+      << g.status().message();
   EXPECT_NE(g.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
   EXPECT_EQ(g.status().message().find(env.secret_key), std::string::npos);
 
@@ -163,9 +171,14 @@ TEST(CephS3, WrongCredentialsGiveAClearErrorWithoutTheSecret) {
     std::fputs("{\"b\": [\"x/0\", \"x/1\"]}", f);
     std::fclose(f);
     f = std::fopen((dir + "/event.json").c_str(), "w");
-    std::fputs(("{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"eventTime\":"
-                "\"2026-11-24T06:00:00.000Z\",\"s3\":{\"bucket\":{\"name\":\"" + env.bucket +
-                "\"},\"object\":{\"key\":\"x/0\",\"size\":1,\"eTag\":\"e\",\"sequencer\":\"01\"}}}]}").c_str(), f);
+    std::fputs(
+        ("{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\","
+         "\"eventTime\":"
+         "\"2026-11-24T06:00:00.000Z\",\"s3\":{\"bucket\":{\"name\":\"" +
+         env.bucket +
+         "\"},\"object\":{\"key\":\"x/0\",\"size\":1,\"eTag\":\"e\",\"sequencer\":\"01\"}}}]}")
+            .c_str(),
+        f);
     std::fclose(f);
   }
   auto r = RunProcess({EB_CLI_PATH, "handle", "--config", dir + "/barriers.json", "--state",

@@ -83,8 +83,8 @@ TEST_P(StoreContractTest, ListIsSortedPagedAndPrefixed) {
 }
 
 TEST_P(StoreContractTest, OddKeysRoundTrip) {
-  for (std::string key : {"sales/2026-11-24/east.csv", "with space/and+plus", "percent%2Fnot-decoded",
-                          "unicode/ü/日本/😀.json", "a=b,c;d"}) {
+  for (std::string key : {"sales/2026-11-24/east.csv", "with space/and+plus",
+                          "percent%2Fnot-decoded", "unicode/ü/日本/😀.json", "a=b,c;d"}) {
     ASSERT_TRUE(store_->Put(key, key).ok()) << key;
     EXPECT_EQ(*store_->Get(key), key);
   }
