@@ -33,7 +33,7 @@ Runner SetupHandle(CLI::App& sub) {
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--config,-c", o->config, "Configuration file")->required();
-  sub.add_option("--state,-s", o->state, "State location: a folder, file:///folder (s3://bucket/prefix later); default: the config's state.url");
+  sub.add_option("--state,-s", o->state, "State location: a folder, file:///folder or s3://bucket/prefix[?endpoint=URL]; default: the config's state.url");
   sub.add_option("--key-decoding", o->key_decoding, "Object keys in notifications: auto (by eventSource), encoded, raw")
       ->check(CLI::IsMember({"auto", "encoded", "raw"}));
   sub.add_option("--log-format", o->log.format, "json (default) or text")->check(CLI::IsMember({"json", "text"}));

@@ -6,7 +6,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "aws/s3_config.h"
 #include "stores/folder_store.h"
+#include "stores/s3_store.h"
 
 namespace eb::cli {
 
@@ -48,7 +50,10 @@ Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, co
     return Status::InvalidArgument("no state location: pass --state DIR (or file:///DIR) or set state.url in the configuration");
   }
   if (url.rfind("s3://", 0) == 0) {
-    return Status::InvalidArgument("state '" + url + "': the S3 state store is not built into this binary yet");
+    // Credentials, region and endpoint: the URL's options, then the AWS_* environment.
+    auto store = S3Store::Open(url, aws::ProcessEnv());
+    if (!store.ok()) return store.status().WithContext("state");
+    return std::unique_ptr<ObjectStore>(std::move(*store));
   }
   std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
   if (path.empty()) return Status::InvalidArgument("state '" + url + "': empty path");

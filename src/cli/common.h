@@ -24,8 +24,10 @@ enum ExitCode : int {
 // stderr (prefixed with the path) and returns nullptr.
 std::unique_ptr<ConfigParse> LoadConfig(const std::string& path);
 
-// Opens the state store named by `state` ("file:///path", "/path", "relative/path";
-// "s3://bucket/prefix" once the S3 store is built in). Empty: the config's state.url.
+// Opens the state store named by `state`: "file:///path", "/path", "relative/path", or
+// "s3://bucket/prefix[?endpoint=URL&region=R&path_style=true|false]" (credentials from
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, region from AWS_REGION,
+// endpoint from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL). Empty: the config's state.url.
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config);
 
 // Reads a whole file ("-" is stdin), at most `max_bytes`.

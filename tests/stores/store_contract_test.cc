@@ -1,125 +1,53 @@
-// The ObjectStore contract, run against every implementation.
-#include <gtest/gtest.h>
+// Instantiates the store contract (store_contract.cc) for the stores that
+// need no server: memory, folder, and S3Store over the in-memory FakeS3.
+#include "stores/store_contract.h"
 
-#include <cstdlib>
-#include <memory>
-#include <thread>
-
-#include "base/clock.h"
+#include "fakes/fake_http.h"
 #include "stores/folder_store.h"
 #include "stores/memory_store.h"
+#include "stores/s3_store.h"
 
-namespace eb {
+namespace eb::test {
 namespace {
 
-struct StoreFactory {
-  const char* name;
-  std::function<std::unique_ptr<ObjectStore>(Clock&, const std::string& dir)> make;
+// S3Store with everything it needs, over the in-memory FakeS3 (which checks
+// every signature). The pieces are a base class so they outlive the store.
+struct FakeS3Pieces {
+  FakeS3Pieces()
+      : http({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""}, "us-east-1",
+             "bucket"),
+        client(Config(), http, clock) {}
+  static aws::S3Config Config() {
+    aws::S3Config c;
+    c.scheme = "http";
+    c.host = "fake-s3";
+    c.path_style = true;
+    c.credentials = {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""};
+    return c;
+  }
+  FakeS3 http;
+  SystemClock clock;
+  aws::S3Client client;
+};
+struct S3StoreOnFake : private FakeS3Pieces, public S3Store {
+  S3StoreOnFake() : S3Store(FakeS3Pieces::client, "bucket", "base/prefix/") {}
 };
 
-class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/eb-store-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = GetParam().make(clock_, dir_);
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
-  FakeClock clock_;
-  std::string dir_;
-  std::unique_ptr<ObjectStore> store_;
-};
-
-TEST_P(StoreContractTest, GetPutDelete) {
-  EXPECT_TRUE(store_->Get("a/b").status().IsNotFound());
-  ASSERT_TRUE(store_->Put("a/b", "one").ok());
-  EXPECT_EQ(*store_->Get("a/b"), "one");
-  ASSERT_TRUE(store_->Put("a/b", "two").ok());
-  EXPECT_EQ(*store_->Get("a/b"), "two");
-  ASSERT_TRUE(store_->Delete("a/b").ok());
-  EXPECT_TRUE(store_->Get("a/b").status().IsNotFound());
-  EXPECT_TRUE(store_->Delete("a/b").ok()) << "deleting a missing key is ok";
-}
-
-TEST_P(StoreContractTest, PutIfAbsentHasOneWinner) {
-  ASSERT_TRUE(store_->PutIfAbsent("t/1", "first").ok());
-  Status again = store_->PutIfAbsent("t/1", "second");
-  EXPECT_TRUE(again.IsAlreadyExists()) << again.ToString();
-  EXPECT_EQ(*store_->Get("t/1"), "first");
-}
-
-TEST_P(StoreContractTest, PutIfAbsentRaceAcrossThreads) {
-  for (int round = 0; round < 20; ++round) {
-    std::string key = "race/" + std::to_string(round);
-    std::atomic<int> winners{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t) {
-      threads.emplace_back([&, t] {
-        if (store_->PutIfAbsent(key, std::to_string(t)).ok()) winners++;
-      });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_EQ(winners.load(), 1) << key;
-  }
-}
-
-TEST_P(StoreContractTest, ListIsSortedPagedAndPrefixed) {
-  for (int i = 0; i < 25; ++i) {
-    char key[32];
-    std::snprintf(key, sizeof key, "p/x/%03d", 24 - i);
-    ASSERT_TRUE(store_->Put(key, "v").ok());
-  }
-  ASSERT_TRUE(store_->Put("p/y", "v").ok());
-  ASSERT_TRUE(store_->Put("q/z", "v").ok());
-  ListOptions options;
-  options.prefix = "p/x/";
-  options.max_keys = 10;
-  std::vector<std::string> keys;
-  int pages = 0;
-  for (;;) {
-    auto page = store_->List(options);
-    ASSERT_TRUE(page.ok()) << page.status().ToString();
-    ++pages;
-    for (auto& o : page->objects) keys.push_back(o.key);
-    if (page->next_continuation.empty()) break;
-    options.continuation = page->next_continuation;
-  }
-  EXPECT_EQ(pages, 3);
-  ASSERT_EQ(keys.size(), 25u);
-  EXPECT_EQ(keys.front(), "p/x/000");
-  EXPECT_EQ(keys.back(), "p/x/024");
-  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
-  auto all = ListAll(*store_, "p/");
-  ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 26u);
-  auto after = ListAll(*store_, "p/x/", "p/x/019");
-  ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->size(), 5u);
-  auto partial = ListAll(*store_, "p/x/02");  // a prefix that ends mid-segment
-  ASSERT_TRUE(partial.ok());
-  EXPECT_EQ(partial->size(), 5u);
-  auto none = ListAll(*store_, "nothing/");
-  ASSERT_TRUE(none.ok());
-  EXPECT_TRUE(none->empty());
-}
-
-TEST_P(StoreContractTest, OddKeysRoundTrip) {
-  for (std::string key : {"sales/2026-11-24/east.csv", "with space/and+plus", "percent%2Fnot-decoded",
-                          "unicode/ü/日本/😀.json", "a=b,c;d"}) {
-    ASSERT_TRUE(store_->Put(key, key).ok()) << key;
-    EXPECT_EQ(*store_->Get(key), key);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Stores, StoreContractTest,
-    ::testing::Values(
-        StoreFactory{"memory", [](Clock& c, const std::string&) { return std::make_unique<MemoryStore>(c); }},
-        StoreFactory{"folder",
-                     [](Clock&, const std::string& dir) {
-                       return std::make_unique<FolderStore>(dir, FolderStoreOptions{false});
-                     }}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest,
+                         ::testing::Values(StoreFactory{"memory",
+                                                        [](Clock& c, const std::string&) {
+                                                          return std::make_unique<MemoryStore>(c);
+                                                        }},
+                                           StoreFactory{"folder",
+                                                        [](Clock&, const std::string& dir) {
+                                                          return std::make_unique<FolderStore>(
+                                                              dir, FolderStoreOptions{false});
+                                                        }},
+                                           StoreFactory{"s3_on_fake",
+                                                        [](Clock&, const std::string&) {
+                                                          return std::make_unique<S3StoreOnFake>();
+                                                        }}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
-}  // namespace eb
+}  // namespace eb::test

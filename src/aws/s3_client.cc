@@ -1,0 +1,214 @@
+#include "aws/s3_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <random>
+#include <thread>
+
+#include "base/crypto.h"
+
+namespace eb::aws {
+
+namespace {
+
+bool IsRetryableStatus(int status) { return status == 409 || status == 429 || status >= 500; }
+
+std::string Describe(const std::string& method, const std::string& bucket, const std::string& key) {
+  return "S3 " + method + " " + bucket + (key.empty() ? "" : "/" + key);
+}
+
+// What to tell a person about a 403, by S3 error code.
+std::string CredentialAdvice(const std::string& code, const Credentials& creds) {
+  std::string id = creds.RedactedForLog();
+  if (code == "SignatureDoesNotMatch") {
+    return "the signature does not match: the secret access key is wrong for access key " + id +
+           " (check AWS_SECRET_ACCESS_KEY)";
+  }
+  if (code == "InvalidAccessKeyId") {
+    return "the access key id " + id + " is unknown to the server (check AWS_ACCESS_KEY_ID)";
+  }
+  if (code == "InvalidToken" || code == "ExpiredToken" || code == "TokenRefreshRequired") {
+    return "the session token is invalid or expired (check AWS_SESSION_TOKEN)";
+  }
+  if (code == "RequestTimeTooSkewed") return "this machine's clock is too far from the server's";
+  if (code == "AccessDenied")
+    return "access denied for access key " + id + " (check the bucket policy and IAM role)";
+  return "permission denied for access key " + id;
+}
+
+}  // namespace
+
+TimeMs BackoffDelay(const RetryPolicy& policy, int attempt, double uniform01) {
+  TimeMs cap = policy.base_delay_ms;
+  for (int i = 1; i < attempt && cap < policy.max_delay_ms; ++i) cap *= 2;
+  cap = std::min(cap, policy.max_delay_ms);
+  double u = std::clamp(uniform01, 0.0, 1.0);
+  return static_cast<TimeMs>(u * static_cast<double>(cap));
+}
+
+S3Client::S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy,
+                   RetryHooks hooks)
+    : config_(std::move(config)),
+      http_(http),
+      clock_(clock),
+      policy_(policy),
+      hooks_(std::move(hooks)) {
+  if (!hooks_.sleep) {
+    hooks_.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+  }
+  if (!hooks_.uniform01) {
+    hooks_.uniform01 = [] {
+      thread_local std::mt19937_64 rng(std::random_device{}());
+      return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+    };
+  }
+}
+
+http::Request S3Client::Build(const Call& call) {
+  std::string host = config_.host;
+  std::string path;
+  if (config_.path_style) {
+    path = S3Path(call.bucket, call.key);
+  } else {
+    host = call.bucket + "." + config_.host;
+    path = S3Path("", call.key);
+  }
+  SigningRequest sr;
+  sr.method = call.method;
+  sr.path = path;
+  sr.query = call.query;
+  sr.headers = call.headers;
+  sr.headers.emplace_back("host", host);
+  sr.payload_hash = Sha256Hex(call.body);
+  Signature sig = SignV4(sr, config_.credentials, S3Params(config_.region, clock_.NowMs()));
+
+  http::Request req;
+  req.method = call.method;
+  req.url = config_.scheme + "://" + host + path;
+  if (!call.query.empty()) req.url += "?" + CanonicalQueryString(call.query);
+  req.headers = std::move(sr.headers);
+  for (auto& h : sig.headers_to_add) req.headers.push_back(std::move(h));
+  req.headers.emplace_back("authorization", std::move(sig.authorization));
+  req.body = call.body;
+  return req;
+}
+
+Result<http::Response> S3Client::Execute(const Call& call) {
+  for (int attempt = 1;; ++attempt) {
+    http::Request req = Build(call);  // re-signed each time: the date moves on
+    ++requests_;
+    Result<http::Response> res = http_.Send(req);
+    bool retry =
+        res.ok() ? IsRetryableStatus(res->status) : res.status().code() == Code::kUnavailable;
+    if (!retry || attempt >= policy_.max_attempts) return res;
+    hooks_.sleep(BackoffDelay(policy_, attempt, hooks_.uniform01()));
+  }
+}
+
+Status S3Client::ErrorStatus(const Call& call, const http::Response& response) const {
+  S3Error e = ParseS3Error(response.body);
+  if (e.request_id.empty()) e.request_id = response.Header("x-amz-request-id").value_or("");
+  int status = response.status;
+  if (e.code.empty()) {  // HEAD responses have no body
+    e.code = status == 404   ? "NotFound"
+             : status == 403 ? "Forbidden"
+             : status == 412 ? "PreconditionFailed"
+                             : "";
+  }
+  std::string text = Describe(call.method, call.bucket, call.key) + ": " + std::to_string(status);
+  if (!e.code.empty()) text += " " + e.code;
+  std::string detail = e.message;
+  if (status == 403) detail = CredentialAdvice(e.code, config_.credentials);
+  if (!detail.empty()) text += ": " + detail;
+  if (!e.request_id.empty()) text += " (request id " + e.request_id + ")";
+
+  if (status == 404) {
+    if (e.code == "NoSuchBucket") {
+      return Status::InvalidArgument(text + " - bucket '" + call.bucket + "' does not exist at " +
+                                     config_.scheme + "://" + config_.host);
+    }
+    return Status::NotFound(text);
+  }
+  if (status == 412) return Status::AlreadyExists(text);
+  if (status == 409) return Status::Conflict(text);
+  if (status == 403) return Status::PermissionDenied(text);
+  if (status == 429 || status >= 500) return Status::Unavailable(text);
+  if (status == 400 && (e.code == "RequestTimeout" || e.code == "SlowDown"))
+    return Status::Unavailable(text);
+  if (status == 301 || status == 307 || e.code == "AuthorizationHeaderMalformed") {
+    return Status::InvalidArgument(text + " - wrong region or endpoint? (region " + config_.region +
+                                   ")");
+  }
+  return Status::InvalidArgument(text);
+}
+
+Result<std::string> S3Client::GetObject(const std::string& bucket, const std::string& key) {
+  Call call{"GET", bucket, key, {}, {}, ""};
+  auto res = Execute(call);
+  if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
+  if (res->status != 200) return ErrorStatus(call, *res);
+  return std::move(res->body);
+}
+
+Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key,
+                                        const std::string& body, const PutOptions& options) {
+  Call call{"PUT", bucket, key, {}, {}, body};
+  if (!options.content_type.empty())
+    call.headers.emplace_back("content-type", options.content_type);
+  if (options.if_none_match) call.headers.emplace_back("if-none-match", "*");
+  auto res = Execute(call);
+  if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
+  if (res->status != 200) return ErrorStatus(call, *res);
+  return res->Header("etag").value_or("");
+}
+
+Result<ListObjectsResult> S3Client::ListObjectsV2(const std::string& bucket,
+                                                  const ListRequest& request) {
+  Call call{"GET", bucket, "", {{"list-type", "2"}, {"encoding-type", "url"}}, {}, ""};
+  call.query.emplace_back("prefix", request.prefix);
+  if (!request.start_after.empty()) call.query.emplace_back("start-after", request.start_after);
+  if (!request.continuation_token.empty())
+    call.query.emplace_back("continuation-token", request.continuation_token);
+  if (request.max_keys > 0) call.query.emplace_back("max-keys", std::to_string(request.max_keys));
+  auto res = Execute(call);
+  if (!res.ok()) return res.status().WithContext(Describe("LIST", bucket, request.prefix));
+  if (res->status != 200) return ErrorStatus(call, *res);
+  auto parsed = ParseListObjectsV2(res->body);
+  if (!parsed.ok())
+    return Status::Unavailable(parsed.status().message());  // a cut-off body: try again
+  return parsed;
+}
+
+Status S3Client::DeleteObject(const std::string& bucket, const std::string& key) {
+  Call call{"DELETE", bucket, key, {}, {}, ""};
+  auto res = Execute(call);
+  if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
+  if (res->status == 200 || res->status == 204 || res->status == 404) {
+    if (res->status == 404 && ParseS3Error(res->body).code == "NoSuchBucket")
+      return ErrorStatus(call, *res);
+    return Status::Ok();
+  }
+  return ErrorStatus(call, *res);
+}
+
+Result<HeadResult> S3Client::HeadObject(const std::string& bucket, const std::string& key) {
+  Call call{"HEAD", bucket, key, {}, {}, ""};
+  auto res = Execute(call);
+  if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
+  if (res->status != 200) return ErrorStatus(call, *res);
+  HeadResult head;
+  head.etag = res->Header("etag").value_or("");
+  std::string length = res->Header("content-length").value_or("0");
+  head.size = std::strtoll(length.c_str(), nullptr, 10);
+  // Last-Modified is an RFC 1123 date; parsed only to the second.
+  if (auto lm = res->Header("last-modified")) {
+    std::tm tm{};
+    if (::strptime(lm->c_str(), "%a, %d %b %Y %H:%M:%S", &tm) != nullptr) {
+      head.last_modified = static_cast<TimeMs>(::timegm(&tm)) * 1000;
+    }
+  }
+  return head;
+}
+
+}  // namespace eb::aws

@@ -1,0 +1,106 @@
+// A small S3 client: the five object calls the barrier needs, signed with
+// SigV4, over any http::Client, with retries.
+//
+// Status codes follow base/status.h:
+//   404 -> NotFound; 412 (If-None-Match: * lost) -> AlreadyExists;
+//   409 -> Conflict; 5xx, 429, 503 SlowDown, transport errors -> Unavailable;
+//   403 -> PermissionDenied naming the credential problem
+//   (SignatureDoesNotMatch: the secret; InvalidAccessKeyId: the key id; ...).
+// Messages carry the S3 error code, message and request id; never a secret.
+//
+// Retries: 5xx, 429, 409 and transport errors are retried with exponential
+// backoff and full jitter; 403/404/412 never. Note that a PUT-if-absent whose
+// first answer was lost may see its own write on the retry (412): callers of
+// PutIfAbsent must tolerate "AlreadyExists" for their own object, as the
+// barrier protocol does (it reads the trip record back).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "aws/s3_config.h"
+#include "aws/s3_xml.h"
+#include "base/clock.h"
+#include "http/http_client.h"
+
+namespace eb::aws {
+
+struct RetryPolicy {
+  int max_attempts = 6;         // including the first
+  TimeMs base_delay_ms = 25;    // cap of the first backoff
+  TimeMs max_delay_ms = 2'000;  // cap of any backoff
+};
+
+// How the client waits between attempts; tests replace both.
+struct RetryHooks {
+  std::function<void(TimeMs)> sleep;  // default: std::this_thread::sleep_for
+  std::function<double()> uniform01;  // default: a thread-local PRNG in [0, 1)
+};
+
+// Full jitter: a uniform delay in [0, min(max, base * 2^(attempt-1))].
+TimeMs BackoffDelay(const RetryPolicy& policy, int attempt, double uniform01);
+
+struct PutOptions {
+  bool if_none_match = false;  // If-None-Match: * (create only)
+  std::string content_type = "application/octet-stream";
+};
+
+struct HeadResult {
+  int64_t size = 0;
+  std::string etag;
+  TimeMs last_modified = 0;
+};
+
+struct ListRequest {
+  std::string prefix;
+  std::string start_after;
+  std::string continuation_token;
+  int max_keys = 1000;
+};
+
+class S3Client {
+ public:
+  // `http` and `clock` must outlive the client.
+  S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy = {},
+           RetryHooks hooks = {});
+
+  Result<std::string> GetObject(const std::string& bucket, const std::string& key);
+  // Returns the ETag.
+  Result<std::string> PutObject(const std::string& bucket, const std::string& key,
+                                const std::string& body, const PutOptions& options = {});
+  Result<ListObjectsResult> ListObjectsV2(const std::string& bucket, const ListRequest& request);
+  // Deleting a missing key is ok.
+  Status DeleteObject(const std::string& bucket, const std::string& key);
+  Result<HeadResult> HeadObject(const std::string& bucket, const std::string& key);
+
+  // HTTP requests sent so far, retries included (for benchmarks).
+  int64_t requests_sent() const { return requests_.load(); }
+  const S3Config& config() const { return config_; }
+
+ private:
+  struct Call {
+    std::string method;
+    std::string bucket;
+    std::string key;  // "" for bucket-level calls
+    std::vector<std::pair<std::string, std::string>> query;
+    http::Headers headers;  // extra headers, signed
+    std::string body;
+  };
+
+  http::Request Build(const Call& call);
+  // Sends with retries; returns the final response (any status) or a transport error.
+  Result<http::Response> Execute(const Call& call);
+  // The Status for a non-2xx response.
+  Status ErrorStatus(const Call& call, const http::Response& response) const;
+
+  S3Config config_;
+  http::Client& http_;
+  Clock& clock_;
+  RetryPolicy policy_;
+  RetryHooks hooks_;
+  std::atomic<int64_t> requests_{0};
+};
+
+}  // namespace eb::aws

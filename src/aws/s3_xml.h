@@ -1,0 +1,41 @@
+// The few S3 XML documents the client reads: ListObjectsV2 results and error
+// bodies. A small scanner, not a general XML parser: S3 documents are flat,
+// without attributes that matter, comments or CDATA.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "core/store.h"
+
+namespace eb::aws {
+
+struct S3Error {
+  std::string code;     // "NoSuchKey", "SignatureDoesNotMatch", ... ("" if none)
+  std::string message;  // may be empty (Ceph sends <Message></Message>)
+  std::string request_id;
+};
+
+// Reads <Error><Code>, <Message>, <RequestId>; missing parts stay empty.
+S3Error ParseS3Error(std::string_view body);
+
+struct ListObjectsResult {
+  std::vector<ObjectInfo> objects;
+  bool is_truncated = false;
+  std::string next_continuation_token;
+};
+
+// Parses a ListBucketResult (ListObjectsV2). Keys are decoded when the result
+// says <EncodingType>url</EncodingType>. InvalidArgument on a malformed document.
+Result<ListObjectsResult> ParseListObjectsV2(std::string_view body);
+
+// &amp; &lt; &gt; &quot; &apos; &#N; &#xN; -> UTF-8.
+std::string XmlUnescape(std::string_view text);
+
+// The text of every <tag>...</tag> (or <tag/>) element in `xml`, in order,
+// still escaped. Elements named `tag` must not nest.
+std::vector<std::string_view> XmlElements(std::string_view xml, std::string_view tag);
+
+}  // namespace eb::aws

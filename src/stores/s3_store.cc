@@ -1,0 +1,95 @@
+#include "stores/s3_store.h"
+
+#include "http/curl_client.h"
+
+namespace eb {
+
+struct S3Store::Owned {
+  std::unique_ptr<http::Client> http;
+  SystemClock clock;
+  std::unique_ptr<aws::S3Client> client;
+};
+
+S3Store::S3Store(aws::S3Client& client, std::string bucket, std::string prefix)
+    : S3Store(nullptr, client, std::move(bucket), std::move(prefix)) {}
+
+S3Store::S3Store(std::unique_ptr<Owned> owned, aws::S3Client& client, std::string bucket,
+                 std::string prefix)
+    : owned_(std::move(owned)),
+      client_(client),
+      bucket_(std::move(bucket)),
+      prefix_(std::move(prefix)) {}
+
+S3Store::~S3Store() = default;
+
+Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const aws::EnvLookup& env) {
+  auto location = aws::ParseS3Url(url);
+  if (!location.ok()) return location.status();
+  auto config = aws::ResolveS3Config(*location, env);
+  if (!config.ok()) return config.status().WithContext(url);
+  auto owned = std::make_unique<Owned>();
+  owned->http = http::NewCurlClient();
+  owned->client = std::make_unique<aws::S3Client>(std::move(*config), *owned->http, owned->clock);
+  aws::S3Client& client = *owned->client;
+  return std::unique_ptr<S3Store>(
+      new S3Store(std::move(owned), client, location->bucket, location->prefix));
+}
+
+Status S3Store::CheckKey(const std::string& key) const {
+  if (key.empty()) return Status::InvalidArgument("empty key");
+  if (prefix_.size() + key.size() > 1024) {
+    return Status::InvalidArgument("key '" + key +
+                                   "' is longer than S3's 1024 bytes with the prefix");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> S3Store::Get(const std::string& key) {
+  EB_RETURN_IF_ERROR(CheckKey(key));
+  return client_.GetObject(bucket_, prefix_ + key);
+}
+
+Status S3Store::Put(const std::string& key, const std::string& body) {
+  EB_RETURN_IF_ERROR(CheckKey(key));
+  auto etag = client_.PutObject(bucket_, prefix_ + key, body);
+  return etag.ok() ? Status::Ok() : etag.status();
+}
+
+Status S3Store::PutIfAbsent(const std::string& key, const std::string& body) {
+  EB_RETURN_IF_ERROR(CheckKey(key));
+  aws::PutOptions options;
+  options.if_none_match = true;
+  auto etag = client_.PutObject(bucket_, prefix_ + key, body, options);
+  return etag.ok() ? Status::Ok() : etag.status();
+}
+
+Result<ListPage> S3Store::List(const ListOptions& options) {
+  aws::ListRequest request;
+  request.prefix = prefix_ + options.prefix;
+  if (!options.start_after.empty()) request.start_after = prefix_ + options.start_after;
+  request.continuation_token = options.continuation;
+  request.max_keys = options.max_keys > 0 ? options.max_keys : 1000;
+  auto result = client_.ListObjectsV2(bucket_, request);
+  if (!result.ok()) return result.status();
+  ListPage page;
+  page.objects.reserve(result->objects.size());
+  for (auto& o : result->objects) {
+    if (o.key.compare(0, prefix_.size(), prefix_) != 0)
+      continue;  // cannot happen with a prefix LIST
+    o.key.erase(0, prefix_.size());
+    page.objects.push_back(std::move(o));
+  }
+  if (result->is_truncated) page.next_continuation = result->next_continuation_token;
+  return page;
+}
+
+Status S3Store::Delete(const std::string& key) {
+  EB_RETURN_IF_ERROR(CheckKey(key));
+  return client_.DeleteObject(bucket_, prefix_ + key);
+}
+
+std::string S3Store::Describe() const {
+  return "s3://" + bucket_ + "/" + prefix_ + " at " + client_.config().Describe();
+}
+
+}  // namespace eb
