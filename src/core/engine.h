@@ -32,6 +32,10 @@ struct EngineOptions {
   std::string worker_id = "worker";
   // How often a Conflict (409) on one store call is retried before giving up.
   int conflict_retries = 8;
+  // A redelivery of the event that claimed an unfinished trip re-drives it
+  // only once the trip has been idle this long (a concurrent duplicate of a
+  // live claimant would otherwise run its actions a second time).
+  TimeMs resume_grace_ms = 30 * 1000;
   // Generations between consumed-window checkpoints and done hints (see PROTOCOL.md).
   int64_t checkpoint_every = 16;
   // How long "this instance is in the open index" is trusted without rewriting it.

@@ -179,8 +179,9 @@ Status Engine::Evaluator::RedriveEligible(const TripView& view, bool may_resume,
                                           std::vector<TripSummary>* trips, bool* any) {
   TimeMs now = e_.clock_.NowMs();
   for (const Undone& u : view.undone) {
-    bool lease_over = now - u.last_activity >= e_.config_.state.lease_ms;
-    if (!lease_over && !may_resume) continue;
+    TimeMs idle = now - u.last_activity;
+    bool lease_over = idle >= e_.config_.state.lease_ms;
+    if (!lease_over && !(may_resume && idle >= e_.options_.resume_grace_ms)) continue;
     auto record = ReadTrip(u.generation);
     if (!record.ok()) return record.status();
     bool own_event = (*record)->trigger == trigger_ && trigger_ != "sweep";

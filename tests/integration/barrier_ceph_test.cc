@@ -12,6 +12,7 @@
 #include <set>
 
 #include "aws/s3_config.h"
+#include "core/trip.h"
 #include "fakes/vectors.h"
 #include "integration/ceph_env.h"
 #include "stores/s3_store.h"
@@ -176,23 +177,31 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   std::regex trip_key(R"(\.eventbarrier/(b\d{3})/_/t/(\d{10})(\.done)?)");
   // Markers still in a/ may only be late duplicates of consumed arrivals (the
-  // engine drops those lazily, before its next claim): each has its c/<id>.
-  std::regex arrival_marker(R"((\.eventbarrier/b\d{3}/_/)a/[^.]+\.(.+))");
-  std::regex consumed_marker(R"(\.eventbarrier/b\d{3}/_/c/.+)");
+  // engine drops those lazily, before its next claim): each id is in the trip record.
+  std::regex arrival_marker(R"(\.eventbarrier/(b\d{3})/_/a/[^.]+\.(.+))");
   std::map<std::string, std::vector<std::string>> records_in_bucket;
-  std::set<std::string> consumed;
-  std::vector<std::string> stale;  // "<instance prefix>c/<id>" each a/ marker needs
+  std::vector<std::pair<std::string, std::string>> stale;  // (barrier, id) still in a/
+  std::map<std::string, std::set<std::string>> consumed;    // barrier -> ids in its trip record
   for (const auto& o : *all) {
     std::smatch m;
-    if (std::regex_match(o.key, m, trip_key))
+    if (std::regex_match(o.key, m, trip_key)) {
       records_in_bucket[m[1]].push_back(m[2].str() + m[3].str());
-    if (std::regex_match(o.key, m, arrival_marker)) stale.push_back(m[1].str() + "c/" + m[2].str());
-    if (std::regex_match(o.key, consumed_marker)) consumed.insert(o.key);
+      if (!m[3].matched) {
+        auto body = (*store)->Get(o.key);
+        ASSERT_TRUE(body.ok()) << o.key;
+        auto record = ParseTrip(*body);
+        ASSERT_TRUE(record.ok()) << o.key;
+        for (const auto& c : record->arrivals) consumed[m[1]].insert(c.id);
+      }
+    }
+    if (std::regex_match(o.key, m, arrival_marker)) stale.emplace_back(m[1], m[2]);
   }
-  EXPECT_EQ(consumed.size(), static_cast<size_t>(kBarriers * kMembers))
-      << "every object consumed once";
-  for (const std::string& c : stale)
-    EXPECT_EQ(consumed.count(c), 1u) << "unconsumed arrival marker for " << c;
+  size_t consumed_total = 0;
+  for (const auto& [barrier, ids] : consumed) consumed_total += ids.size();
+  EXPECT_EQ(consumed_total, static_cast<size_t>(kBarriers * kMembers)) << "every object consumed once";
+  for (const auto& [barrier, id] : stale) {
+    EXPECT_EQ(consumed[barrier].count(id), 1u) << "unconsumed arrival marker " << barrier << " " << id;
+  }
   std::printf(
       "%zu records (%d duplicates) in %zu payloads, 8 handlers: %zu trips, %d re-driven actions, "
       "%zu late duplicate markers\n",

@@ -144,6 +144,8 @@ SimReport RunSimulation(const SimOptions& options) {
   // Small checkpoint intervals so window checkpoints and done hints happen in every run.
   static const int64_t kIntervals[] = {1, 2, 3, 64};
   int64_t checkpoint_every = kIntervals[std::uniform_int_distribution<int>(0, 3)(setup_rng)];
+  // Sometimes resume at once, sometimes after a grace shorter than the lease.
+  TimeMs resume_grace_ms = std::uniform_int_distribution<int>(0, 1)(setup_rng) ? 0 : 1000;
   report.workers = workers;
   report.events = static_cast<int>(events.size());
 
@@ -198,6 +200,7 @@ SimReport RunSimulation(const SimOptions& options) {
     EngineOptions eo;
     eo.worker_id = "w" + std::to_string(w);
     eo.checkpoint_every = checkpoint_every;
+    eo.resume_grace_ms = resume_grace_ms;
     auto engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);
     std::deque<Delivery>& queue = queues[w];
     while (!queue.empty()) {
