@@ -192,6 +192,30 @@ Status S3Client::DeleteObject(const std::string& bucket, const std::string& key)
   return ErrorStatus(call, *res);
 }
 
+Status S3Client::DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::Ok();
+  if (keys.size() > 1000) return Status::InvalidArgument("DeleteObjects takes at most 1000 keys");
+  std::string body = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+  for (const auto& key : keys) body += "<Object><Key>" + XmlEscape(key) + "</Key></Object>";
+  body += "</Delete>";
+  Call call{"POST", bucket, "", {{"delete", ""}},
+            {{"content-md5", Md5Base64(body)}, {"content-type", "application/xml"}}, body};
+  auto res = Execute(call);
+  std::string what = "DeleteObjects s3://" + bucket + " (" + std::to_string(keys.size()) + " keys)";
+  if (!res.ok()) return res.status().WithContext(what);
+  if (res->status != 200) return ErrorStatus(call, *res);
+  // Quiet mode lists only the keys that failed.
+  auto errors = XmlElements(res->body, "Error");
+  if (!errors.empty()) {
+    auto key = XmlElements(errors.front(), "Key");
+    auto code = XmlElements(errors.front(), "Code");
+    return Status::Unavailable(what + ": could not delete '" +
+                               (key.empty() ? std::string("?") : XmlUnescape(key.front())) + "': " +
+                               (code.empty() ? std::string("?") : std::string(code.front())));
+  }
+  return Status::Ok();
+}
+
 Result<HeadResult> S3Client::HeadObject(const std::string& bucket, const std::string& key) {
   Call call{"HEAD", bucket, key, {}, {}, ""};
   auto res = Execute(call);

@@ -73,6 +73,9 @@ class S3Client {
   Result<ListObjectsResult> ListObjectsV2(const std::string& bucket, const ListRequest& request);
   // Deleting a missing key is ok.
   Status DeleteObject(const std::string& bucket, const std::string& key);
+  // DeleteObjects (POST ?delete, quiet mode): up to 1000 keys in one request;
+  // missing keys are not errors. Fails naming the first key S3 could not delete.
+  Status DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys);
   Result<HeadResult> HeadObject(const std::string& bucket, const std::string& key);
 
   // HTTP requests sent so far, retries included (for benchmarks).

@@ -33,6 +33,8 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body);
 
 // &amp; &lt; &gt; &quot; &apos; &#N; &#xN; -> UTF-8.
 std::string XmlUnescape(std::string_view text);
+// Escapes &, <, >, " and ' for element text.
+std::string XmlEscape(std::string_view text);
 
 // The text of every <tag>...</tag> (or <tag/>) element in `xml`, in order,
 // still escaped. Elements named `tag` must not nest.

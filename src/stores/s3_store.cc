@@ -88,6 +88,16 @@ Status S3Store::Delete(const std::string& key) {
   return client_.DeleteObject(bucket_, prefix_ + key);
 }
 
+Status S3Store::DeleteMany(const std::vector<std::string>& keys) {
+  std::vector<std::string> full;
+  full.reserve(keys.size());
+  for (const auto& key : keys) {
+    EB_RETURN_IF_ERROR(CheckKey(key));
+    full.push_back(prefix_ + key);
+  }
+  return client_.DeleteObjects(bucket_, full);
+}
+
 std::string S3Store::Describe() const {
   return "s3://" + bucket_ + "/" + prefix_ + " at " + client_.config().Describe();
 }

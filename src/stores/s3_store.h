@@ -29,6 +29,7 @@ class S3Store : public ObjectStore {
   Status PutIfAbsent(const std::string& key, const std::string& body) override;
   Result<ListPage> List(const ListOptions& options) override;
   Status Delete(const std::string& key) override;
+  Status DeleteMany(const std::vector<std::string>& keys) override;  // one DeleteObjects
   // "s3://bucket/prefix at http://host (region, addressing, key AKIA...MPLE)".
   std::string Describe() const override;
 

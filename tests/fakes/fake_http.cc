@@ -1,5 +1,7 @@
 #include "fakes/fake_http.h"
 
+#include "aws/s3_xml.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -215,6 +217,15 @@ http::Response FakeS3::Handle(const http::Request& request, const std::string& k
   const std::string& m = request.method;
   if (key.empty()) {
     if (m == "GET") return List(query);
+    bool delete_query = !query.empty() && query.front().first == "delete";
+    if (m == "POST" && delete_query) {
+      // DeleteObjects: S3 insists on a Content-MD5 that matches the body.
+      if (HeaderValue(request, "content-md5") != Md5Base64(request.body)) {
+        return MakeResponse(400, S3ErrorXml("InvalidDigest", "Content-MD5 missing or wrong", "fake-req"));
+      }
+      for (std::string_view k : aws::XmlElements(request.body, "Key")) objects_.erase(aws::XmlUnescape(k));
+      return MakeResponse(200, "<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></DeleteResult>");
+    }
     return MakeResponse(405, S3ErrorXml("MethodNotAllowed", "", "fake-req"));
   }
   auto it = objects_.find(key);

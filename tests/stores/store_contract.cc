@@ -20,6 +20,23 @@ TEST_P(StoreContractTest, GetPutDelete) {
   EXPECT_TRUE(store_->Delete("a/b").ok()) << "deleting a missing key is ok";
 }
 
+TEST_P(StoreContractTest, DeleteManyInOneCall) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 30; ++i) {
+    keys.push_back("many/" + std::to_string(i) + (i % 3 ? "" : " & <odd> 'key'"));
+    ASSERT_TRUE(store_->Put(keys.back(), "x").ok()) << keys.back();
+  }
+  ASSERT_TRUE(store_->Put("many/keep", "x").ok());
+  keys.push_back("many/never-existed");
+  Status s = store_->DeleteMany(keys);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto left = ListAll(*store_, "many/");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().key, "many/keep");
+  EXPECT_TRUE(store_->DeleteMany({}).ok());
+}
+
 TEST_P(StoreContractTest, PutIfAbsentHasOneWinner) {
   ASSERT_TRUE(store_->PutIfAbsent("t/1", "first").ok());
   Status again = store_->PutIfAbsent("t/1", "second");
