@@ -2,10 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_writer.h"
+
 namespace eb {
 
-// Records and markers are read by machines: the faster std::map-backed json.
-// The manifest, read by people, keeps its fields in a readable order.
+// Records and markers are written with JsonWriter (hot path) and read with
+// nlohmann::json; the manifest, read by people, keeps a readable field order.
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
@@ -17,12 +19,18 @@ std::string TripRecord::IdempotencyKey() const {
 
 namespace {
 
-json ArrivalToJson(const Arrival& a) {
-  return json{{"bucket", a.bucket},         {"key", a.key},
-              {"etag", a.etag},             {"version_id", a.version_id},
-              {"size", a.size},             {"event_time", a.event_time},
-              {"sequencer", a.sequencer},   {"event_name", a.event_name},
-              {"source", a.source}};
+// Writes the fields of an arrival into the object being written.
+void WriteArrivalFields(JsonWriter& w, const Arrival& a) {
+  w.Key("bucket").String(a.bucket).Key("key").String(a.key).Key("etag").String(a.etag);
+  w.Key("version_id").String(a.version_id).Key("size").Int(a.size).Key("event_time").String(a.event_time);
+  w.Key("sequencer").String(a.sequencer).Key("event_name").String(a.event_name).Key("source").String(a.source);
+}
+
+void WriteConsumed(JsonWriter& w, const ConsumedArrival& c) {
+  w.BeginObject();
+  WriteArrivalFields(w, c.arrival);
+  w.Key("id").String(c.id).Key("member").String(c.member).Key("tag").String(c.tag);
+  w.EndObject();
 }
 
 Arrival ArrivalFromJson(const json& j) {
@@ -37,14 +45,6 @@ Arrival ArrivalFromJson(const json& j) {
   a.event_name = j.value("event_name", "");
   a.source = j.value("source", "");
   return a;
-}
-
-json ConsumedToJson(const ConsumedArrival& c) {
-  json j = ArrivalToJson(c.arrival);
-  j["id"] = c.id;
-  j["member"] = c.member;
-  j["tag"] = c.tag;
-  return j;
 }
 
 ConsumedArrival ConsumedFromJson(const json& j) {
@@ -63,15 +63,17 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 // a JSON array of strings, and records carry thousands of them.
 constexpr size_t kIdWidth = 32;
 
-json WindowToJson(const std::vector<ConsumedWindowEntry>& window) {
-  json out = json::array();
-  for (const auto& w : window) {
-    std::string ids;
-    ids.reserve(w.ids.size() * kIdWidth);
-    for (const auto& id : w.ids) ids += id;
-    out.push_back({{"generation", w.generation}, {"claimed_at", w.claimed_at}, {"ids", std::move(ids)}});
+void WriteWindow(JsonWriter& w, const std::vector<ConsumedWindowEntry>& window) {
+  w.BeginArray();
+  std::string ids;
+  for (const auto& entry : window) {
+    ids.clear();
+    ids.reserve(entry.ids.size() * kIdWidth);
+    for (const auto& id : entry.ids) ids += id;
+    w.BeginObject().Key("generation").Int(entry.generation).Key("claimed_at").Int(entry.claimed_at);
+    w.Key("ids").String(ids).EndObject();
   }
-  return out;
+  w.EndArray();
 }
 
 std::vector<ConsumedWindowEntry> WindowFromJson(const json& j) {
@@ -89,7 +91,10 @@ std::vector<ConsumedWindowEntry> WindowFromJson(const json& j) {
 }  // namespace
 
 std::string SerializeWindow(const std::vector<ConsumedWindowEntry>& window) {
-  return json{{"window", WindowToJson(window)}}.dump();
+  JsonWriter w;
+  w.BeginObject().Key("window");
+  WriteWindow(w, window);
+  return w.EndObject().Take();
 }
 
 Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& text) {
@@ -101,21 +106,25 @@ Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& text) {
 }
 
 std::string SerializeTrip(const TripRecord& t) {
-  json j{{"barrier", t.barrier},
-         {"instance", t.instance},
-         {"vars", t.bindings},
-         {"generation", t.generation},
-         {"status", TripStatusName(t.status)},
-         {"claimed_at", t.claimed_at},
-         {"claimed_by", t.claimed_by},
-         {"trigger", t.trigger},
-         {"first_arrival_at", t.first_arrival_at},
-         {"arrivals", json::array()},
-         {"missing", t.missing}};
-  for (const auto& c : t.arrivals) j["arrivals"].push_back(ConsumedToJson(c));
-  j["window"] = WindowToJson(t.window);
-  j["window_checkpoint"] = t.window_checkpoint;
-  return j.dump(-1, ' ', false, kReplace);
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("barrier").String(t.barrier).Key("instance").String(t.instance);
+  w.Key("vars").BeginObject();
+  for (const auto& [name, value] : t.bindings) w.Key(name).String(value);
+  w.EndObject();
+  w.Key("generation").Int(t.generation).Key("status").String(TripStatusName(t.status));
+  w.Key("claimed_at").Int(t.claimed_at).Key("claimed_by").String(t.claimed_by).Key("trigger").String(t.trigger);
+  w.Key("first_arrival_at").Int(t.first_arrival_at);
+  w.Key("arrivals").BeginArray();
+  for (const auto& c : t.arrivals) WriteConsumed(w, c);
+  w.EndArray();
+  w.Key("missing").BeginArray();
+  for (const auto& m : t.missing) w.String(m);
+  w.EndArray();
+  w.Key("window");
+  WriteWindow(w, t.window);
+  w.Key("window_checkpoint").String(t.window_checkpoint);
+  return w.EndObject().Take();
 }
 
 Result<TripRecord> ParseTrip(const std::string& text) {
@@ -141,7 +150,11 @@ Result<TripRecord> ParseTrip(const std::string& text) {
   }
 }
 
-std::string SerializeMarker(const ConsumedArrival& m) { return ConsumedToJson(m).dump(-1, ' ', false, kReplace); }
+std::string SerializeMarker(const ConsumedArrival& m) {
+  JsonWriter w;
+  WriteConsumed(w, m);
+  return w.Take();
+}
 
 Result<ConsumedArrival> ParseMarker(const std::string& text) {
   try {

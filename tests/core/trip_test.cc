@@ -1,0 +1,81 @@
+#include "core/trip.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace eb {
+namespace {
+
+TripRecord Sample() {
+  TripRecord t;
+  t.barrier = "daily-sales";
+  t.instance = "2026-11-24";
+  t.bindings = {{"date", "2026-11-24"}};
+  t.generation = 17;
+  t.status = TripStatus::kTimeout;
+  t.claimed_at = 1'764'000'000'000;
+  t.claimed_by = "host-1/1764000000000/3";
+  t.trigger = "0123456789abcdef0123456789abcdef";
+  t.first_arrival_at = 1'763'999'000'000;
+  Arrival a;
+  a.bucket = "b";
+  a.key = "sales/2026-11-24/east \"q\" ü.csv";
+  a.etag = "abc";
+  a.version_id = "v1";
+  a.size = 12345678901;
+  a.event_time = "2026-11-24T06:00:00.000Z";
+  a.sequencer = "0055AED6DCD90281E5";
+  a.event_name = "ObjectCreated:Put";
+  a.source = "aws:s3";
+  t.arrivals.push_back({"0123456789abcdef0123456789abcdef", "sales/{date}/east.csv", "abcdefabcdef", a});
+  t.missing = {"sales/2026-11-24/north.csv"};
+  t.window = {{16, 1'763'000'000'000, {"ffffffffffffffffffffffffffffffff", "00000000000000000000000000000000"}}};
+  t.window_checkpoint = ".eventbarrier/daily-sales/2026-11-24/w/0000000016.x";
+  return t;
+}
+
+TEST(TripTest, RecordRoundTrip) {
+  TripRecord t = Sample();
+  auto back = ParseTrip(SerializeTrip(t));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(SerializeTrip(*back), SerializeTrip(t));
+  EXPECT_EQ(back->arrivals[0].arrival.key, t.arrivals[0].arrival.key);
+  EXPECT_EQ(back->arrivals[0].arrival.size, 12345678901);
+  EXPECT_EQ(back->window[0].ids, t.window[0].ids);
+  EXPECT_EQ(back->window_checkpoint, t.window_checkpoint);
+  EXPECT_EQ(back->IdempotencyKey(), "daily-sales/2026-11-24/17");
+}
+
+TEST(TripTest, MarkerAndWindowRoundTrip) {
+  TripRecord t = Sample();
+  auto m = ParseMarker(SerializeMarker(t.arrivals[0]));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->arrival.key, t.arrivals[0].arrival.key);
+  EXPECT_EQ(m->tag, "abcdefabcdef");
+  auto w = ParseWindow(SerializeWindow(t.window));
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ((*w)[0].ids, t.window[0].ids);
+}
+
+TEST(TripTest, CorruptRecordsAreErrorsNotCrashes) {
+  for (std::string bad : {"", "{", "{}", R"({"barrier":1})", R"({"window":[{"generation":1,"claimed_at":1,"ids":"abc"}]})"}) {
+    EXPECT_FALSE(ParseTrip(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(ParseWindow(R"({"window":[{"generation":1,"claimed_at":1,"ids":"abc"}]})").ok());
+  EXPECT_FALSE(ParseMarker("[]").ok());
+}
+
+TEST(TripTest, ManifestHasTheDocumentedFields) {
+  auto j = nlohmann::json::parse(ManifestJson(Sample()));
+  EXPECT_EQ(j["barrier"], "daily-sales");
+  EXPECT_EQ(j["status"], "timeout");
+  EXPECT_EQ(j["idempotency_key"], "daily-sales/2026-11-24/17");
+  EXPECT_EQ(j["vars"]["date"], "2026-11-24");
+  EXPECT_EQ(j["objects"][0]["etag"], "abc");
+  EXPECT_EQ(j["objects"][0]["version_id"], "v1");
+  EXPECT_EQ(j["missing"][0], "sales/2026-11-24/north.csv");
+}
+
+}  // namespace
+}  // namespace eb
