@@ -1,18 +1,12 @@
 #include "aws/s3_client.h"
 
-#include <algorithm>
-#include <chrono>
 #include <ctime>
-#include <random>
-#include <thread>
 
 #include "base/crypto.h"
 
 namespace eb::aws {
 
 namespace {
-
-bool IsRetryableStatus(int status) { return status == 409 || status == 429 || status >= 500; }
 
 std::string Describe(const std::string& method, const std::string& bucket, const std::string& key) {
   return "S3 " + method + " " + bucket + (key.empty() ? "" : "/" + key);
@@ -39,31 +33,13 @@ std::string CredentialAdvice(const std::string& code, const Credentials& creds) 
 
 }  // namespace
 
-TimeMs BackoffDelay(const RetryPolicy& policy, int attempt, double uniform01) {
-  TimeMs cap = policy.base_delay_ms;
-  for (int i = 1; i < attempt && cap < policy.max_delay_ms; ++i) cap *= 2;
-  cap = std::min(cap, policy.max_delay_ms);
-  double u = std::clamp(uniform01, 0.0, 1.0);
-  return static_cast<TimeMs>(u * static_cast<double>(cap));
-}
-
 S3Client::S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy,
                    RetryHooks hooks)
     : config_(std::move(config)),
       http_(http),
       clock_(clock),
       policy_(policy),
-      hooks_(std::move(hooks)) {
-  if (!hooks_.sleep) {
-    hooks_.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
-  }
-  if (!hooks_.uniform01) {
-    hooks_.uniform01 = [] {
-      thread_local std::mt19937_64 rng(std::random_device{}());
-      return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-    };
-  }
-}
+      hooks_(WithDefaultHooks(std::move(hooks))) {}
 
 http::Request S3Client::Build(const Call& call) {
   std::string host = config_.host;
@@ -95,15 +71,9 @@ http::Request S3Client::Build(const Call& call) {
 }
 
 Result<http::Response> S3Client::Execute(const Call& call) {
-  for (int attempt = 1;; ++attempt) {
-    http::Request req = Build(call);  // re-signed each time: the date moves on
-    ++requests_;
-    Result<http::Response> res = http_.Send(req);
-    bool retry =
-        res.ok() ? IsRetryableStatus(res->status) : res.status().code() == Code::kUnavailable;
-    if (!retry || attempt >= policy_.max_attempts) return res;
-    hooks_.sleep(BackoffDelay(policy_, attempt, hooks_.uniform01()));
-  }
+  return SendWithRetries(
+      http_, policy_, hooks_, [&] { return Build(call); },
+      [](const http::Response& r) { return IsRetryableHttpStatus(r.status); }, &requests_);
 }
 
 Status S3Client::ErrorStatus(const Call& call, const http::Response& response) const {

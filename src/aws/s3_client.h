@@ -8,11 +8,11 @@
 //   (SignatureDoesNotMatch: the secret; InvalidAccessKeyId: the key id; ...).
 // Messages carry the S3 error code, message and request id; never a secret.
 //
-// Retries: 5xx, 429, 409 and transport errors are retried with exponential
-// backoff and full jitter; 403/404/412 never. Note that a PUT-if-absent whose
-// first answer was lost may see its own write on the retry (412): callers of
-// PutIfAbsent must tolerate "AlreadyExists" for their own object, as the
-// barrier protocol does (it reads the trip record back).
+// Retries (aws/retry.h): 5xx, 429, 409 and transport errors are retried with
+// exponential backoff and full jitter; 403/404/412 never. Note that a
+// PUT-if-absent whose first answer was lost may see its own write on the retry
+// (412): callers of PutIfAbsent must tolerate "AlreadyExists" for their own
+// object, as the barrier protocol does (it reads the trip record back).
 #pragma once
 
 #include <atomic>
@@ -20,27 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "aws/retry.h"
 #include "aws/s3_config.h"
 #include "aws/s3_xml.h"
 #include "base/clock.h"
 #include "http/http_client.h"
 
 namespace eb::aws {
-
-struct RetryPolicy {
-  int max_attempts = 6;         // including the first
-  TimeMs base_delay_ms = 25;    // cap of the first backoff
-  TimeMs max_delay_ms = 2'000;  // cap of any backoff
-};
-
-// How the client waits between attempts; tests replace both.
-struct RetryHooks {
-  std::function<void(TimeMs)> sleep;  // default: std::this_thread::sleep_for
-  std::function<double()> uniform01;  // default: a thread-local PRNG in [0, 1)
-};
-
-// Full jitter: a uniform delay in [0, min(max, base * 2^(attempt-1))].
-TimeMs BackoffDelay(const RetryPolicy& policy, int attempt, double uniform01);
 
 struct PutOptions {
   bool if_none_match = false;  // If-None-Match: * (create only)

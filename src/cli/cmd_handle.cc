@@ -2,11 +2,13 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "actions/aws_actions.h"
 #include "actions/local_actions.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/engine.h"
 #include "sources/events.h"
+#include "stores/s3_store.h"
 
 namespace eb::cli {
 
@@ -21,6 +23,13 @@ nlohmann::ordered_json TripsJson(const std::vector<TripSummary>& trips) {
                    {"status", TripStatusName(t.status)}, {"objects", t.objects}, {"redriven", t.redriven}});
   }
   return out;
+}
+
+// AWS actions (eventbridge, sns, sqs, lambda, stepfunctions) over the local
+// ones; with S3 state, manifests go to S3 through the state store's client.
+std::unique_ptr<ActionRunner> AwsActions(ObjectStore& store, ActionRunner& local, Logger& log) {
+  auto* s3 = dynamic_cast<S3Store*>(&store);
+  return NewAwsActionRunner(aws::ProcessEnv(), s3 != nullptr ? &s3->client() : nullptr, local, log);
 }
 
 }  // namespace
@@ -56,10 +65,11 @@ Runner SetupHandle(CLI::App& sub) {
     }
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
-    LocalActionRunner actions(**store, *log);
+    LocalActionRunner local(**store, *log);
+    auto actions = AwsActions(**store, local, *log);
     EngineOptions options;
     options.worker_id = WorkerId();
-    Engine engine(config, **store, actions, clock, *log, options);
+    Engine engine(config, **store, *actions, clock, *log, options);
     DecodeOptions decode;
     decode.key_decoding = o->key_decoding == "raw" ? KeyDecoding::kRaw
                           : o->key_decoding == "encoded" ? KeyDecoding::kEncoded
@@ -171,10 +181,11 @@ Runner SetupSweep(CLI::App& sub) {
     }
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
-    LocalActionRunner actions(**store, *log);
+    LocalActionRunner local(**store, *log);
+    auto actions = AwsActions(**store, local, *log);
     EngineOptions options;
     options.worker_id = WorkerId();
-    Engine engine(parsed->config, **store, actions, clock, *log, options);
+    Engine engine(parsed->config, **store, *actions, clock, *log, options);
     auto outcome = engine.Sweep(o->compact);
     nlohmann::ordered_json line;
     line["ok"] = outcome.ok();

@@ -1,0 +1,84 @@
+// The actions that run on AWS: `eventbridge` (PutEvents), `sns` (Publish),
+// `sqs` (SendMessage), `lambda` (Invoke, asynchronous) and `stepfunctions`
+// (StartExecution), signed with our SigV4 signer (aws/aws_service.h), plus
+// `manifest` written to S3. Any other action type goes to a fallback runner
+// (the local one: exec, webhook, a manifest in the state store).
+//
+// Every request carries the trip's idempotency key "barrier/instance/generation":
+//   eventbridge    Detail is the manifest, whose "idempotency_key" field holds it
+//   sns, sqs       message attribute "idempotency_key" (plus "barrier", "status");
+//                  FIFO topics/queues also get MessageDeduplicationId = SHA-256(key)
+//   lambda         the payload is the manifest (its "idempotency_key" field)
+//   stepfunctions  the execution name is derived from it (StepFunctionsExecutionName)
+//                  and the input is the manifest
+//
+// Wire formats, as each service documents them:
+//   eventbridge    AWS JSON 1.1, X-Amz-Target: AWSEvents.PutEvents
+//   sns            AWS query protocol, Action=Publish&Version=2010-03-31
+//   sqs            AWS JSON 1.0, X-Amz-Target: AmazonSQS.SendMessage
+//   lambda         REST-JSON, POST /2015-03-31/functions/NAME/invocations,
+//                  X-Amz-Invocation-Type: Event
+//   stepfunctions  AWS JSON 1.0, X-Amz-Target: AWSStepFunctions.StartExecution
+// Retries are the S3 client's (aws/retry.h). A StartExecution answered with
+// ExecutionAlreadyExists counts as done: the name is the idempotency key's, so
+// an earlier attempt of ours started it (the caveat: a state prefix wiped and
+// rebuilt within 90 days re-uses keys, and Step Functions keeps names 90 days).
+// A PutEvents entry that failed is an error (retried if throttled).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aws/aws_service.h"
+#include "aws/s3_client.h"
+#include "base/log.h"
+#include "core/action_runner.h"
+
+namespace eb {
+
+// True for the action types AwsActionRunner sends to an AWS service.
+bool IsAwsServiceAction(const std::string& type);
+
+// The request for one eventbridge/sns/sqs/lambda/stepfunctions action of
+// `trip`, ready to sign. `default_region` is used when neither the action's
+// "region" field nor its target's ARN or URL names one.
+Result<aws::ServiceRequest> BuildAwsActionRequest(const ActionSpec& action, const TripRecord& trip,
+                                                  const std::string& default_region);
+
+// A Step Functions execution name for `idempotency_key`: at most 80 characters
+// of [0-9A-Za-z_-], the readable part of the key followed by '-' and 16 hex
+// digits of its SHA-256, so different keys give different names.
+std::string StepFunctionsExecutionName(const std::string& idempotency_key);
+
+class AwsActionRunner : public ActionRunner {
+ public:
+  // `services`, `fallback` and `log` must outlive the runner. With `s3`
+  // (not owned, may be null), manifest actions are written to S3: to the
+  // action's "bucket", or else to the bucket the trip's objects came from;
+  // without it they go to `fallback`.
+  AwsActionRunner(aws::ServiceClient& services, aws::S3Client* s3, std::string default_region,
+                  ActionRunner& fallback, Logger& log);
+
+  Status Run(const ActionSpec& action, const TripRecord& trip) override;
+
+ private:
+  Status RunService(const ActionSpec& action, const TripRecord& trip);
+  Status WriteManifest(const ActionSpec& action, const TripRecord& trip);
+
+  aws::ServiceClient& services_;
+  aws::S3Client* s3_;
+  std::string default_region_;
+  ActionRunner& fallback_;
+  Logger& log_;
+};
+
+// An AwsActionRunner with its own HTTP client and clock. Credentials, region
+// and endpoints come from `env` (AWS_ACCESS_KEY_ID, ..., AWS_REGION,
+// AWS_ENDPOINT_URL_<SERVICE>); missing credentials are reported when an AWS
+// action runs, so local actions work without them. Manifests go through
+// `manifest_s3` (e.g. the S3 state store's client; not owned, may be null).
+std::unique_ptr<ActionRunner> NewAwsActionRunner(const aws::EnvLookup& env,
+                                                 aws::S3Client* manifest_s3, ActionRunner& fallback,
+                                                 Logger& log);
+
+}  // namespace eb

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# deploy/deploy.sh against stand-ins for `make` and the AWS CLI that record
+# their calls: it fails clearly without `make package` or without the zip,
+# refuses a watched prefix that could cover the state, passes the right
+# parameters to `aws cloudformation deploy`, and for an existing bucket writes
+# the notification merged with the bucket's other notifications.
+#   deploy_sh_test.sh SOURCE_DIR
+set -uo pipefail
+SRC="$1"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+FAILED=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+
+# A copy of deploy/ in a scratch root, so `dist/` is the scratch one.
+mkdir -p "$WORK/root/deploy" "$WORK/bin"
+cp "$SRC/deploy/deploy.sh" "$SRC/deploy/template.yaml" "$SRC/deploy/notification.py" "$WORK/root/deploy/"
+
+cat >"$WORK/bin/make" <<'STUB'
+#!/usr/bin/env bash
+echo "make $*" >>"$LOG"
+[ "${HAS_PACKAGE:-1}" = 1 ] || exit 2
+if [ "$1" = package ] && [ "${MAKES_ZIP:-1}" = 1 ]; then
+  mkdir -p dist && echo zip >"dist/eventbarrier-lambda-$(uname -m).zip"
+fi
+exit 0
+STUB
+cat >"$WORK/bin/aws" <<'STUB'
+#!/usr/bin/env bash
+printf 'aws' >>"$LOG"; printf ' [%s]' "$@" >>"$LOG"; echo >>"$LOG"
+case "$1 $2" in
+  "sts get-caller-identity") echo 123456789012 ;;
+  "configure get") echo eu-west-1 ;;
+  "cloudformation describe-stacks") echo "arn:aws:lambda:eu-west-1:123456789012:function:eb" ;;
+  "s3api get-bucket-notification-configuration")
+    echo '{"LambdaFunctionConfigurations":[{"Id":"audit","LambdaFunctionArn":"arn:x","Events":["s3:ObjectRemoved:*"]}]}' ;;
+esac
+exit 0
+STUB
+chmod +x "$WORK/bin/make" "$WORK/bin/aws"
+export PATH="$WORK/bin:$PATH" LOG="$WORK/log" AWS_REGION=eu-west-1
+DEPLOY="$WORK/root/deploy/deploy.sh"
+
+run() { : >"$LOG"; rm -rf "$WORK/root/dist"; bash "$DEPLOY" "$@" >"$WORK/out" 2>&1; }
+
+HAS_PACKAGE=0 run --stack s --bucket data --watch sales/
+[ $? -ne 0 ] && grep -q "no 'make package' target" "$WORK/out" &&
+  ok "fails clearly without make package" || fail "without make package: $(cat "$WORK/out")"
+
+MAKES_ZIP=0 run --stack s --bucket data --watch sales/
+[ $? -ne 0 ] && grep -q "did not produce .*eventbarrier-lambda-$(uname -m).zip" "$WORK/out" &&
+  ok "fails clearly when the zip is missing" || fail "missing zip: $(cat "$WORK/out")"
+grep -q "cloudformation" "$LOG" && fail "deployed without a zip" || ok "nothing deployed without a zip"
+
+run --stack s --bucket data --watch .eventbarrier/
+[ $? -ne 0 ] && ! grep -q . "$LOG" && ok "refuses a watched prefix starting with '.' before anything" ||
+  fail "watched prefix '.eventbarrier/' was not refused"
+
+run --stack s --bucket data --watch sales/ --watch stock/ --param SnsTopicArn=arn:aws:sns:eu-west-1:1:t
+rc=$?
+[ $rc -eq 0 ] && ok "deploys (existing bucket)" || fail "deploy failed: $(cat "$WORK/out")"
+case "$(uname -m)" in aarch64|arm64) arch=arm64 ;; *) arch=x86_64 ;; esac
+deploy_line="$(grep '^aws \[cloudformation\] \[deploy\]' "$LOG")"
+for want in "[--stack-name] [s]" "[CAPABILITY_IAM]" "[Architecture=$arch]" "[DataBucketName=data]" \
+            "[CreateDataBucket=false]" "[WatchedPrefix1=sales/]" "[WatchedPrefix2=stock/]" \
+            "[StatePrefix=.eventbarrier/]" "[SnsTopicArn=arn:aws:sns:eu-west-1:1:t]" \
+            "[CodeBucket=eventbarrier-code-123456789012-eu-west-1]" "[CodeKey=eventbarrier/eventbarrier-lambda-$arch-"; do
+  [[ "$deploy_line" == *"$want"* ]] && ok "cloudformation deploy gets $want" || fail "cloudformation deploy lacks $want: $deploy_line"
+done
+grep -q '^aws \[s3\] \[cp\] .*eventbarrier-lambda-' "$LOG" && ok "uploads the zip" || fail "no upload"
+put="$(grep '^aws \[s3api\] \[put-bucket-notification-configuration\]' "$LOG")"
+[[ "$put" == *'"Id": "audit"'* ]] && ok "keeps the bucket's other notification" || fail "other notification lost: $put"
+[[ "$put" == *'"Value": "sales/"'* && "$put" == *'"Value": "stock/"'* && "$put" == *'function:eb'* ]] &&
+  ok "adds one notification per watched prefix" || fail "notification: $put"
+grep -q "Function: arn:aws:lambda" "$WORK/out" && ok "prints what was created" || fail "no summary"
+
+run --stack s --bucket data --watch sales/ --create-bucket
+[ $? -eq 0 ] && grep -q "CreateDataBucket=true" "$LOG" && ! grep -q put-bucket-notification "$LOG" &&
+  ok "a new bucket gets its notification from the stack" || fail "--create-bucket: $(cat "$LOG")"
+exit $FAILED
