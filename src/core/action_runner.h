@@ -1,13 +1,25 @@
-// How a trip's actions are run. The engine calls Run for each action of
-// on_complete (or on_timeout) in order; implementations live in src/actions
+// How a trip's actions are run. The engine calls RunReporting for each action
+// of on_complete (or on_timeout) in order; implementations live in src/actions
 // (manifest, exec, webhook, ...) and tests/fakes (recording, failing).
 #pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "core/config.h"
 #include "core/trip.h"
 
 namespace eb {
+
+// What an action that succeeded tells the trip's `.done` record: a few small
+// facts such as an exit code, the tail of stderr or an HTTP status. The engine
+// stores them verbatim; keep them to a few KB.
+struct ActionReport {
+  std::vector<std::pair<std::string, std::string>> fields;
+  void Add(std::string key, std::string value) { fields.emplace_back(std::move(key), std::move(value)); }
+};
 
 class ActionRunner {
  public:
@@ -16,6 +28,13 @@ class ActionRunner {
   // once, and `trip.IdempotencyKey()` tells a receiver it has seen this one.
   // A non-ok status means the trip is not done; it is re-driven later.
   virtual Status Run(const ActionSpec& action, const TripRecord& trip) = 0;
+
+  // Run, and describe what happened in `report` (not null) for the `.done`
+  // record. The default has nothing to add.
+  virtual Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) {
+    (void)report;
+    return Run(action, trip);
+  }
 };
 
 // Runs nothing, succeeds (for `validate`-style dry runs and benchmarks).

@@ -306,8 +306,10 @@ Result<Engine::Evaluator::ClaimOutcome> Engine::Evaluator::Claim(
 Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bool redriven,
                                  std::vector<TripSummary>* trips) {
   const auto& actions = record.status == TripStatus::kComplete ? spec_.on_complete : spec_.on_timeout;
+  DoneRecord done_body{e_.options_.worker_id, 0, redriven, {}};
   for (const auto& action : actions) {
-    Status s = e_.actions_.Run(action, record);
+    ActionReport report;
+    Status s = e_.actions_.RunReporting(action, record, &report);
     if (!s.ok()) {
       e_.log_.Error("action failed; the trip stays unfinished and is re-driven",
                     {{"barrier", spec_.name}, {"instance", instance_},
@@ -315,6 +317,7 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
                      {"error", s.ToString()}});
       return s.WithContext("action " + action.type + " for " + record.IdempotencyKey());
     }
+    done_body.actions.push_back({action.type, std::move(report.fields)});
   }
   // Keeping reads bounded (promise 5): a cyclic instance deletes consumed
   // markers so a/ holds only the open generation. A once-mode instance never
@@ -327,7 +330,8 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
     EB_RETURN_IF_ERROR(DeleteKeys(keys));
   }
   StateKey done{StateKeyKind::kTripDone, spec_.name, instance_, "", "", record.generation};
-  Status s = RetryPut(e_.layout_.Encode(done), e_.options_.worker_id, /*if_absent=*/true);
+  done_body.at = e_.clock_.NowMs();
+  Status s = RetryPut(e_.layout_.Encode(done), SerializeDone(done_body), /*if_absent=*/true);
   if (!s.ok() && !s.IsAlreadyExists()) return s;
   // Every 64th generation is enough: a cold reader then lists at most ~128
   // trip keys past the hint, one LIST page. A hint only: it may lag, and stays

@@ -164,6 +164,44 @@ Result<ConsumedArrival> ParseMarker(const std::string& text) {
   }
 }
 
+std::string SerializeDone(const DoneRecord& d) {
+  ordered_json actions = ordered_json::array();
+  for (const auto& a : d.actions) {
+    ordered_json fields = ordered_json::object();
+    for (const auto& [k, v] : a.fields) fields[k] = v;
+    actions.push_back(ordered_json{{"type", a.type}, {"report", std::move(fields)}});
+  }
+  ordered_json j{{"by", d.by}, {"at", d.at}, {"redriven", d.redriven}, {"actions", std::move(actions)}};
+  return j.dump(-1, ' ', false, kReplace);
+}
+
+DoneRecord ParseDone(const std::string& body) {
+  DoneRecord d;
+  try {
+    ordered_json j = ordered_json::parse(body);
+    if (!j.is_object()) throw std::runtime_error("not an object");
+    d.by = j.value("by", "");
+    d.at = j.value("at", TimeMs{0});
+    d.redriven = j.value("redriven", false);
+    if (auto actions = j.find("actions"); actions != j.end() && actions->is_array()) {
+      for (const auto& a : *actions) {
+        DoneRecord::Action action;
+        action.type = a.value("type", "");
+        if (auto report = a.find("report"); report != a.end() && report->is_object()) {
+          for (const auto& [k, v] : report->items()) {
+            action.fields.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+          }
+        }
+        d.actions.push_back(std::move(action));
+      }
+    }
+  } catch (const std::exception&) {
+    d = DoneRecord{};
+    d.by = body;
+  }
+  return d;
+}
+
 std::string ManifestJson(const TripRecord& t) {
   ordered_json j{{"barrier", t.barrier},
          {"instance", t.instance},

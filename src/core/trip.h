@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -63,6 +64,24 @@ Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& json_tex
 // Arrival marker bodies: the arrival plus the member it satisfied.
 std::string SerializeMarker(const ConsumedArrival& marker);
 Result<ConsumedArrival> ParseMarker(const std::string& json_text);
+
+// The body of `t/<gen>.done`: who finished the trip, when, and what each of
+// its actions reported (an exec's exit code and stderr, a webhook's HTTP status).
+struct DoneRecord {
+  struct Action {
+    std::string type;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+  std::string by;  // worker id
+  TimeMs at = 0;
+  bool redriven = false;
+  std::vector<Action> actions;
+};
+
+std::string SerializeDone(const DoneRecord& done);
+// Never fails: a body that is not a JSON object (records written before the
+// body carried reports held only the worker id) is taken as `by`.
+DoneRecord ParseDone(const std::string& body);
 
 // The manifest handed to actions: barrier, instance, generation, status,
 // idempotency key, vars, every consumed object, missing members.

@@ -222,5 +222,39 @@ TEST_F(EngineTest, CompactionKeepsNewestRecord) {
   EXPECT_EQ(t[0].generation, 4) << "generation numbering survives compaction";
 }
 
+// Reports what it "ran" so the test can find it in the .done record.
+class ReportingActions : public ActionRunner {
+ public:
+  Status Run(const ActionSpec&, const TripRecord&) override { return Status::Ok(); }
+  Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) override {
+    report->Add("exit_code", "0");
+    report->Add("stderr", action.type + " for " + trip.IdempotencyKey());
+    return Status::Ok();
+  }
+};
+
+TEST_F(EngineTest, DoneRecordHoldsActionReports) {
+  parsed_ = ParseConfig(R"({"barriers": {"b": {"members": ["x", "y"],
+      "on_complete": [{"type": "exec", "command": ["true"]}, {"type": "manifest", "key": "m"}]}}})");
+  ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+  ReportingActions reporting;
+  EngineOptions options;
+  options.worker_id = "w1";
+  Engine engine(parsed_.config, store_, reporting, clock_, Logger::Null(), options);
+  ASSERT_TRUE(engine.OnArrival(Obj("x")).ok());
+  ASSERT_TRUE(engine.OnArrival(Obj("y")).ok());
+  auto body = store_.Get(".eventbarrier/b/_/t/0000000001.done");
+  ASSERT_TRUE(body.ok());
+  DoneRecord done = ParseDone(*body);
+  EXPECT_EQ(done.by, "w1");
+  EXPECT_EQ(done.at, clock_.NowMs());
+  EXPECT_FALSE(done.redriven);
+  ASSERT_EQ(done.actions.size(), 2u);
+  EXPECT_EQ(done.actions[0].type, "exec");
+  std::vector<std::pair<std::string, std::string>> want = {{"exit_code", "0"}, {"stderr", "exec for b/_/1"}};
+  EXPECT_EQ(done.actions[0].fields, want);
+  EXPECT_EQ(done.actions[1].type, "manifest");
+}
+
 }  // namespace
 }  // namespace eb

@@ -77,5 +77,29 @@ TEST(TripTest, ManifestHasTheDocumentedFields) {
   EXPECT_EQ(j["missing"][0], "sales/2026-11-24/north.csv");
 }
 
+TEST(DoneRecordTest, RoundTrip) {
+  DoneRecord d;
+  d.by = "host-1";
+  d.at = 1'700'000'000'123;
+  d.redriven = true;
+  d.actions.push_back({"exec", {{"exit_code", "0"}, {"stderr", "warn: \"x\"\n"}}});
+  d.actions.push_back({"manifest", {}});
+  DoneRecord back = ParseDone(SerializeDone(d));
+  EXPECT_EQ(back.by, "host-1");
+  EXPECT_EQ(back.at, d.at);
+  EXPECT_TRUE(back.redriven);
+  ASSERT_EQ(back.actions.size(), 2u);
+  EXPECT_EQ(back.actions[0].type, "exec");
+  EXPECT_EQ(back.actions[0].fields, d.actions[0].fields) << "order and values kept";
+  EXPECT_TRUE(back.actions[1].fields.empty());
+}
+
+TEST(DoneRecordTest, OldBodyIsTheWorkerId) {
+  DoneRecord d = ParseDone("host-7");
+  EXPECT_EQ(d.by, "host-7");
+  EXPECT_TRUE(d.actions.empty());
+  EXPECT_EQ(ParseDone("").by, "");
+}
+
 }  // namespace
 }  // namespace eb

@@ -1,0 +1,208 @@
+#include "core/status_report.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "core/keys.h"
+
+namespace eb {
+
+namespace {
+
+struct GenState {
+  bool record = false, done = false;
+  int attempts = 0;
+  TimeMs last_activity = 0;
+};
+
+class InstanceReader {
+ public:
+  InstanceReader(ObjectStore& store, const KeyLayout& layout, const BarrierSpec& spec, std::string instance,
+                 Bindings vars)
+      : store_(store), layout_(layout), spec_(spec) {
+    out_.barrier = spec.name;
+    out_.instance = std::move(instance);
+    out_.vars = std::move(vars);
+    out_.mode = spec.mode;
+    out_.needed = spec.needed();
+  }
+
+  Result<InstanceStatus> Read() {
+    auto trips = ListAll(store_, layout_.TripPrefix(spec_.name, out_.instance));
+    if (!trips.ok()) return trips.status();
+    std::map<int64_t, GenState> gens;
+    for (const auto& obj : *trips) {
+      auto k = layout_.Decode(obj.key);
+      if (!k) continue;
+      GenState& g = gens[k->generation];
+      g.last_activity = std::max(g.last_activity, obj.last_modified);
+      if (k->kind == StateKeyKind::kTrip) g.record = true;
+      if (k->kind == StateKeyKind::kTripDone) g.done = true;
+      if (k->kind == StateKeyKind::kTripAttempt) g.attempts = std::max(g.attempts, k->attempt);
+    }
+    int64_t last = 0;
+    for (const auto& [gen, g] : gens) {
+      if (!g.record) continue;
+      last = std::max(last, gen);
+      if (!g.done) out_.pending.push_back({gen, g.attempts, g.last_activity});
+    }
+    std::optional<TripRecord> latest;
+    if (last > 0) {
+      EB_RETURN_IF_ERROR(ReadLatest(last, gens[last].done, &latest));
+    }
+    out_.generation = last + 1;
+    if (spec_.mode == BarrierMode::kOnce && latest) {
+      // A once instance trips at most once: show that trip, not leftovers.
+      out_.finished = true;
+      out_.generation = last;
+      out_.missing = latest->missing;
+      out_.have = latest->status == TripStatus::kComplete ? out_.needed
+                  : spec_.is_count()                       ? latest->arrivals.size()
+                                                           : out_.needed - std::min(out_.needed, latest->missing.size());
+      std::set<std::string> arrived;
+      for (const auto& c : latest->arrivals) {
+        if (!spec_.is_count()) arrived.insert(RenderMember(c.member));
+      }
+      out_.arrived.assign(arrived.begin(), arrived.end());
+      return out_;
+    }
+    EB_RETURN_IF_ERROR(ReadMarkers());
+    return out_;
+  }
+
+ private:
+  std::string RenderMember(const std::string& text) const {
+    auto p = Pattern::Parse(text);
+    return p.ok() ? p->Render(out_.vars) : text;
+  }
+
+  Status ReadLatest(int64_t generation, bool done, std::optional<TripRecord>* latest) {
+    std::string key = layout_.Encode({StateKeyKind::kTrip, spec_.name, out_.instance, "", "", generation});
+    auto body = store_.Get(key);
+    if (!body.ok()) return body.status().WithContext("reading " + key);
+    auto record = ParseTrip(*body);
+    if (!record.ok()) return record.status().WithContext(key);
+    for (const auto& c : record->arrivals) consumed_.insert(c.id);
+    for (const auto& w : record->window) consumed_.insert(w.ids.begin(), w.ids.end());
+    if (!record->window_checkpoint.empty()) {
+      auto window_body = store_.Get(record->window_checkpoint);
+      if (!window_body.ok()) return window_body.status().WithContext("reading " + record->window_checkpoint);
+      auto window = ParseWindow(*window_body);
+      if (!window.ok()) return window.status().WithContext(record->window_checkpoint);
+      for (const auto& w : *window) consumed_.insert(w.ids.begin(), w.ids.end());
+    }
+    LastTripStatus trip;
+    trip.generation = generation;
+    trip.status = record->status;
+    trip.claimed_at = record->claimed_at;
+    trip.objects = record->arrivals.size();
+    trip.missing = record->missing;
+    trip.done = done;
+    if (done) {
+      std::string done_key = layout_.Encode({StateKeyKind::kTripDone, spec_.name, out_.instance, "", "", generation});
+      auto done_body = store_.Get(done_key);
+      if (done_body.ok()) {
+        trip.done_record = ParseDone(*done_body);
+      } else if (!done_body.status().IsNotFound()) {  // compacted meanwhile: fine
+        return done_body.status().WithContext("reading " + done_key);
+      }
+    }
+    out_.last_trip = std::move(trip);
+    *latest = std::move(*record);
+    return Status::Ok();
+  }
+
+  // Unconsumed markers: what the open generation has so far.
+  Status ReadMarkers() {
+    std::string prefix = layout_.ArrivalPrefix(spec_.name, out_.instance);
+    auto markers = ListAll(store_, prefix);
+    if (!markers.ok()) return markers.status();
+    std::set<std::string> tags;
+    for (const auto& obj : *markers) {
+      if (obj.key.compare(0, prefix.size(), prefix) != 0) continue;
+      size_t dot = obj.key.find('.', prefix.size());
+      if (dot == std::string::npos || dot == prefix.size()) continue;
+      if (consumed_.count(obj.key.substr(dot + 1))) continue;  // a stale duplicate
+      tags.insert(obj.key.substr(prefix.size(), dot - prefix.size()));
+      ++out_.arrivals;
+      if (out_.first_arrival_at == 0 || obj.last_modified < out_.first_arrival_at) {
+        out_.first_arrival_at = obj.last_modified;
+      }
+    }
+    if (spec_.is_count()) {
+      out_.have = std::min(tags.size(), out_.needed);
+      if (tags.size() < out_.needed) {
+        out_.missing.push_back(std::to_string(out_.needed - tags.size()) + " more key(s) under " +
+                               spec_.prefix->Render(out_.vars));
+      }
+    } else {
+      for (size_t i = 0; i < spec_.members.size(); ++i) {
+        std::string rendered = spec_.members[i].Render(out_.vars);
+        if (tags.count(spec_.member_tags[i])) {
+          out_.arrived.push_back(rendered);
+          ++out_.have;
+        } else {
+          out_.missing.push_back(rendered);
+        }
+      }
+    }
+    if (spec_.timeout_ms && out_.first_arrival_at != 0) out_.deadline = out_.first_arrival_at + *spec_.timeout_ms;
+    return Status::Ok();
+  }
+
+  ObjectStore& store_;
+  const KeyLayout& layout_;
+  const BarrierSpec& spec_;
+  InstanceStatus out_;
+  std::unordered_set<std::string> consumed_;
+};
+
+}  // namespace
+
+Result<StatusReport> BuildStatusReport(ObjectStore& store, const Config& config, StatusOptions options) {
+  KeyLayout layout(config.state.prefix);
+  StatusReport report;
+  std::map<std::pair<std::string, std::string>, const BarrierSpec*> wanted;
+  for (const auto& spec : config.barriers) {
+    if (spec.variables.empty()) wanted[{spec.name, "_"}] = &spec;
+  }
+  auto open = ListAll(store, layout.OpenPrefix());
+  if (!open.ok()) return open.status();
+  for (const auto& entry : *open) {
+    auto k = layout.Decode(entry.key);
+    if (!k || k->kind != StateKeyKind::kOpen) continue;
+    const BarrierSpec* spec = config.Find(k->barrier);
+    if (spec == nullptr) {
+      report.warnings.push_back("open instance " + k->barrier + "/" + k->instance + ": barrier not configured");
+      continue;
+    }
+    wanted[{k->barrier, k->instance}] = spec;
+  }
+  if (options.all_instances) {
+    for (const auto& spec : config.barriers) {
+      auto keys = ListAll(store, layout.state_prefix() + spec.name + "/");
+      if (!keys.ok()) return keys.status();
+      for (const auto& obj : *keys) {
+        auto k = layout.Decode(obj.key);
+        if (k && k->kind != StateKeyKind::kOpen && k->barrier == spec.name) wanted[{spec.name, k->instance}] = &spec;
+      }
+    }
+  }
+  for (const auto& [name, spec] : wanted) {
+    auto vars = ParseInstanceName(name.second, spec->variables);
+    if (!vars) {
+      report.warnings.push_back("open instance " + name.first + "/" + name.second +
+                                ": does not fit the barrier's variables");
+      continue;
+    }
+    InstanceReader reader(store, layout, *spec, name.second, *vars);
+    auto status = reader.Read();
+    if (!status.ok()) return status.status().WithContext(name.first + "/" + name.second);
+    report.instances.push_back(std::move(*status));
+  }
+  return report;
+}
+
+}  // namespace eb
