@@ -66,6 +66,12 @@ Result<ExecResult> RunCommand(const std::vector<std::string>& argv, const std::s
     return Status::Unavailable(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    // Signal masks and ignored dispositions survive exec: give the command a clean slate.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::signal(SIGIO, SIG_DFL);
     ::dup2(in_fd, 0);
     ::dup2(err_pipe[1], 2);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(126);
@@ -108,32 +114,79 @@ Result<ExecResult> RunCommand(const std::vector<std::string>& argv, const std::s
   return result;
 }
 
+Status CheckLocalActions(const Config& config, const EnvLookup& env) {
+  std::string problems;
+  for (const auto& spec : config.barriers) {
+    for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
+      const char* name = list == &spec.on_complete ? "on_complete" : "on_timeout";
+      for (size_t i = 0; i < list->size(); ++i) {
+        const ActionSpec& a = (*list)[i];
+        std::string where = spec.name + ": " + name + "[" + std::to_string(i) + "]";
+        if (a.type == "webhook") {
+          Status s = CheckWebhookUrl(a.fields.count("url") ? a.fields.at("url") : "");
+          if (!s.ok()) problems += where + ".url: " + s.message() + "\n";
+          if (auto e = a.fields.find("secret_env"); e != a.fields.end()) {
+            auto value = env ? env(e->second) : std::nullopt;
+            if (!value || value->empty()) {
+              problems += where + ".secret_env: environment variable " + e->second + " is not set\n";
+            }
+          }
+        } else if (a.type != "manifest" && a.type != "exec") {
+          problems += where + ".type: '" + a.type + "' runs only on AWS (local: manifest, exec, webhook)\n";
+        }
+      }
+    }
+  }
+  if (problems.empty()) return Status::Ok();
+  problems.pop_back();
+  return Status::InvalidArgument(problems);
+}
+
 Status LocalActionRunner::Run(const ActionSpec& action, const TripRecord& trip) {
+  ActionReport ignored;
+  return RunReporting(action, trip, &ignored);
+}
+
+Status LocalActionRunner::RunExec(const ActionSpec& action, const TripRecord& trip, ActionReport* report) {
+  std::vector<std::string> argv;
+  for (const auto& a : action.command) argv.push_back(SubstituteTripVars(a, trip));
+  TimeMs timeout = 5 * 60 * 1000;
+  if (auto it = action.fields.find("timeout"); it != action.fields.end()) {
+    if (auto d = ParseDuration(it->second)) timeout = *d;
+  }
+  std::string cwd = action.fields.count("cwd") ? action.fields.at("cwd") : "";
+  auto result = RunCommand(argv, ManifestJson(trip), timeout, cwd);
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    return Status::Unavailable("exec: '" + argv[0] + "' exited with " + std::to_string(result->exit_code) +
+                               (result->stderr_tail.empty() ? "" : ": " + result->stderr_tail));
+  }
+  constexpr size_t kReportedStderr = 2048;
+  const std::string& err = result->stderr_tail;
+  report->Add("exit_code", std::to_string(result->exit_code));
+  report->Add("stderr", err.size() > kReportedStderr ? err.substr(err.size() - kReportedStderr) : err);
+  log_.Info("command ran", {{"barrier", trip.barrier}, {"instance", trip.instance},
+                            {"generation", std::to_string(trip.generation)}, {"command", argv[0]}});
+  return Status::Ok();
+}
+
+Status LocalActionRunner::RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) {
   if (action.type == "manifest") {
     auto key_it = action.fields.find("key");
     if (key_it == action.fields.end()) return Status::InvalidArgument("manifest action without a key");
     std::string key = SubstituteTripVars(key_it->second, trip);
     EB_RETURN_IF_ERROR(manifest_store_.Put(key, ManifestJson(trip)));
+    report->Add("key", key);
     log_.Info("manifest written", {{"barrier", trip.barrier}, {"instance", trip.instance},
                                    {"generation", std::to_string(trip.generation)}, {"key", key}});
     return Status::Ok();
   }
-  if (action.type == "exec") {
-    std::vector<std::string> argv;
-    for (const auto& a : action.command) argv.push_back(SubstituteTripVars(a, trip));
-    TimeMs timeout = 5 * 60 * 1000;
-    if (auto it = action.fields.find("timeout"); it != action.fields.end()) {
-      if (auto d = ParseDuration(it->second)) timeout = *d;
-    }
-    std::string cwd = action.fields.count("cwd") ? action.fields.at("cwd") : "";
-    auto result = RunCommand(argv, ManifestJson(trip), timeout, cwd);
-    if (!result.ok()) return result.status();
-    if (result->exit_code != 0) {
-      return Status::Unavailable("exec: '" + argv[0] + "' exited with " + std::to_string(result->exit_code) +
-                                 (result->stderr_tail.empty() ? "" : ": " + result->stderr_tail));
-    }
-    log_.Info("command ran", {{"barrier", trip.barrier}, {"instance", trip.instance},
-                              {"generation", std::to_string(trip.generation)}, {"command", argv[0]}});
+  if (action.type == "exec") return RunExec(action, trip, report);
+  if (action.type == "webhook") {
+    if (poster_ == nullptr) return Status::InvalidArgument("webhook actions are not available here");
+    EB_RETURN_IF_ERROR(RunWebhook(action, trip, *poster_, env_, report));
+    log_.Info("webhook delivered", {{"barrier", trip.barrier}, {"instance", trip.instance},
+                                    {"generation", std::to_string(trip.generation)}, {"url", action.fields.at("url")}});
     return Status::Ok();
   }
   return Status::InvalidArgument("action type '" + action.type + "' is not available in local mode");

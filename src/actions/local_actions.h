@@ -1,10 +1,15 @@
-// Actions that run on one machine: `manifest` (written to a store) and
-// `exec` (a command, argv only, never through a shell, manifest on stdin).
+// Actions that run on one machine: `manifest` (written to a store), `exec` (a
+// command, argv only, never through a shell, manifest on stdin; a non-zero
+// exit fails the action) and `webhook` (see actions/webhook_action.h).
 // Other action types are refused with a message saying where they run.
+//
+// Each reports what happened for the trip's .done record: the manifest's key,
+// the command's exit code and stderr tail, the webhook's HTTP status.
 #pragma once
 
 #include <string>
 
+#include "actions/webhook_action.h"
 #include "base/log.h"
 #include "core/action_runner.h"
 #include "core/store.h"
@@ -17,6 +22,8 @@ struct ExecResult {
 };
 
 // Runs argv with `stdin_data` on its standard input; kills it after `timeout_ms`.
+// The child starts with every signal unblocked and SIGPIPE/SIGIO at their
+// defaults, whatever this process did with them.
 Result<ExecResult> RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data,
                               TimeMs timeout_ms, const std::string& cwd = "");
 
@@ -24,15 +31,27 @@ Result<ExecResult> RunCommand(const std::vector<std::string>& argv, const std::s
 // generation, status and idempotency_key.
 std::string SubstituteTripVars(const std::string& text, const TripRecord& trip);
 
+// OK if every action of every barrier can run locally (and webhook URLs and
+// secrets are usable); otherwise one line per problem, naming barrier and field.
+Status CheckLocalActions(const Config& config, const EnvLookup& env);
+
 class LocalActionRunner : public ActionRunner {
  public:
-  // Manifests are written to `manifest_store` (not owned).
-  LocalActionRunner(ObjectStore& manifest_store, Logger& log) : manifest_store_(manifest_store), log_(log) {}
+  // Manifests are written to `manifest_store`; webhooks go through `poster`
+  // (may be null: webhook actions then fail); `env` finds webhook secrets.
+  // None is owned.
+  LocalActionRunner(ObjectStore& manifest_store, Logger& log, WebhookPoster* poster = nullptr, EnvLookup env = {})
+      : manifest_store_(manifest_store), log_(log), poster_(poster), env_(std::move(env)) {}
   Status Run(const ActionSpec& action, const TripRecord& trip) override;
+  Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) override;
 
  private:
+  Status RunExec(const ActionSpec& action, const TripRecord& trip, ActionReport* report);
+
   ObjectStore& manifest_store_;
   Logger& log_;
+  WebhookPoster* poster_;
+  EnvLookup env_;
 };
 
 }  // namespace eb

@@ -1,0 +1,70 @@
+// The `webhook` action: an HTTPS POST of the manifest with an
+// `Idempotency-Key: barrier/instance/generation` header and, when the action
+// names a `secret_env`, an HMAC-SHA256 signature of the body:
+//
+//   X-Eventbarrier-Signature: sha256=<lower-case hex of HMAC-SHA256(secret, body)>
+//
+// (the header name can be changed with `signature_header`). A receiver
+// recomputes the HMAC over the raw body and compares in constant time. Any 2xx
+// answer means done; anything else (or no answer) fails the action, so the trip
+// stays unfinished and is re-driven: receivers deduplicate on Idempotency-Key.
+//
+// The HTTP transport is the narrow WebhookPoster (curl in curl_webhook_poster.h;
+// a loopback server and fakes in the tests).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "core/action_runner.h"
+#include "core/config.h"
+#include "core/trip.h"
+
+namespace eb {
+
+struct WebhookRequest {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  TimeMs timeout_ms = 30'000;
+};
+
+struct WebhookResponse {
+  int status = 0;
+  std::string body;  // the first few KB
+};
+
+class WebhookPoster {
+ public:
+  virtual ~WebhookPoster() = default;
+  // POSTs `request`; any HTTP status is a response. Unavailable when no answer
+  // came back (refused, reset, timeout, TLS failure).
+  virtual Result<WebhookResponse> Post(const WebhookRequest& request) = 0;
+};
+
+// Looks up an environment variable (injected: logic never calls getenv).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+inline constexpr const char* kDefaultSignatureHeader = "X-Eventbarrier-Signature";
+
+// OK for https:// URLs, and for http:// only to a loopback host (127.0.0.0/8,
+// localhost, [::1]): a manifest is not sent in clear text across a network.
+Status CheckWebhookUrl(const std::string& url);
+
+// The request for `trip` (pure, given the environment). InvalidArgument if the
+// URL is refused or the secret variable is unset or empty.
+Result<WebhookRequest> BuildWebhookRequest(const ActionSpec& action, const TripRecord& trip, const EnvLookup& env);
+
+// "sha256=<hex>" for `body` under `secret`.
+std::string WebhookSignature(const std::string& secret, const std::string& body);
+
+// Builds, posts, and reports the HTTP status. Non-2xx: Unavailable naming the status.
+Status RunWebhook(const ActionSpec& action, const TripRecord& trip, WebhookPoster& poster, const EnvLookup& env,
+                  ActionReport* report);
+
+}  // namespace eb

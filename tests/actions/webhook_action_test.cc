@@ -1,0 +1,171 @@
+#include "actions/webhook_action.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "actions/curl_webhook_poster.h"
+#include "actions/local_actions.h"
+#include "base/crypto.h"
+#include "loopback_server.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+TripRecord Trip() {
+  TripRecord t;
+  t.barrier = "sales";
+  t.instance = "2026-11-24";
+  t.bindings = {{"date", "2026-11-24"}};
+  t.generation = 1;
+  t.claimed_at = 1'700'000'000'000;
+  ConsumedArrival c;
+  c.id = "0123456789abcdef0123456789abcdef";
+  c.member = "sales/{date}/east.csv";
+  c.arrival.bucket = "local";
+  c.arrival.key = "sales/2026-11-24/east.csv";
+  c.arrival.etag = "e1";
+  t.arrivals.push_back(c);
+  return t;
+}
+
+ActionSpec Hook(const std::string& url, bool signed_ = true) {
+  ActionSpec a;
+  a.type = "webhook";
+  a.fields["url"] = url;
+  if (signed_) a.fields["secret_env"] = "HOOK_SECRET";
+  return a;
+}
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(WebhookUrlTest, HttpsAnywhereHttpOnlyToLoopback) {
+  EXPECT_TRUE(CheckWebhookUrl("https://hooks.example.com/x").ok());
+  EXPECT_TRUE(CheckWebhookUrl("http://127.0.0.1:8080/x").ok());
+  EXPECT_TRUE(CheckWebhookUrl("http://localhost/x").ok());
+  EXPECT_TRUE(CheckWebhookUrl("http://[::1]:9/x").ok());
+  EXPECT_FALSE(CheckWebhookUrl("http://hooks.example.com/x").ok());
+  EXPECT_FALSE(CheckWebhookUrl("http://127.0.0.1.evil.com/x").ok());
+  EXPECT_FALSE(CheckWebhookUrl("http://127.0.0.1@evil.com/x").ok());
+  EXPECT_FALSE(CheckWebhookUrl("http://user@example.com/x").ok());
+  EXPECT_FALSE(CheckWebhookUrl("ftp://example.com/x").ok());
+  EXPECT_FALSE(CheckWebhookUrl("https:///x").ok());
+}
+
+TEST(WebhookRequestTest, HeadersAndSignature) {
+  auto r = BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({{"HOOK_SECRET", "s3cr3t"}}));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, ManifestJson(Trip()));
+  std::map<std::string, std::string> h(r->headers.begin(), r->headers.end());
+  EXPECT_EQ(h["Idempotency-Key"], "sales/2026-11-24/1");
+  EXPECT_EQ(h["Content-Type"], "application/json");
+  EXPECT_EQ(h[kDefaultSignatureHeader], "sha256=" + HexEncode(HmacSha256("s3cr3t", r->body)));
+}
+
+TEST(WebhookRequestTest, UnsignedAndCustomHeader) {
+  auto r = BuildWebhookRequest(Hook("https://h.example/x", false), Trip(), Env({}));
+  ASSERT_TRUE(r.ok());
+  for (const auto& [k, v] : r->headers) EXPECT_NE(k, kDefaultSignatureHeader);
+  ActionSpec a = Hook("https://h.example/x");
+  a.fields["signature_header"] = "X-Hub-Signature-256";
+  r = BuildWebhookRequest(a, Trip(), Env({{"HOOK_SECRET", "k"}}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->headers.back().first, "X-Hub-Signature-256");
+}
+
+TEST(WebhookRequestTest, MissingSecretIsAnError) {
+  auto r = BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("HOOK_SECRET"), std::string::npos);
+  EXPECT_FALSE(BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({{"HOOK_SECRET", ""}})).ok());
+}
+
+TEST(CheckLocalActionsTest, NamesEveryProblem) {
+  auto parsed = ParseConfig(R"({"barriers": {"b": {"members": ["x"], "on_complete": [
+      {"type": "webhook", "url": "http://example.com/x", "secret_env": "NOPE"},
+      {"type": "sns", "topic_arn": "arn:aws:sns:eu-west-1:1:t"},
+      {"type": "manifest", "key": "m"}]}}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
+  Status s = CheckLocalActions(parsed.config, Env({}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("b: on_complete[0].url"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("b: on_complete[0].secret_env"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("b: on_complete[1].type: 'sns'"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("on_complete[2]"), std::string::npos) << s.message();
+}
+
+// Through libcurl to a real socket: what a receiver sees.
+TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
+  test::LoopbackServer server;
+  ASSERT_NE(server.port(), 0);
+  auto poster = NewCurlWebhookPoster();
+  ActionReport report;
+  Status s = RunWebhook(Hook(server.url()), Trip(), *poster, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& r = requests[0];
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.path, "/hook");
+  EXPECT_EQ(r.headers.at("idempotency-key"), "sales/2026-11-24/1");
+  EXPECT_EQ(r.headers.at("content-type"), "application/json");
+  EXPECT_EQ(r.headers.count("expect"), 0u);
+  // The receiver's side: recompute the HMAC over the raw body, compare in constant time.
+  EXPECT_TRUE(ConstantTimeEquals(r.headers.at("x-eventbarrier-signature"),
+                                 "sha256=" + HexEncode(HmacSha256("s3cr3t", r.body))));
+  auto manifest = nlohmann::json::parse(r.body);
+  EXPECT_EQ(manifest.at("idempotency_key"), "sales/2026-11-24/1");
+  EXPECT_EQ(manifest.at("objects").at(0).at("key"), "sales/2026-11-24/east.csv");
+  std::vector<std::pair<std::string, std::string>> want = {{"http_status", "200"}, {"url", server.url()}};
+  EXPECT_EQ(report.fields, want);
+}
+
+TEST(CurlWebhookTest, Non2xxAndRefusedFailTheAction) {
+  test::LoopbackServer server({500, 404});
+  auto poster = NewCurlWebhookPoster();
+  ActionReport report;
+  Status s = RunWebhook(Hook(server.url(), false), Trip(), *poster, Env({}), &report);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("HTTP 500"), std::string::npos) << s.message();
+  EXPECT_FALSE(RunWebhook(Hook(server.url(), false), Trip(), *poster, Env({}), &report).ok());
+  EXPECT_TRUE(RunWebhook(Hook(server.url(), false), Trip(), *poster, Env({}), &report).ok());
+  EXPECT_EQ(server.requests().size(), 3u) << "every attempt carries the same Idempotency-Key";
+  for (const auto& r : server.requests()) EXPECT_EQ(r.headers.at("idempotency-key"), "sales/2026-11-24/1");
+}
+
+TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
+  int port;
+  {
+    test::LoopbackServer gone;
+    port = gone.port();
+  }
+  auto poster = NewCurlWebhookPoster();
+  ActionReport report;
+  Status s = RunWebhook(Hook("http://127.0.0.1:" + std::to_string(port) + "/gone", false), Trip(), *poster,
+                        Env({}), &report);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+}
+
+TEST(LocalActionRunnerTest, WebhookThroughTheRunner) {
+  test::LoopbackServer server;
+  auto poster = NewCurlWebhookPoster();
+  FakeClock clock;
+  MemoryStore store(clock);
+  LocalActionRunner runner(store, Logger::Null(), poster.get(), Env({{"HOOK_SECRET", "k"}}));
+  ActionReport report;
+  ASSERT_TRUE(runner.RunReporting(Hook(server.url()), Trip(), &report).ok());
+  EXPECT_EQ(server.requests().size(), 1u);
+  LocalActionRunner no_poster(store, Logger::Null());
+  EXPECT_FALSE(no_poster.Run(Hook(server.url()), Trip()).ok());
+}
+
+}  // namespace
+}  // namespace eb
