@@ -1,0 +1,101 @@
+// The embedded mode's main loop: files from a DirWatcher become arrivals for
+// the Engine; a timer runs the sweeper (timeouts, re-drives) and saves the
+// SeenJournal. Everything it touches is an interface, so tests drive it with a
+// fake watcher, the memory store and a fake clock.
+//
+// One thread. Between two arrivals it checks `stop_requested`: a stop finishes
+// the arrival in progress, saves the journal and returns; files not yet
+// submitted are found by the next start's scan.
+//
+// An arrival that fails (the store is down, an action failed) is tried again
+// later, `attempts` times in all, like Lambda's retries; after that it is left
+// to the sweeper (which re-drives the trip once its lease is over) and, since
+// it never reached the journal, to the next start's scan.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "core/engine.h"
+#include "sources/dir_watcher.h"
+#include "sources/seen_journal.h"
+
+namespace eb {
+
+struct WatchLoopOptions {
+  TimeMs sweep_every_ms = 5000;
+  TimeMs compact_every_ms = 60 * 60 * 1000;  // compaction rides on one sweep this often
+  int attempts = 3;
+  TimeMs retry_delay_ms = 1000;  // times the attempt number
+  std::string bucket = "local";
+  // Keys never submitted (the manifests this process writes into the folder).
+  std::function<bool(const std::string& key)> ignore;
+  // Checked between arrivals and after every wait.
+  std::function<bool()> stop_requested;
+};
+
+struct WatchStats {
+  int64_t files = 0;       // complete files reported by the watcher
+  int64_t skipped = 0;     // already in the journal (unchanged since recorded)
+  int64_t ignored = 0;     // ignored keys, or matched no barrier
+  int64_t arrivals = 0;    // markers written (an arrival counts once per barrier instance)
+  int64_t duplicates = 0;  // markers that already existed
+  int64_t trips = 0;       // generations tripped (complete or timeout), re-drives included
+  int64_t timeouts = 0;
+  int64_t failures = 0;    // failed attempts
+  int64_t sweeps = 0;
+};
+
+class WatchLoop {
+ public:
+  // None of the references is owned; all must outlive the loop.
+  WatchLoop(DirWatcher& watcher, Engine& engine, SeenJournal& journal, Clock& clock, Logger& log,
+            WatchLoopOptions options);
+
+  // Start, then Step until stop is requested, then Finish. OK on a requested
+  // stop; the error if the watcher fails (after Finish).
+  Status Run();
+
+  // Loads the journal, starts the watcher and submits the files already there.
+  // The first Step sweeps at once.
+  Status Start();
+  // Waits (at most `max_wait_ms`, less if a sweep or retry is due) for files,
+  // submits them, retries what is due and sweeps when due.
+  Status Step(int max_wait_ms);
+  // Saves the journal.
+  Status Finish();
+
+  const WatchStats& stats() const { return stats_; }
+  size_t pending_retries() const { return retries_.size(); }
+
+ private:
+  struct Retry {
+    FileEvent file;
+    int attempts = 0;
+    TimeMs due = 0;
+  };
+
+  bool StopRequested() const { return options_.stop_requested && options_.stop_requested(); }
+  void Submit(const FileEvent& file, int attempt);
+  void Submit(const WatchBatch& batch);
+  void RetryDue();
+  void Sweep();
+
+  DirWatcher& watcher_;
+  Engine& engine_;
+  SeenJournal& journal_;
+  Clock& clock_;
+  Logger& log_;
+  WatchLoopOptions options_;
+  WatchStats stats_;
+  TimeMs next_sweep_ = 0;
+  TimeMs next_compact_ = 0;
+  std::map<std::string, Retry> retries_;  // by key + version
+};
+
+}  // namespace eb
