@@ -9,6 +9,8 @@ const std::vector<Command>& AllCommands() {
       {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
       {"sweep", "Trip overdue generations (timeout), re-drive unfinished trips, compact old state", SetupSweep},
       {"events", "Inspect event payloads: 'events decode FILE' prints the records it holds", SetupEvents},
+      {"watch", "Embedded mode: watch a folder, trip barriers as files arrive, run actions locally", SetupWatch},
+      {"status", "Show every barrier instance: arrived and missing members, last trip, pending re-drives", SetupStatus},
   };
   return kCommands;
 }

@@ -21,6 +21,8 @@ Runner SetupValidate(CLI::App& sub);
 Runner SetupHandle(CLI::App& sub);
 Runner SetupSweep(CLI::App& sub);
 Runner SetupEvents(CLI::App& sub);
+Runner SetupWatch(CLI::App& sub);
+Runner SetupStatus(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
       "  eventbarrier validate barriers.json\n"
       "  eventbarrier handle --config barriers.json --state /var/lib/eb event.json\n"
       "  eventbarrier sweep --config barriers.json --state /var/lib/eb\n"
+      "  eventbarrier watch --config barriers.json --dir /data/inbox\n"
+      "  eventbarrier status --config barriers.json --state /data/inbox\n"
       "Run 'eventbarrier COMMAND --help' for a command's options.");
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const Command& c : AllCommands()) {

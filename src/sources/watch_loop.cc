@@ -78,9 +78,17 @@ void WatchLoop::Submit(const FileEvent& file, int attempt) {
   std::string version = LocalFileVersion(file.version);
   if (journal_.Seen(file.key, version)) {
     ++stats_.skipped;
+    if (!file.from_scan) log_.Info("duplicate: file unchanged since it was recorded", {{"key", file.key}, {"version", version}});
     return;
   }
   Arrival arrival = LocalFileArrival(file, options_.bucket);
+  std::vector<ArrivalMatch> matches = engine_.Match(arrival);
+  if (attempt == 1) {
+    for (const ArrivalMatch& m : matches) {
+      log_.Info("file arrived", {{"barrier", m.barrier->name}, {"instance", m.instance}, {"key", file.key},
+                                 {"member", m.member}, {"version", version}});
+    }
+  }
   std::string retry_key = file.key + '\n' + version;
   auto outcome = engine_.OnArrival(arrival);
   if (!outcome.ok()) {
@@ -102,12 +110,8 @@ void WatchLoop::Submit(const FileEvent& file, int attempt) {
   if (outcome->ignored) {
     ++stats_.ignored;
     log_.Log(LogLevel::kDebug, "file matches no barrier", {{"key", file.key}});
-  } else {
-    for (const ArrivalMatch& m : engine_.Match(arrival)) {
-      log_.Info(outcome->counted > 0 ? "arrival recorded" : "duplicate arrival (already recorded)",
-                {{"barrier", m.barrier->name}, {"instance", m.instance}, {"key", file.key},
-                 {"member", m.member}, {"version", version}});
-    }
+  } else if (outcome->counted == 0 && !file.from_scan) {
+    log_.Info("duplicate: arrival already recorded", {{"key", file.key}, {"version", version}});
   }
   stats_.arrivals += outcome->counted;
   stats_.duplicates += outcome->duplicates;
