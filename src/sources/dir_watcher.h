@@ -6,6 +6,9 @@
 // "Complete" means closed after writing (IN_CLOSE_WRITE) or moved in
 // (IN_MOVED_TO), and at that moment not open for writing by anyone: a file is
 // never reported half-written. Files found by a scan pass the same last test.
+// A file that fails it is looked at again for about a second (the kernel
+// announces a close an instant before the writer lets go of the file); one
+// that stays open is reported by its own close event later.
 #pragma once
 
 #include <cstdint>

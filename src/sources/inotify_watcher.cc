@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -62,27 +64,45 @@ class InotifyWatcher : public DirWatcher {
 
   Result<WatchBatch> Next(int timeout_ms) override {
     WatchBatch batch;
+    int wait = timeout_ms < 0 ? 0 : timeout_ms;
+    if (!rechecks_.empty()) {
+      auto first = std::min_element(rechecks_.begin(), rechecks_.end(),
+                                    [](const auto& a, const auto& b) { return a.second.due < b.second.due; });
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(first->second.due - Clock::now()).count();
+      wait = static_cast<int>(std::clamp<int64_t>(until, 0, wait));
+    }
     pollfd fds[2] = {{fd_, POLLIN, 0}, {options_.interrupt_fd, POLLIN, 0}};
-    int n = ::poll(fds, options_.interrupt_fd >= 0 ? 2 : 1, timeout_ms < 0 ? 0 : timeout_ms);
+    int n = ::poll(fds, options_.interrupt_fd >= 0 ? 2 : 1, wait);
     if (n < 0) {
       if (errno == EINTR) return batch;  // a signal: the caller looks at why
       return Status::Unavailable(std::string("poll: ") + std::strerror(errno));
     }
     if (options_.interrupt_fd >= 0 && (fds[1].revents & POLLIN)) batch.interrupted = true;
-    if (!(fds[0].revents & POLLIN)) return batch;
     std::map<std::string, FileEvent> found;  // by key: each at most once
     std::set<std::string> candidates;
-    bool overflow = false;
-    EB_RETURN_IF_ERROR(ReadEvents(&found, &candidates, &overflow));
-    if (overflow) {
-      // Events were lost: look at everything again (the caller folds what it has seen).
-      found.clear();
-      candidates.clear();
-      batch.full_scan = true;
-      EB_RETURN_IF_ERROR(WatchTree("", &found));
+    if (fds[0].revents & POLLIN) {
+      bool overflow = false;
+      EB_RETURN_IF_ERROR(ReadEvents(&found, &candidates, &overflow));
+      if (overflow) {
+        // Events were lost: look at everything again (the caller folds what it has seen).
+        found.clear();
+        candidates.clear();
+        rechecks_.clear();
+        batch.full_scan = true;
+        EB_RETURN_IF_ERROR(WatchTree("", &found));
+      }
     }
-    for (const auto& key : candidates) {
-      if (auto f = Complete(key, false)) found[key] = std::move(*f);
+    for (const auto& key : candidates) Consider(key, false, 0, &found);
+    auto now = Clock::now();
+    for (auto it = rechecks_.begin(); it != rechecks_.end();) {
+      if (it->second.due > now || candidates.count(it->first) || found.count(it->first)) {
+        ++it;
+        continue;
+      }
+      Recheck r = it->second;
+      std::string key = it->first;
+      it = rechecks_.erase(it);
+      Consider(key, r.from_scan, r.tries, &found);
     }
     for (auto& [key, f] : found) batch.files.push_back(std::move(f));
     return batch;
@@ -100,12 +120,30 @@ class InotifyWatcher : public DirWatcher {
 
   std::string PathOf(const std::string& rel) const { return rel.empty() ? options_.root : options_.root + "/" + rel; }
 
+  // Reports `rel` into `found` if it is a complete regular file. A file still
+  // open for writing is looked at again a little later (`tries` so far): the
+  // kernel sends IN_CLOSE_WRITE before the closing writer lets go of the file,
+  // so a file announced as closed may look open for an instant. One that stays
+  // open is left to its own close event, which will come (it is watched).
+  void Consider(const std::string& rel, bool from_scan, int tries, std::map<std::string, FileEvent>* found) {
+    bool being_written = false;
+    if (auto f = Complete(rel, from_scan, &being_written)) {
+      rechecks_.erase(rel);
+      (*found)[rel] = std::move(*f);
+    } else if (being_written && tries < kRecheckTries) {
+      rechecks_[rel] = {from_scan, tries + 1, Clock::now() + std::chrono::milliseconds(10 << tries)};
+    }
+  }
+
   // The file at `rel` if it is a complete regular file.
-  std::optional<FileEvent> Complete(const std::string& rel, bool from_scan) const {
+  std::optional<FileEvent> Complete(const std::string& rel, bool from_scan, bool* being_written) const {
     std::string path = PathOf(rel);
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-    if (!NotBeingWritten(path)) return std::nullopt;  // its close event is still to come
+    if (!NotBeingWritten(path)) {
+      *being_written = true;
+      return std::nullopt;
+    }
     FileEvent f;
     f.key = rel;
     f.from_scan = from_scan;
@@ -143,8 +181,8 @@ class InotifyWatcher : public DirWatcher {
       if (::lstat(PathOf(child).c_str(), &st) != 0) continue;
       if (S_ISDIR(st.st_mode)) {
         subdirs.push_back(child);
-      } else if (auto f = Complete(child, true)) {
-        (*found)[child] = std::move(*f);
+      } else {
+        Consider(child, true, 0, found);
       }
     }
     ::closedir(d);
@@ -206,8 +244,18 @@ class InotifyWatcher : public DirWatcher {
     }
   }
 
+  using Clock = std::chrono::steady_clock;
+  // 10, 20, ... 640 ms: about 1.3 s in all.
+  static constexpr int kRecheckTries = 7;
+  struct Recheck {
+    bool from_scan = false;
+    int tries = 0;
+    Clock::time_point due;
+  };
+
   InotifyWatcherOptions options_;
   int fd_;
+  std::map<std::string, Recheck> rechecks_;  // files that looked open for writing
   struct sigaction old_sigio_ {};
   std::unordered_map<int, std::string> wds_;  // watch descriptor -> relative dir
   std::map<std::string, int> dirs_;           // relative dir -> watch descriptor

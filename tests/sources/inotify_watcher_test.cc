@@ -114,6 +114,47 @@ TEST_F(InotifyWatcherTest, ScanSkipsAFileStillBeingWritten) {
   EXPECT_EQ(Collect(*w, 1), std::set<std::string>{"writing.csv"}) << "its close event reports it";
 }
 
+TEST_F(InotifyWatcherTest, CloseEventWhileTheFileStillLooksOpenIsLookedAtAgain) {
+  // The kernel sends IN_CLOSE_WRITE before the closing writer lets go of the
+  // file, so for an instant the file still looks open for writing. Stand-in: a
+  // second writer through a hard link outside the watched folder (its close
+  // makes no event here). Only a second look can report the file.
+  Write("probe");
+  int probe = ::open((root_ / "probe").c_str(), O_RDONLY);
+  bool leases = ::fcntl(probe, F_SETLEASE, F_RDLCK) == 0;
+  if (leases) ::fcntl(probe, F_SETLEASE, F_UNLCK);
+  ::close(probe);
+  if (!leases) GTEST_SKIP() << "no file leases here";
+  fs::path outside = root_.string() + "-outside";
+  fs::create_directories(outside);
+  auto w = Watch();
+  ASSERT_TRUE(w->Start().ok());
+  Write("f.csv", "");
+  EXPECT_EQ(Collect(*w, 1), std::set<std::string>{"f.csv"});
+  fs::create_hard_link(root_ / "f.csv", outside / "link");
+  int other = ::open((outside / "link").c_str(), O_WRONLY);
+  ASSERT_GE(other, 0);
+  Write("f.csv", "complete now");  // a close event, but `other` keeps it open for writing
+  auto b = w->Next(200);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->files.empty()) << "still open for writing: not reported";
+  ::close(other);  // no event for this close
+  std::set<std::string> keys;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  FileEvent got;
+  while (keys.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto next = w->Next(100);
+    ASSERT_TRUE(next.ok());
+    for (const auto& f : next->files) {
+      keys.insert(f.key);
+      got = f;
+    }
+  }
+  EXPECT_EQ(keys, std::set<std::string>{"f.csv"}) << "found by looking again";
+  EXPECT_EQ(got.version.size, 12);
+  fs::remove_all(outside);
+}
+
 TEST_F(InotifyWatcherTest, MovedInCounts) {
   fs::path outside = root_.string() + "-outside";
   fs::create_directories(outside);
