@@ -183,8 +183,8 @@ Status LocalActionRunner::RunReporting(const ActionSpec& action, const TripRecor
   }
   if (action.type == "exec") return RunExec(action, trip, report);
   if (action.type == "webhook") {
-    if (poster_ == nullptr) return Status::InvalidArgument("webhook actions are not available here");
-    EB_RETURN_IF_ERROR(RunWebhook(action, trip, *poster_, env_, report));
+    if (http_ == nullptr) return Status::InvalidArgument("webhook actions are not available here");
+    EB_RETURN_IF_ERROR(RunWebhook(action, trip, *http_, env_, report));
     log_.Info("webhook delivered", {{"barrier", trip.barrier}, {"instance", trip.instance},
                                     {"generation", std::to_string(trip.generation)}, {"url", action.fields.at("url")}});
     return Status::Ok();

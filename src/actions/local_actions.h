@@ -37,11 +37,11 @@ Status CheckLocalActions(const Config& config, const EnvLookup& env);
 
 class LocalActionRunner : public ActionRunner {
  public:
-  // Manifests are written to `manifest_store`; webhooks go through `poster`
+  // Manifests are written to `manifest_store`; webhooks go through `http`
   // (may be null: webhook actions then fail); `env` finds webhook secrets.
   // None is owned.
-  LocalActionRunner(ObjectStore& manifest_store, Logger& log, WebhookPoster* poster = nullptr, EnvLookup env = {})
-      : manifest_store_(manifest_store), log_(log), poster_(poster), env_(std::move(env)) {}
+  LocalActionRunner(ObjectStore& manifest_store, Logger& log, http::Client* http = nullptr, EnvLookup env = {})
+      : manifest_store_(manifest_store), log_(log), http_(http), env_(std::move(env)) {}
   Status Run(const ActionSpec& action, const TripRecord& trip) override;
   Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) override;
 
@@ -50,7 +50,7 @@ class LocalActionRunner : public ActionRunner {
 
   ObjectStore& manifest_store_;
   Logger& log_;
-  WebhookPoster* poster_;
+  http::Client* http_;
   EnvLookup env_;
 };
 

@@ -57,8 +57,10 @@ std::string WebhookSignature(const std::string& secret, const std::string& body)
   return "sha256=" + HexEncode(HmacSha256(secret, body));
 }
 
-Result<WebhookRequest> BuildWebhookRequest(const ActionSpec& action, const TripRecord& trip, const EnvLookup& env) {
-  WebhookRequest request;
+Result<http::Request> BuildWebhookRequest(const ActionSpec& action, const TripRecord& trip, const EnvLookup& env) {
+  http::Request request;
+  request.method = "POST";
+  request.timeout_ms = 30'000;
   auto url = action.fields.find("url");
   if (url == action.fields.end()) return Status::InvalidArgument("webhook action without a url");
   EB_RETURN_IF_ERROR(CheckWebhookUrl(url->second));
@@ -82,11 +84,11 @@ Result<WebhookRequest> BuildWebhookRequest(const ActionSpec& action, const TripR
   return request;
 }
 
-Status RunWebhook(const ActionSpec& action, const TripRecord& trip, WebhookPoster& poster, const EnvLookup& env,
+Status RunWebhook(const ActionSpec& action, const TripRecord& trip, http::Client& client, const EnvLookup& env,
                   ActionReport* report) {
   auto request = BuildWebhookRequest(action, trip, env);
   if (!request.ok()) return request.status();
-  auto response = poster.Post(*request);
+  auto response = client.Send(*request);
   if (!response.ok()) return response.status().WithContext("webhook " + request->url);
   if (response->status < 200 || response->status > 299) {
     std::string body = response->body.substr(0, 512);

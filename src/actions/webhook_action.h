@@ -9,8 +9,8 @@
 // answer means done; anything else (or no answer) fails the action, so the trip
 // stays unfinished and is re-driven: receivers deduplicate on Idempotency-Key.
 //
-// The HTTP transport is the narrow WebhookPoster (curl in curl_webhook_poster.h;
-// a loopback server and fakes in the tests).
+// The HTTP transport is the shared http::Client (libcurl in http/curl_client.cc;
+// tests use a loopback server and tests/fakes/fake_http.h).
 #pragma once
 
 #include <functional>
@@ -24,28 +24,9 @@
 #include "core/action_runner.h"
 #include "core/config.h"
 #include "core/trip.h"
+#include "http/http_client.h"
 
 namespace eb {
-
-struct WebhookRequest {
-  std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  TimeMs timeout_ms = 30'000;
-};
-
-struct WebhookResponse {
-  int status = 0;
-  std::string body;  // the first few KB
-};
-
-class WebhookPoster {
- public:
-  virtual ~WebhookPoster() = default;
-  // POSTs `request`; any HTTP status is a response. Unavailable when no answer
-  // came back (refused, reset, timeout, TLS failure).
-  virtual Result<WebhookResponse> Post(const WebhookRequest& request) = 0;
-};
 
 // Looks up an environment variable (injected: logic never calls getenv).
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
@@ -56,15 +37,15 @@ inline constexpr const char* kDefaultSignatureHeader = "X-Eventbarrier-Signature
 // localhost, [::1]): a manifest is not sent in clear text across a network.
 Status CheckWebhookUrl(const std::string& url);
 
-// The request for `trip` (pure, given the environment). InvalidArgument if the
+// The POST for `trip` (pure, given the environment). InvalidArgument if the
 // URL is refused or the secret variable is unset or empty.
-Result<WebhookRequest> BuildWebhookRequest(const ActionSpec& action, const TripRecord& trip, const EnvLookup& env);
+Result<http::Request> BuildWebhookRequest(const ActionSpec& action, const TripRecord& trip, const EnvLookup& env);
 
 // "sha256=<hex>" for `body` under `secret`.
 std::string WebhookSignature(const std::string& secret, const std::string& body);
 
 // Builds, posts, and reports the HTTP status. Non-2xx: Unavailable naming the status.
-Status RunWebhook(const ActionSpec& action, const TripRecord& trip, WebhookPoster& poster, const EnvLookup& env,
+Status RunWebhook(const ActionSpec& action, const TripRecord& trip, http::Client& client, const EnvLookup& env,
                   ActionReport* report);
 
 }  // namespace eb

@@ -4,9 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actions/curl_webhook_poster.h"
 #include "actions/local_actions.h"
 #include "base/crypto.h"
+#include "fakes/fake_http.h"
+#include "http/curl_client.h"
 #include "loopback_server.h"
 #include "stores/memory_store.h"
 
@@ -63,6 +64,7 @@ TEST(WebhookRequestTest, HeadersAndSignature) {
   auto r = BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({{"HOOK_SECRET", "s3cr3t"}}));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body, ManifestJson(Trip()));
+  EXPECT_EQ(r->method, "POST");
   std::map<std::string, std::string> h(r->headers.begin(), r->headers.end());
   EXPECT_EQ(h["Idempotency-Key"], "sales/2026-11-24/1");
   EXPECT_EQ(h["Content-Type"], "application/json");
@@ -101,13 +103,31 @@ TEST(CheckLocalActionsTest, NamesEveryProblem) {
   EXPECT_EQ(s.message().find("on_complete[2]"), std::string::npos) << s.message();
 }
 
+TEST(WebhookActionTest, ReportsStatusAndFailsOnNon2xx) {
+  test::ScriptedHttp http;
+  http.Push(test::MakeResponse(204));
+  http.Push(test::MakeResponse(503, "busy"));
+  http.Push(Status::Unavailable("connection refused"));
+  ActionReport report;
+  ASSERT_TRUE(RunWebhook(Hook("https://h.example/x", false), Trip(), http, Env({}), &report).ok());
+  std::vector<std::pair<std::string, std::string>> want = {{"http_status", "204"}, {"url", "https://h.example/x"}};
+  EXPECT_EQ(report.fields, want);
+  Status s = RunWebhook(Hook("https://h.example/x", false), Trip(), http, Env({}), &report);
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_NE(s.message().find("HTTP 503: busy"), std::string::npos) << s.message();
+  EXPECT_FALSE(RunWebhook(Hook("https://h.example/x", false), Trip(), http, Env({}), &report).ok());
+  ASSERT_EQ(http.calls(), 3u);
+  EXPECT_EQ(http.requests()[0].url, "https://h.example/x");
+  EXPECT_EQ(http.requests()[0].body, ManifestJson(Trip()));
+}
+
 // Through libcurl to a real socket: what a receiver sees.
 TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
   test::LoopbackServer server;
   ASSERT_NE(server.port(), 0);
-  auto poster = NewCurlWebhookPoster();
+  auto client = http::NewCurlClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(server.url()), Trip(), *poster, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
+  Status s = RunWebhook(Hook(server.url()), Trip(), *client, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -129,13 +149,13 @@ TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
 
 TEST(CurlWebhookTest, Non2xxAndRefusedFailTheAction) {
   test::LoopbackServer server({500, 404});
-  auto poster = NewCurlWebhookPoster();
+  auto client = http::NewCurlClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(server.url(), false), Trip(), *poster, Env({}), &report);
+  Status s = RunWebhook(Hook(server.url(), false), Trip(), *client, Env({}), &report);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("HTTP 500"), std::string::npos) << s.message();
-  EXPECT_FALSE(RunWebhook(Hook(server.url(), false), Trip(), *poster, Env({}), &report).ok());
-  EXPECT_TRUE(RunWebhook(Hook(server.url(), false), Trip(), *poster, Env({}), &report).ok());
+  EXPECT_FALSE(RunWebhook(Hook(server.url(), false), Trip(), *client, Env({}), &report).ok());
+  EXPECT_TRUE(RunWebhook(Hook(server.url(), false), Trip(), *client, Env({}), &report).ok());
   EXPECT_EQ(server.requests().size(), 3u) << "every attempt carries the same Idempotency-Key";
   for (const auto& r : server.requests()) EXPECT_EQ(r.headers.at("idempotency-key"), "sales/2026-11-24/1");
 }
@@ -146,9 +166,9 @@ TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
     test::LoopbackServer gone;
     port = gone.port();
   }
-  auto poster = NewCurlWebhookPoster();
+  auto client = http::NewCurlClient();
   ActionReport report;
-  Status s = RunWebhook(Hook("http://127.0.0.1:" + std::to_string(port) + "/gone", false), Trip(), *poster,
+  Status s = RunWebhook(Hook("http://127.0.0.1:" + std::to_string(port) + "/gone", false), Trip(), *client,
                         Env({}), &report);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Code::kUnavailable);
@@ -156,15 +176,15 @@ TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
 
 TEST(LocalActionRunnerTest, WebhookThroughTheRunner) {
   test::LoopbackServer server;
-  auto poster = NewCurlWebhookPoster();
+  auto client = http::NewCurlClient();
   FakeClock clock;
   MemoryStore store(clock);
-  LocalActionRunner runner(store, Logger::Null(), poster.get(), Env({{"HOOK_SECRET", "k"}}));
+  LocalActionRunner runner(store, Logger::Null(), client.get(), Env({{"HOOK_SECRET", "k"}}));
   ActionReport report;
   ASSERT_TRUE(runner.RunReporting(Hook(server.url()), Trip(), &report).ok());
   EXPECT_EQ(server.requests().size(), 1u);
-  LocalActionRunner no_poster(store, Logger::Null());
-  EXPECT_FALSE(no_poster.Run(Hook(server.url()), Trip()).ok());
+  LocalActionRunner no_client(store, Logger::Null());
+  EXPECT_FALSE(no_client.Run(Hook(server.url()), Trip()).ok());
 }
 
 }  // namespace
