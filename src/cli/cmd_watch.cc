@@ -1,17 +1,23 @@
 // `eventbarrier watch`: the embedded mode. Watches a folder, keeps the state in
 // a folder store (by default inside the watched folder, under the state
 // prefix), runs actions locally. See sources/watch_loop.h for the loop.
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
-#include "actions/curl_webhook_poster.h"
 #include "actions/local_actions.h"
 #include "base/crypto.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/stop_signals.h"
+#include "http/curl_client.h"
 #include "core/engine.h"
 #include "sources/local_files.h"
 #include "sources/watch_loop.h"
@@ -37,6 +43,28 @@ std::optional<std::string> RelativeInside(const std::string& outer, const std::s
   }
   return std::nullopt;
 }
+
+// An exclusive flock(2) on a file in the state folder, held for the process's
+// life and released by the kernel however it ends (kill -9 included).
+class WatchLock {
+ public:
+  static Result<std::unique_ptr<WatchLock>> Acquire(const std::string& path) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::AlreadyExists("another eventbarrier watch is using this state (" + path + ")");
+    }
+    return std::unique_ptr<WatchLock>(new WatchLock(fd));
+  }
+  ~WatchLock() { ::close(fd_); }
+
+ private:
+  explicit WatchLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 std::optional<std::string> GetEnv(const std::string& name) {
   const char* v = std::getenv(name.c_str());
@@ -105,7 +133,15 @@ Runner SetupWatch(CLI::App& sub) {
     }
     KeyLayout layout(config.state.prefix);
     std::string state_path = state_where.rfind("file://", 0) == 0 ? state_where.substr(7) : state_where;
+    std::unique_ptr<WatchLock> lock;
     if (auto real = RealPath(state_path)) {
+      // One watch per state folder: a second one would take a live claim for a dead one (below).
+      auto locked = WatchLock::Acquire(*real + "/" + layout.state_prefix() + "_watch/lock");
+      if (!locked.ok()) {
+        std::cerr << "error: " << locked.status().message() << "\n";
+        return static_cast<int>(kExitFailure);
+      }
+      lock = std::move(*locked);
       if (auto inside = RelativeInside(*dir, *real)) {
         // State in the watched folder: never watch it (the engine ignores its keys anyway).
         std::string prefix = layout.state_prefix();
@@ -130,10 +166,15 @@ Runner SetupWatch(CLI::App& sub) {
 
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
-    auto poster = NewCurlWebhookPoster();
-    LocalActionRunner actions(data, *log, poster.get(), GetEnv);
+    auto http_client = http::NewCurlClient();
+    LocalActionRunner actions(data, *log, http_client.get(), GetEnv);
     EngineOptions engine_options;
     engine_options.worker_id = WorkerId();
+    // The engine waits before a redelivered event resumes the unfinished trip it
+    // claimed, in case that claimant is still alive. Here the claimant was this
+    // folder's only watch (the lock above): it is dead, or it was us a moment ago
+    // (a retry after a failed action). Resume at once.
+    engine_options.resume_grace_ms = 0;
     Engine engine(config, *state, actions, clock, *log, engine_options);
     // Tied to this configuration and folder: under another one, every file is submitted again.
     SeenJournal journal(*state, layout.state_prefix() + "_watch/seen.json",

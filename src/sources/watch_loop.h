@@ -10,7 +10,10 @@
 // An arrival that fails (the store is down, an action failed) is tried again
 // later, `attempts` times in all, like Lambda's retries; after that it is left
 // to the sweeper (which re-drives the trip once its lease is over) and, since
-// it never reached the journal, to the next start's scan.
+// it never reached the journal, to the next start's scan. For a retry (or that
+// scan) to finish the trip its own arrival claimed, the engine must resume it
+// at once: EngineOptions::resume_grace_ms = 0, right when this loop is the
+// only one feeding the state (`watch` holds a lock for that).
 #pragma once
 
 #include <cstdint>

@@ -150,6 +150,7 @@ TEST_F(StatusReportTest, PendingRedriveAndDoneReport) {
   EXPECT_FALSE(s->last_trip->done);
   EXPECT_EQ(s->generation, 2);
   actions_.fail = nullptr;
+  clock_.Advance(31'000);  // past the engine's resume grace period
   ASSERT_TRUE(engine_->OnArrival(Obj("y")).ok());  // the redelivery finishes it
   r = Report();
   s = Find(r, "b", "_");

@@ -27,7 +27,9 @@ class WatchLoopTest : public ::testing::Test {
   // A fresh engine, journal and loop over the same store: a restart.
   void NewProcess(const std::string& fingerprint = "config-1") {
     loop_.reset();
-    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null());
+    EngineOptions options;
+    options.resume_grace_ms = 0;  // as `watch` runs it: the only watch of its state
+    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null(), options);
     journal_ = std::make_unique<SeenJournal>(store_, ".eventbarrier/_watch/seen.json", fingerprint);
     watcher_ = test::FakeDirWatcher{};
     loop_ = std::make_unique<WatchLoop>(watcher_, *engine_, *journal_, clock_, Logger::Null(), options_);
