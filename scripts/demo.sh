@@ -49,7 +49,7 @@ wait_for() {
   done
 }
 logged() { grep -q -- "$1" "$LOG"; }
-log_count() { grep -c -- "$1" "$LOG" || true; }
+logged_times() { [ "$(grep -c -- "$1" "$LOG")" -ge "$2" ]; }
 trips_of() { ls "$STATE/$1/$2/t/" 2>/dev/null | grep -cE '^[0-9]{10}$' || true; }
 drop() { mkdir -p "$(dirname "$INBOX/$1")"; printf '%s\n' "$2" > "$INBOX/$1"; say "dropped $1"; }
 # A manifest in one line per object: member, key, size, etag.
@@ -94,7 +94,7 @@ drop 2/0/data.csv "version 1"
 drop 2/1/data.csv "x"
 wait_for 10 "2/1 recorded" logged "key=2/1/data.csv"
 printf 'version 2, corrected\n' > "$INBOX/2/0/data.csv"; say "re-uploaded 2/0/data.csv (new content)"
-wait_for 10 "the re-upload recorded" test "$(log_count 'key=2/0/data.csv member')" -ge 2
+wait_for 10 "the re-upload recorded" logged_times 'key=2/0/data.csv member' 2
 drop 2/2/data.csv "z"
 wait_for 10 "event-barrier-2 to trip" test -f "$INBOX/ready/event-barrier-2/gen-1.json"
 wait_for 10 "its command to run" test -s "$WORK/jobs.log"
