@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "actions/local_actions.h"
 #include "base/crypto.h"
 #include "fakes/fake_http.h"
 #include "http/curl_client.h"
-#include "loopback_server.h"
+#include "fakes/loopback_server.h"
 #include "stores/memory_store.h"
 
 namespace eb {
@@ -121,70 +123,86 @@ TEST(WebhookActionTest, ReportsStatusAndFailsOnNon2xx) {
   EXPECT_EQ(http.requests()[0].body, ManifestJson(Trip()));
 }
 
+// Answers 200, or the given statuses in order and then 200.
+test::LoopbackServer::Handler Answers(std::vector<int> statuses = {}) {
+  auto next = std::make_shared<std::pair<std::mutex, std::vector<int>>>();
+  next->second.assign(statuses.rbegin(), statuses.rend());
+  return [next](const test::CapturedRequest&) {
+    std::lock_guard<std::mutex> lock(next->first);
+    int status = 200;
+    if (!next->second.empty()) {
+      status = next->second.back();
+      next->second.pop_back();
+    }
+    return test::MakeResponse(status, "ok");
+  };
+}
+
 // Through libcurl to a real socket: what a receiver sees.
 TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
-  test::LoopbackServer server;
-  ASSERT_NE(server.port(), 0);
+  test::LoopbackServer server(Answers());
+  ASSERT_TRUE(server.ok());
+  std::string url = server.endpoint() + "/hook";
   auto client = http::NewCurlClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(server.url()), Trip(), *client, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
+  Status s = RunWebhook(Hook(url), Trip(), *client, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   const auto& r = requests[0];
   EXPECT_EQ(r.method, "POST");
-  EXPECT_EQ(r.path, "/hook");
-  EXPECT_EQ(r.headers.at("idempotency-key"), "sales/2026-11-24/1");
-  EXPECT_EQ(r.headers.at("content-type"), "application/json");
-  EXPECT_EQ(r.headers.count("expect"), 0u);
+  EXPECT_EQ(r.target, "/hook");
+  EXPECT_EQ(r.Header("idempotency-key"), "sales/2026-11-24/1");
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.Header("expect"), "");
   // The receiver's side: recompute the HMAC over the raw body, compare in constant time.
-  EXPECT_TRUE(ConstantTimeEquals(r.headers.at("x-eventbarrier-signature"),
+  EXPECT_TRUE(ConstantTimeEquals(r.Header("x-eventbarrier-signature"),
                                  "sha256=" + HexEncode(HmacSha256("s3cr3t", r.body))));
   auto manifest = nlohmann::json::parse(r.body);
   EXPECT_EQ(manifest.at("idempotency_key"), "sales/2026-11-24/1");
   EXPECT_EQ(manifest.at("objects").at(0).at("key"), "sales/2026-11-24/east.csv");
-  std::vector<std::pair<std::string, std::string>> want = {{"http_status", "200"}, {"url", server.url()}};
+  std::vector<std::pair<std::string, std::string>> want = {{"http_status", "200"}, {"url", url}};
   EXPECT_EQ(report.fields, want);
 }
 
-TEST(CurlWebhookTest, Non2xxAndRefusedFailTheAction) {
-  test::LoopbackServer server({500, 404});
+TEST(CurlWebhookTest, Non2xxFailsTheActionAndEveryAttemptCarriesTheSameKey) {
+  test::LoopbackServer server(Answers({500, 404}));
+  std::string url = server.endpoint() + "/hook";
   auto client = http::NewCurlClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(server.url(), false), Trip(), *client, Env({}), &report);
+  Status s = RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("HTTP 500"), std::string::npos) << s.message();
-  EXPECT_FALSE(RunWebhook(Hook(server.url(), false), Trip(), *client, Env({}), &report).ok());
-  EXPECT_TRUE(RunWebhook(Hook(server.url(), false), Trip(), *client, Env({}), &report).ok());
-  EXPECT_EQ(server.requests().size(), 3u) << "every attempt carries the same Idempotency-Key";
-  for (const auto& r : server.requests()) EXPECT_EQ(r.headers.at("idempotency-key"), "sales/2026-11-24/1");
+  EXPECT_FALSE(RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report).ok());
+  EXPECT_TRUE(RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report).ok());
+  EXPECT_EQ(server.requests().size(), 3u);
+  for (const auto& r : server.requests()) EXPECT_EQ(r.Header("idempotency-key"), "sales/2026-11-24/1");
 }
 
 TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
-  int port;
+  std::string url;
   {
-    test::LoopbackServer gone;
-    port = gone.port();
+    test::LoopbackServer gone(Answers());
+    url = gone.endpoint() + "/gone";
   }
   auto client = http::NewCurlClient();
   ActionReport report;
-  Status s = RunWebhook(Hook("http://127.0.0.1:" + std::to_string(port) + "/gone", false), Trip(), *client,
-                        Env({}), &report);
+  Status s = RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Code::kUnavailable);
 }
 
 TEST(LocalActionRunnerTest, WebhookThroughTheRunner) {
-  test::LoopbackServer server;
+  test::LoopbackServer server(Answers());
   auto client = http::NewCurlClient();
   FakeClock clock;
   MemoryStore store(clock);
   LocalActionRunner runner(store, Logger::Null(), client.get(), Env({{"HOOK_SECRET", "k"}}));
   ActionReport report;
-  ASSERT_TRUE(runner.RunReporting(Hook(server.url()), Trip(), &report).ok());
+  ASSERT_TRUE(runner.RunReporting(Hook(server.endpoint() + "/hook"), Trip(), &report).ok());
   EXPECT_EQ(server.requests().size(), 1u);
   LocalActionRunner no_client(store, Logger::Null());
-  EXPECT_FALSE(no_client.Run(Hook(server.url()), Trip()).ok());
+  EXPECT_FALSE(no_client.Run(Hook(server.endpoint() + "/hook"), Trip()).ok());
 }
 
 }  // namespace
