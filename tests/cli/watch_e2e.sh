@@ -6,7 +6,7 @@
 #      kill -9 and restarted: every barrier trips exactly once (one trip record, one manifest with
 #      its 10 objects), every exec action ran (at least once; at most one extra run per trip the
 #      kill interrupted), nothing is left pending, and a further restart submits nothing again;
-#   D. SIGTERM stops it with exit 0.
+#   D. SIGTERM stops it with exit 0; a second watch on the same state is refused.
 # Usage: watch_e2e.sh PATH/TO/eventbarrier
 set -euo pipefail
 
@@ -185,7 +185,11 @@ note "C: exactly one trip record and one manifest each; exec ran $RUNS times for
 stop
 note "D: SIGTERM: exit 0"
 start
-grep -q '"message":"initial scan"' "$(log)"
+rc=0
+timeout 10 "$EB" watch --config "$CONFIG" --dir "$DIR" 2>"$WORK/second.log" || rc=$?
+[ "$rc" = 1 ] && grep -q "another eventbarrier watch is using this state" "$WORK/second.log" ||
+  fail "a second watch on the same state was not refused (exit $rc): $(cat "$WORK/second.log")"
+note "D: a second watch on the same state is refused"
 stop
 grep '"message":"stopped"' "$(log)" | grep -q '"arrivals":"0","duplicates":"0"' ||
   fail "a restart with nothing new submitted files again: $(grep '"message":"stopped"' "$(log)")"
