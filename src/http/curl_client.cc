@@ -120,7 +120,9 @@ class CurlClient : public Client {
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
     int64_t timeout = request.timeout_ms > 0 ? request.timeout_ms : options_.timeout_ms;
+    if (request.timeout_ms == kNoTimeout) timeout = 0;  // curl: 0 waits forever
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout));
+    if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
