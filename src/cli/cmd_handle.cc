@@ -1,5 +1,4 @@
 #include <iostream>
-#include <set>
 #include <nlohmann/json.hpp>
 
 #include "actions/local_actions.h"
@@ -7,6 +6,7 @@
 #include "cli/common.h"
 #include "core/engine.h"
 #include "sources/events.h"
+#include "sources/invocation.h"
 
 namespace eb::cli {
 
@@ -65,84 +65,18 @@ Runner SetupHandle(CLI::App& sub) {
                           : o->key_decoding == "encoded" ? KeyDecoding::kEncoded
                                                          : KeyDecoding::kAuto;
     if (o->files.empty()) o->files.push_back("-");
+    InvocationOptions invocation;
+    invocation.decode = decode;
     int exit_code = kExitOk;
     for (const std::string& file : o->files) {
       nlohmann::ordered_json line{{"file", file}};
-      int arrivals = 0, duplicates = 0, ignored = 0;
-      std::vector<TripSummary> trips;
-      Status error;
       auto payload = ReadInput(file, kMaxPayload);
-      if (!payload.ok()) {
-        error = payload.status();
-      } else if (auto decoded = DecodePayload(*payload, decode); !decoded.ok()) {
-        error = decoded.status();
+      if (payload.ok()) {
+        line.update(InvocationSummary(ProcessInvocation(engine, *payload, invocation)));
       } else {
-        // SQS: a message that failed (to decode, or in the engine) is reported in
-        // batchItemFailures and retried by Lambda; the other messages go on.
-        std::vector<DecodedPayload::Failure> failures = decoded->failures;
-        std::set<std::string> failed;
-        for (const auto& f : failures) failed.insert(f.message_id);
-        bool sweep = false;
-        for (const auto& rec : decoded->records) {
-          if (failed.count(rec.message_id) > 0) continue;
-          if (rec.kind == RecordKind::kSchedule) {
-            sweep = true;
-            continue;
-          }
-          if (rec.kind != RecordKind::kArrival) {  // s3:TestEvent, other EventBridge events
-            ++ignored;
-            continue;
-          }
-          auto outcome = engine.OnArrival(rec.arrival);
-          if (!outcome.ok() && decoded->is_sqs) {
-            failed.insert(rec.message_id);
-            failures.push_back({rec.message_id, outcome.status().WithContext(rec.arrival.key).ToString()});
-            continue;
-          }
-          if (!outcome.ok()) {
-            error = outcome.status().WithContext(rec.arrival.key);
-            break;
-          }
-          arrivals += outcome->counted;
-          duplicates += outcome->duplicates;
-          ignored += outcome->ignored ? 1 : 0;
-          trips.insert(trips.end(), outcome->trips.begin(), outcome->trips.end());
-        }
-        if (sweep && error.ok()) {  // an EventBridge schedule: run the sweeper
-          auto swept = engine.Sweep();
-          if (swept.ok()) {
-            trips.insert(trips.end(), swept->trips.begin(), swept->trips.end());
-          } else {
-            error = swept.status().WithContext("sweep");
-          }
-          line["swept"] = swept.ok();
-        }
-        if (decoded->is_sqs) {
-          auto items = nlohmann::ordered_json::array();
-          auto reasons = nlohmann::ordered_json::array();
-          for (const auto& f : failures) {
-            items.push_back({{"itemIdentifier", f.message_id}});
-            reasons.push_back({{"message_id", f.message_id}, {"error", f.error}});
-          }
-          line["batchItemFailures"] = items;
-          if (!failures.empty()) {
-            line["message_errors"] = reasons;
-            if (error.ok()) {
-              error = Status::InvalidArgument(std::to_string(failures.size()) +
-                                              " SQS message(s) failed; see batchItemFailures");
-            }
-          }
-        }
+        line.update(InvocationSummary(InvocationResult{payload.status()}));
       }
-      line["ok"] = error.ok();
-      line["arrivals"] = arrivals;
-      line["duplicates"] = duplicates;
-      line["ignored"] = ignored;
-      line["trips"] = TripsJson(trips);
-      if (!error.ok()) {
-        line["error"] = error.ToString();
-        exit_code = kExitFailure;
-      }
+      if (!line.value("ok", false)) exit_code = kExitFailure;
       std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     }
     return exit_code;
