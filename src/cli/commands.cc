@@ -9,6 +9,7 @@ const std::vector<Command>& AllCommands() {
       {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
       {"sweep", "Trip overdue generations (timeout), re-drive unfinished trips, compact old state", SetupSweep},
       {"events", "Inspect event payloads: 'events decode FILE' prints the records it holds", SetupEvents},
+      {"lambda", "Run as the AWS Lambda custom runtime (what the packaged 'bootstrap' does)", SetupLambda},
   };
   return kCommands;
 }

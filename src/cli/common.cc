@@ -45,13 +45,18 @@ std::unique_ptr<ConfigParse> LoadConfig(const std::string& path) {
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config) {
+  return OpenStateStore(state, config, aws::ProcessEnv());
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config,
+                                                    const aws::EnvLookup& env) {
   std::string url = state.empty() ? config.state.url : state;
   if (url.empty()) {
     return Status::InvalidArgument("no state location: pass --state DIR (or file:///DIR) or set state.url in the configuration");
   }
   if (url.rfind("s3://", 0) == 0) {
     // Credentials, region and endpoint: the URL's options, then the AWS_* environment.
-    auto store = S3Store::Open(url, aws::ProcessEnv());
+    auto store = S3Store::Open(url, env);
     if (!store.ok()) return store.status().WithContext("state");
     return std::unique_ptr<ObjectStore>(std::move(*store));
   }

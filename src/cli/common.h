@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/s3_config.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/status.h"
@@ -29,6 +30,9 @@ std::unique_ptr<ConfigParse> LoadConfig(const std::string& path);
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, region from AWS_REGION,
 // endpoint from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL). Empty: the config's state.url.
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config);
+// The same with the AWS_* variables (and SSL_CERT_FILE) looked up in `env`.
+Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config,
+                                                    const aws::EnvLookup& env);
 
 // Reads a whole file ("-" is stdin), at most `max_bytes`.
 Result<std::string> ReadInput(const std::string& path, size_t max_bytes);
