@@ -6,7 +6,7 @@ PKGS=(build-essential cmake pkg-config ninja-build
       libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       clang libclang-rt-14-dev clang-format
-      python3 python3-botocore awscli zip patchelf curl uuid-runtime)
+      python3 python3-botocore awscli zip unzip patchelf curl uuid-runtime)
 if [ "${EVENTBARRIER_WITH_CEPH:-1}" = 1 ]; then PKGS+=(ceph-mon ceph-osd radosgw ceph-common); fi
 missing=()
 for p in "${PKGS[@]}"; do
