@@ -6,7 +6,7 @@ PKGS=(build-essential cmake pkg-config ninja-build
       libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       clang libclang-rt-14-dev clang-format
-      python3 python3-botocore python3-yaml awscli zip patchelf curl uuid-runtime)
+      python3 python3-botocore python3-yaml awscli zip unzip patchelf curl uuid-runtime)
 # npm installs the CloudFormation resource specification the deployment tests
 # check the template against (tests/deploy/fetch_spec.sh); a NodeSource nodejs
 # already carries npm, and Debian's npm package would conflict with it.

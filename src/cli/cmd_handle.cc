@@ -1,14 +1,12 @@
 #include <iostream>
-#include <set>
 #include <nlohmann/json.hpp>
 
-#include "actions/aws_actions.h"
 #include "actions/local_actions.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/engine.h"
 #include "sources/events.h"
-#include "stores/s3_store.h"
+#include "sources/invocation.h"
 
 namespace eb::cli {
 
@@ -23,13 +21,6 @@ nlohmann::ordered_json TripsJson(const std::vector<TripSummary>& trips) {
                    {"status", TripStatusName(t.status)}, {"objects", t.objects}, {"redriven", t.redriven}});
   }
   return out;
-}
-
-// AWS actions (eventbridge, sns, sqs, lambda, stepfunctions) over the local
-// ones; with S3 state, manifests go to S3 through the state store's client.
-std::unique_ptr<ActionRunner> AwsActions(ObjectStore& store, ActionRunner& local, Logger& log) {
-  auto* s3 = dynamic_cast<S3Store*>(&store);
-  return NewAwsActionRunner(aws::ProcessEnv(), s3 != nullptr ? &s3->client() : nullptr, local, log);
 }
 
 }  // namespace
@@ -55,104 +46,31 @@ Runner SetupHandle(CLI::App& sub) {
       "only those messages failed, the others were processed.\n"
       "Exits 1 if any payload or SQS message failed (it would be retried by Lambda).");
   return [o] {
-    auto parsed = LoadConfig(o->config);
-    if (!parsed) return static_cast<int>(kExitFailure);
-    const Config& config = parsed->config;
-    auto store = OpenStateStore(o->state, config);
-    if (!store.ok()) {
-      std::cerr << "error: " << store.status().message() << "\n";
-      return static_cast<int>(kExitFailure);
-    }
+    auto loaded = LoadConfigAndState(o->config, o->state);
+    if (!loaded) return static_cast<int>(kExitFailure);
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
-    LocalActionRunner local(**store, *log);
-    auto actions = AwsActions(**store, local, *log);
+    ProcessActions actions(*loaded->store, *log);
     EngineOptions options;
     options.worker_id = WorkerId();
-    Engine engine(config, **store, *actions, clock, *log, options);
+    Engine engine(loaded->config(), *loaded->store, actions.runner(), clock, *log, options);
     DecodeOptions decode;
     decode.key_decoding = o->key_decoding == "raw" ? KeyDecoding::kRaw
                           : o->key_decoding == "encoded" ? KeyDecoding::kEncoded
                                                          : KeyDecoding::kAuto;
     if (o->files.empty()) o->files.push_back("-");
+    InvocationOptions invocation;
+    invocation.decode = decode;
     int exit_code = kExitOk;
     for (const std::string& file : o->files) {
       nlohmann::ordered_json line{{"file", file}};
-      int arrivals = 0, duplicates = 0, ignored = 0;
-      std::vector<TripSummary> trips;
-      Status error;
       auto payload = ReadInput(file, kMaxPayload);
-      if (!payload.ok()) {
-        error = payload.status();
-      } else if (auto decoded = DecodePayload(*payload, decode); !decoded.ok()) {
-        error = decoded.status();
+      if (payload.ok()) {
+        line.update(InvocationSummary(ProcessInvocation(engine, *payload, invocation)));
       } else {
-        // SQS: a message that failed (to decode, or in the engine) is reported in
-        // batchItemFailures and retried by Lambda; the other messages go on.
-        std::vector<DecodedPayload::Failure> failures = decoded->failures;
-        std::set<std::string> failed;
-        for (const auto& f : failures) failed.insert(f.message_id);
-        bool sweep = false;
-        for (const auto& rec : decoded->records) {
-          if (failed.count(rec.message_id) > 0) continue;
-          if (rec.kind == RecordKind::kSchedule) {
-            sweep = true;
-            continue;
-          }
-          if (rec.kind != RecordKind::kArrival) {  // s3:TestEvent, other EventBridge events
-            ++ignored;
-            continue;
-          }
-          auto outcome = engine.OnArrival(rec.arrival);
-          if (!outcome.ok() && decoded->is_sqs) {
-            failed.insert(rec.message_id);
-            failures.push_back({rec.message_id, outcome.status().WithContext(rec.arrival.key).ToString()});
-            continue;
-          }
-          if (!outcome.ok()) {
-            error = outcome.status().WithContext(rec.arrival.key);
-            break;
-          }
-          arrivals += outcome->counted;
-          duplicates += outcome->duplicates;
-          ignored += outcome->ignored ? 1 : 0;
-          trips.insert(trips.end(), outcome->trips.begin(), outcome->trips.end());
-        }
-        if (sweep && error.ok()) {  // an EventBridge schedule: run the sweeper
-          auto swept = engine.Sweep();
-          if (swept.ok()) {
-            trips.insert(trips.end(), swept->trips.begin(), swept->trips.end());
-          } else {
-            error = swept.status().WithContext("sweep");
-          }
-          line["swept"] = swept.ok();
-        }
-        if (decoded->is_sqs) {
-          auto items = nlohmann::ordered_json::array();
-          auto reasons = nlohmann::ordered_json::array();
-          for (const auto& f : failures) {
-            items.push_back({{"itemIdentifier", f.message_id}});
-            reasons.push_back({{"message_id", f.message_id}, {"error", f.error}});
-          }
-          line["batchItemFailures"] = items;
-          if (!failures.empty()) {
-            line["message_errors"] = reasons;
-            if (error.ok()) {
-              error = Status::InvalidArgument(std::to_string(failures.size()) +
-                                              " SQS message(s) failed; see batchItemFailures");
-            }
-          }
-        }
+        line.update(InvocationSummary(InvocationResult{payload.status()}));
       }
-      line["ok"] = error.ok();
-      line["arrivals"] = arrivals;
-      line["duplicates"] = duplicates;
-      line["ignored"] = ignored;
-      line["trips"] = TripsJson(trips);
-      if (!error.ok()) {
-        line["error"] = error.ToString();
-        exit_code = kExitFailure;
-      }
+      if (!line.value("ok", false)) exit_code = kExitFailure;
       std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     }
     return exit_code;
@@ -172,20 +90,14 @@ Runner SetupSweep(CLI::App& sub) {
   sub.add_option("--log-format", o->log.format, "json (default) or text")->check(CLI::IsMember({"json", "text"}));
   sub.footer("Run it on a schedule (the Lambda runs it on an EventBridge schedule). Prints one JSON line.");
   return [o] {
-    auto parsed = LoadConfig(o->config);
-    if (!parsed) return static_cast<int>(kExitFailure);
-    auto store = OpenStateStore(o->state, parsed->config);
-    if (!store.ok()) {
-      std::cerr << "error: " << store.status().message() << "\n";
-      return static_cast<int>(kExitFailure);
-    }
+    auto loaded = LoadConfigAndState(o->config, o->state);
+    if (!loaded) return static_cast<int>(kExitFailure);
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
-    LocalActionRunner local(**store, *log);
-    auto actions = AwsActions(**store, local, *log);
+    ProcessActions actions(*loaded->store, *log);
     EngineOptions options;
     options.worker_id = WorkerId();
-    Engine engine(parsed->config, **store, *actions, clock, *log, options);
+    Engine engine(loaded->config(), *loaded->store, actions.runner(), clock, *log, options);
     auto outcome = engine.Sweep(o->compact);
     nlohmann::ordered_json line;
     line["ok"] = outcome.ok();

@@ -131,14 +131,9 @@ Runner SetupStatus(CLI::App& sub) {
       "generation, members arrived (HAVE, e.g. 2/3) and missing, the deadline, the last trip, and trips\n"
       "whose actions have not succeeded yet (pending re-drives). Reads only.");
   return [o] {
-    auto parsed = LoadConfig(o->config);
-    if (!parsed) return static_cast<int>(kExitFailure);
-    auto store = OpenStateStore(o->state, parsed->config);
-    if (!store.ok()) {
-      std::cerr << "error: " << store.status().message() << "\n";
-      return static_cast<int>(kExitFailure);
-    }
-    auto report = BuildStatusReport(**store, parsed->config, {.all_instances = o->all});
+    auto loaded = LoadConfigAndState(o->config, o->state);
+    if (!loaded) return static_cast<int>(kExitFailure);
+    auto report = BuildStatusReport(*loaded->store, loaded->config(), {.all_instances = o->all});
     if (!report.ok()) {
       std::cerr << "error: " << report.status().ToString() << "\n";
       return static_cast<int>(kExitFailure);

@@ -11,6 +11,7 @@ const std::vector<Command>& AllCommands() {
       {"events", "Inspect event payloads: 'events decode FILE' prints the records it holds", SetupEvents},
       {"watch", "Embedded mode: watch a folder, trip barriers as files arrive, run actions locally", SetupWatch},
       {"status", "Show every barrier instance: arrived and missing members, last trip, pending re-drives", SetupStatus},
+      {"lambda", "Run as the AWS Lambda custom runtime (what the packaged 'bootstrap' does)", SetupLambda},
   };
   return kCommands;
 }

@@ -23,6 +23,7 @@ Runner SetupSweep(CLI::App& sub);
 Runner SetupEvents(CLI::App& sub);
 Runner SetupWatch(CLI::App& sub);
 Runner SetupStatus(CLI::App& sub);
+Runner SetupLambda(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 

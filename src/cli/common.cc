@@ -6,7 +6,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "actions/aws_actions.h"
 #include "aws/s3_config.h"
+#include "http/curl_client.h"
 #include "stores/folder_store.h"
 #include "stores/s3_store.h"
 
@@ -45,13 +47,18 @@ std::unique_ptr<ConfigParse> LoadConfig(const std::string& path) {
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config) {
+  return OpenStateStore(state, config, aws::ProcessEnv());
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config,
+                                                    const aws::EnvLookup& env) {
   std::string url = state.empty() ? config.state.url : state;
   if (url.empty()) {
     return Status::InvalidArgument("no state location: pass --state DIR (or file:///DIR) or set state.url in the configuration");
   }
   if (url.rfind("s3://", 0) == 0) {
     // Credentials, region and endpoint: the URL's options, then the AWS_* environment.
-    auto store = S3Store::Open(url, aws::ProcessEnv());
+    auto store = S3Store::Open(url, env);
     if (!store.ok()) return store.status().WithContext("state");
     return std::unique_ptr<ObjectStore>(std::move(*store));
   }
@@ -60,6 +67,25 @@ Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, co
   auto store = std::make_unique<FolderStore>(path);
   if (!store->init_status().ok()) return store->init_status().WithContext("state folder " + path);
   return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path, const std::string& state) {
+  ConfigAndState loaded;
+  loaded.parsed = LoadConfig(config_path);
+  if (!loaded.parsed) return std::nullopt;
+  auto store = OpenStateStore(state, loaded.config());
+  if (!store.ok()) {
+    std::cerr << "error: " << store.status().message() << "\n";
+    return std::nullopt;
+  }
+  loaded.store = std::move(*store);
+  return loaded;
+}
+
+ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log, const aws::EnvLookup& env)
+    : http_(http::NewCurlClient()), local_(manifest_store, log, http_.get(), env) {
+  auto* s3 = dynamic_cast<S3Store*>(&manifest_store);
+  runner_ = NewAwsActionRunner(env, s3 != nullptr ? &s3->client() : nullptr, local_, log);
 }
 
 std::string WorkerId() {

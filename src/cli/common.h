@@ -4,13 +4,17 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "actions/local_actions.h"
+#include "aws/s3_config.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "core/config.h"
 #include "core/store.h"
+#include "http/http_client.h"
 
 namespace eb::cli {
 
@@ -29,6 +33,35 @@ std::unique_ptr<ConfigParse> LoadConfig(const std::string& path);
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, region from AWS_REGION,
 // endpoint from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL). Empty: the config's state.url.
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config);
+// The same with the AWS_* variables (and SSL_CERT_FILE) looked up in `env`.
+Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config,
+                                                    const aws::EnvLookup& env);
+
+// The configuration and the state store a command works on.
+struct ConfigAndState {
+  std::unique_ptr<ConfigParse> parsed;
+  std::unique_ptr<ObjectStore> store;
+  const Config& config() const { return parsed->config; }
+};
+// LoadConfig then OpenStateStore; prints the problem to stderr and returns
+// nullopt on failure.
+std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path, const std::string& state);
+
+// The actions a handle, sweep or Lambda process runs: the AWS ones
+// (eventbridge, sns, sqs, lambda, stepfunctions; manifests to S3 through the
+// state store's client when the state is on S3) over the local ones (exec,
+// manifest into `manifest_store`, webhook through libcurl). `env` finds
+// credentials and webhook secrets. `manifest_store` and `log` must outlive it.
+class ProcessActions {
+ public:
+  ProcessActions(ObjectStore& manifest_store, Logger& log, const aws::EnvLookup& env = aws::ProcessEnv());
+  ActionRunner& runner() { return *runner_; }
+
+ private:
+  std::unique_ptr<http::Client> http_;
+  LocalActionRunner local_;
+  std::unique_ptr<ActionRunner> runner_;
+};
 
 // Reads a whole file ("-" is stdin), at most `max_bytes`.
 Result<std::string> ReadInput(const std::string& path, size_t max_bytes);

@@ -4,9 +4,12 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/lambda_function.h"
 
 int main(int argc, char** argv) {
   using namespace eb::cli;
+  // The Lambda runtime starts before any command-line machinery (cold start).
+  if (LambdaModeRequested(argv[0], argc, eb::aws::ProcessEnv())) return RunLambda(argv[0]);
   CLI::App app{
       "eventbarrier: start a job exactly once when all of its input objects have arrived.\n"
       "A barrier lists the object keys (or key patterns like sales/{date}/east.csv) it waits for;\n"
@@ -20,6 +23,7 @@ int main(int argc, char** argv) {
       "  eventbarrier sweep --config barriers.json --state /var/lib/eb\n"
       "  eventbarrier watch --config barriers.json --dir /data/inbox\n"
       "  eventbarrier status --config barriers.json --state /data/inbox\n"
+      "  eventbarrier lambda   (the AWS Lambda runtime; also as 'bootstrap', see docs/LAMBDA.md)\n"
       "Run 'eventbarrier COMMAND --help' for a command's options.");
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const Command& c : AllCommands()) {

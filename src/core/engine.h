@@ -49,6 +49,8 @@ struct TripSummary {
   TripStatus status = TripStatus::kComplete;
   bool redriven = false;  // finished someone else's unfinished trip
   size_t objects = 0;
+  TimeMs first_arrival_at = 0;  // the trip record's: first arrival to claim is the trip latency
+  TimeMs claimed_at = 0;
 };
 
 // Which barrier instance an arrival counts for, and as which member.

@@ -347,7 +347,8 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
                 {"generation", std::to_string(record.generation)},
                 {"objects", std::to_string(record.arrivals.size())},
                 {"redriven", redriven ? "true" : "false"}});
-  trips->push_back({spec_.name, instance_, record.generation, record.status, redriven, record.arrivals.size()});
+  trips->push_back({spec_.name, instance_, record.generation, record.status, redriven,
+                    record.arrivals.size(), record.first_arrival_at, record.claimed_at});
   return Status::Ok();
 }
 

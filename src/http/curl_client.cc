@@ -1,6 +1,8 @@
 // The only file that includes <curl/curl.h>.
 #include "http/curl_client.h"
 
+#include <cstdlib>
+
 #include <curl/curl.h>
 #include <strings.h>
 
@@ -120,7 +122,9 @@ class CurlClient : public Client {
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
     int64_t timeout = request.timeout_ms > 0 ? request.timeout_ms : options_.timeout_ms;
+    if (request.timeout_ms == kNoTimeout) timeout = 0;  // curl: 0 waits forever
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout));
+    if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
@@ -174,7 +178,11 @@ class CurlClient : public Client {
 }  // namespace
 
 std::unique_ptr<Client> NewCurlClient(const CurlOptions& options) {
-  return std::make_unique<CurlClient>(options);
+  CurlOptions resolved = options;
+  if (const char* ca = std::getenv("SSL_CERT_FILE"); resolved.ca_file.empty() && ca != nullptr) {
+    resolved.ca_file = ca;
+  }
+  return std::make_unique<CurlClient>(resolved);
 }
 
 }  // namespace eb::http

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "http/http_client.h"
 
@@ -15,6 +16,10 @@ struct CurlOptions {
   // Easy handles kept for reuse (each keeps its connections alive). Calls
   // beyond this many at once still work; their handles are then dropped.
   int max_idle_handles = 16;
+  // PEM file of trusted CAs for https; empty: $SSL_CERT_FILE when set (as the
+  // curl tool does), else libcurl's built-in default (Debian's is
+  // /etc/ssl/certs/ca-certificates.crt, which Amazon Linux lacks).
+  std::string ca_file;
 };
 
 // A thread-safe client that reuses connections: each call borrows an easy

@@ -21,8 +21,12 @@ struct Request {
   std::string url;             // absolute, already percent-encoded
   Headers headers;             // sent as given (no Host: derived from url)
   std::string body;
-  int64_t timeout_ms = 0;  // whole request; 0: the client's default
+  int64_t timeout_ms = 0;  // whole request; 0: the client's default; kNoTimeout: none
 };
+
+// Request::timeout_ms for a long poll that may legitimately wait forever (the
+// Lambda Runtime API's "next": the process may be frozen between invocations).
+inline constexpr int64_t kNoTimeout = -1;
 
 struct Response {
   int status = 0;   // 200, 404, ...

@@ -20,8 +20,8 @@ class S3Store : public ObjectStore {
   ~S3Store() override;
 
   // Opens "s3://bucket/prefix?endpoint=...&region=...&path_style=..." with
-  // credentials, region and endpoint from `env` (aws/s3_config.h). The store
-  // owns its HTTP client.
+  // credentials, region and endpoint from `env` (aws/s3_config.h), trusted
+  // CAs for https from SSL_CERT_FILE when set. The store owns its HTTP client.
   static Result<std::unique_ptr<S3Store>> Open(const std::string& url, const aws::EnvLookup& env);
 
   Result<std::string> Get(const std::string& key) override;

@@ -56,6 +56,17 @@ TEST_F(EngineTest, FiveUploadsTwoReuploadsTripOnce) {
   EXPECT_TRUE(Arrive(Obj("2/1/b.txt", "2")).empty()) << "a re-upload after the trip starts generation 2";
 }
 
+TEST_F(EngineTest, TripSummaryCarriesFirstArrivalAndClaimTimes) {
+  Load(R"({"b": ["m0", "m1"]})");
+  clock_.Set(1'700'000'000'000);
+  EXPECT_TRUE(Arrive(Obj("m0")).empty());
+  clock_.Advance(7'000);
+  auto trips = Arrive(Obj("m1"));
+  ASSERT_EQ(trips.size(), 1u);
+  EXPECT_EQ(trips[0].first_arrival_at, 1'700'000'000'000) << "the earliest marker's store time";
+  EXPECT_EQ(trips[0].claimed_at, 1'700'000'007'000);
+}
+
 TEST_F(EngineTest, DuplicatesNeverCountTwice) {
   Load(R"({"b": ["m0", "m1"]})");
   Arrive(Obj("m0"));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -34,7 +35,7 @@ int Listen(int* port) {
 // records the raw requests and counts connections.
 class CannedServer {
  public:
-  explicit CannedServer(int status) : status_(status) {
+  explicit CannedServer(int status, int delay_ms = 0) : status_(status), delay_ms_(delay_ms) {
     fd_ = Listen(&port_);
     thread_ = std::thread([this] { Run(); });
   }
@@ -95,6 +96,7 @@ class CannedServer {
         std::lock_guard<std::mutex> lock(mu_);
         requests_.push_back(request);
       }
+      if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
       bool head = request.rfind("HEAD ", 0) == 0;
       std::string body = "answer";
       std::string response = "HTTP/1.1 " + std::to_string(status_) +
@@ -105,6 +107,7 @@ class CannedServer {
   }
 
   int status_;
+  int delay_ms_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
@@ -195,6 +198,22 @@ TEST(CurlClient, SilentServerTimesOut) {
   EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
   EXPECT_LT(took, std::chrono::seconds(3));
   ::close(fd);
+}
+
+TEST(CurlClient, NoTimeoutWaitsPastTheClientDefault) {
+  CannedServer server(200, /*delay_ms=*/700);
+  CurlOptions options;
+  options.timeout_ms = 200;
+  auto client = NewCurlClient(options);
+  Request get;
+  get.url = server.url("/long-poll");
+  auto defaulted = client->Send(get);
+  ASSERT_FALSE(defaulted.ok()) << "the client's 200 ms default applies when the request sets none";
+  EXPECT_EQ(defaulted.status().code(), Code::kUnavailable);
+  get.timeout_ms = kNoTimeout;
+  auto r = client->Send(get);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(CurlClient, BadUrlIsInvalidArgument) {

@@ -1,0 +1,158 @@
+#include "sources/invocation.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace eb {
+
+Status InvocationResult::Overall() const {
+  if (!error.ok()) return error;
+  if (!failures.empty()) {
+    return Status::InvalidArgument(std::to_string(failures.size()) +
+                                   " SQS message(s) failed; see batchItemFailures");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+class Deadline {
+ public:
+  explicit Deadline(const InvocationOptions& o) : o_(o) {}
+  bool Near() const {
+    return o_.clock != nullptr && o_.clock->NowMs() + o_.safety_margin_ms >= o_.deadline_ms;
+  }
+  TimeMs Left() const { return o_.clock == nullptr ? 0 : o_.deadline_ms - o_.clock->NowMs(); }
+
+ private:
+  const InvocationOptions& o_;
+};
+
+}  // namespace
+
+InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
+                                   const InvocationOptions& options) {
+  InvocationResult result;
+  auto decoded = DecodePayload(payload, options.decode);
+  if (!decoded.ok()) {
+    result.error = decoded.status();
+    return result;
+  }
+  result.is_sqs = decoded->is_sqs;
+  result.records = decoded->records.size();
+  result.failures = decoded->failures;
+  std::set<std::string> failed;  // SQS message ids already reported
+  for (const auto& f : result.failures) failed.insert(f.message_id);
+  auto fail_message = [&](const std::string& message_id, std::string why) {
+    if (failed.insert(message_id).second) result.failures.push_back({message_id, std::move(why)});
+  };
+
+  Deadline deadline(options);
+  bool sweep = false;
+  const auto& records = decoded->records;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const DecodedRecord& rec = records[i];
+    if (failed.count(rec.message_id) > 0) continue;
+    if (rec.kind == RecordKind::kSchedule) {
+      sweep = true;
+      continue;
+    }
+    if (rec.kind != RecordKind::kArrival) {  // s3:TestEvent, other EventBridge events
+      ++result.ignored;
+      continue;
+    }
+    // Matching is pure; only an arrival that counts somewhere costs store
+    // requests, so only such a record is held back by the deadline.
+    if (engine.Match(rec.arrival).empty()) {
+      ++result.ignored;
+      continue;
+    }
+    if (deadline.Near()) {
+      std::string why = "deadline: not started, " + std::to_string(deadline.Left()) +
+                        " ms left (safety margin " + std::to_string(options.safety_margin_ms) +
+                        " ms)";
+      for (size_t j = i; j < records.size(); ++j) {
+        if (records[j].kind != RecordKind::kArrival || failed.count(records[j].message_id) > 0)
+          continue;
+        ++result.not_started;
+        if (result.is_sqs) fail_message(records[j].message_id, why);
+      }
+      if (!result.is_sqs) {
+        result.error = Status::Unavailable(std::to_string(result.not_started) + " of " +
+                                           std::to_string(records.size()) + " record(s) " + why);
+      }
+      return result;
+    }
+    auto outcome = engine.OnArrival(rec.arrival);
+    if (!outcome.ok()) {
+      Status s = outcome.status().WithContext(rec.arrival.key);
+      if (!result.is_sqs) {
+        result.error = s;
+        return result;
+      }
+      fail_message(rec.message_id, s.ToString());
+      continue;
+    }
+    result.arrivals += outcome->counted;
+    result.duplicates += outcome->duplicates;
+    result.ignored += outcome->ignored ? 1 : 0;
+    result.trips.insert(result.trips.end(), outcome->trips.begin(), outcome->trips.end());
+  }
+  if (sweep) {  // an EventBridge schedule: run the sweeper
+    if (deadline.Near()) {
+      result.error = Status::Unavailable("deadline: sweep not started, " +
+                                         std::to_string(deadline.Left()) + " ms left");
+      return result;
+    }
+    auto swept = engine.Sweep();
+    result.swept = swept.ok();
+    if (swept.ok()) {
+      result.trips.insert(result.trips.end(), swept->trips.begin(), swept->trips.end());
+    } else {
+      result.error = swept.status().WithContext("sweep");
+    }
+  }
+  return result;
+}
+
+nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
+  nlohmann::ordered_json line;
+  if (r.swept) line["swept"] = *r.swept;
+  if (r.is_sqs) {
+    auto items = nlohmann::ordered_json::array();
+    auto reasons = nlohmann::ordered_json::array();
+    for (const auto& f : r.failures) {
+      items.push_back({{"itemIdentifier", f.message_id}});
+      reasons.push_back({{"message_id", f.message_id}, {"error", f.error}});
+    }
+    line["batchItemFailures"] = items;
+    if (!r.failures.empty()) line["message_errors"] = reasons;
+  }
+  Status overall = r.Overall();
+  line["ok"] = overall.ok();
+  line["arrivals"] = r.arrivals;
+  line["duplicates"] = r.duplicates;
+  line["ignored"] = r.ignored;
+  if (r.not_started > 0) line["not_started"] = r.not_started;
+  auto trips = nlohmann::ordered_json::array();
+  for (const auto& t : r.trips) {
+    trips.push_back({{"barrier", t.barrier},
+                     {"instance", t.instance},
+                     {"generation", t.generation},
+                     {"status", TripStatusName(t.status)},
+                     {"objects", t.objects},
+                     {"redriven", t.redriven}});
+  }
+  line["trips"] = std::move(trips);
+  if (!overall.ok()) line["error"] = overall.ToString();
+  return line;
+}
+
+std::string BatchItemFailuresJson(const InvocationResult& result) {
+  auto items = nlohmann::json::array();
+  for (const auto& f : result.failures) items.push_back({{"itemIdentifier", f.message_id}});
+  return nlohmann::json{{"batchItemFailures", items}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace eb

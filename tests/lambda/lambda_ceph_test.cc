@@ -1,0 +1,231 @@
+// The barrier promise through the packaged Lambda function on a real S3
+// server (Ceph RGW): four runtime processes, each /var/task/bootstrap in an
+// empty root, take invocations from one Runtime API server that follows AWS's
+// documented protocol. The events for 30 barriers of 3 members arrive
+// duplicated (1-3 copies), shuffled and in every envelope (S3 notification,
+// SNS, SQS batches, EventBridge), in two phases: generation 1's objects, then
+// generation 2's mixed with late copies of generation 1's. Each generation
+// of each barrier trips exactly once, and each consumes only its own objects.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "aws/s3_config.h"
+#include "core/trip.h"
+#include "fakes/lambda_sandbox.h"
+#include "fakes/runtime_api_server.h"
+#include "fakes/s3_events.h"
+#include "fakes/vectors.h"
+#include "integration/ceph_env.h"
+#include "stores/s3_store.h"
+
+namespace eb::test {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr int kBarriers = 30;
+constexpr int kMembers = 3;
+constexpr int kRuntimes = 4;
+
+std::string BarrierName(int b) {
+  char name[16];
+  std::snprintf(name, sizeof name, "b%02d", b);
+  return name;
+}
+
+struct Delivery {
+  std::string key;
+  int seq = 0;
+};
+
+// Packs deliveries into invocation payloads, each in a randomly chosen envelope.
+std::vector<std::string> Payloads(const std::vector<Delivery>& deliveries,
+                                  const std::string& bucket, std::mt19937& rng, int* sqs_batches) {
+  std::vector<std::string> payloads;
+  int message = 0;
+  for (size_t i = 0; i < deliveries.size();) {
+    int kind = static_cast<int>(rng() % 4);
+    size_t take = kind == 0 ? 1 + rng() % 3 : kind == 2 ? 1 + rng() % 5 : 1;
+    take = std::min(take, deliveries.size() - i);
+    auto record = [&](size_t j) { return S3Record(bucket, deliveries[j].key, deliveries[j].seq); };
+    if (kind == 0) {
+      std::vector<json> records;
+      for (size_t j = i; j < i + take; ++j) records.push_back(record(j));
+      payloads.push_back(S3Notification(records));
+    } else if (kind == 1) {
+      payloads.push_back(SnsNotification(S3Notification({record(i)})));
+    } else if (kind == 2) {
+      std::vector<std::pair<std::string, std::string>> messages;
+      for (size_t j = i; j < i + take; ++j)
+        messages.emplace_back("msg-" + std::to_string(++message), S3Notification({record(j)}));
+      payloads.push_back(SqsBatch(messages));
+      ++*sqs_batches;
+    } else {
+      payloads.push_back(EventBridgeObjectCreated(bucket, deliveries[i].key, deliveries[i].seq));
+    }
+    i += take;
+  }
+  return payloads;
+}
+
+TEST(LambdaCeph, FourRuntimesTripEachGenerationOfThirtyBarriersExactlyOnce) {
+  EB_REQUIRE_CEPH(env);
+  std::string why;
+  if (!SandboxAvailable(&why)) {
+    if (InCi()) FAIL() << why;
+    GTEST_SKIP() << why;
+  }
+  std::string zip = std::string(EB_LAMBDA_DIR) + "/eventbarrier-lambda.zip";
+  ASSERT_TRUE(fs::exists(zip)) << zip;
+  fs::path dir = fs::temp_directory_path() / ("eb-lambda-ceph-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string error;
+  std::string root = MakeSandboxRoot(zip, dir.string(), "root", &error);
+  ASSERT_FALSE(root.empty()) << error;
+  json config = json::object();
+  for (int b = 0; b < kBarriers; ++b) {
+    for (int m = 0; m < kMembers; ++m)
+      config[BarrierName(b)].push_back("in/" + BarrierName(b) + "/" + std::to_string(m));
+  }
+  fs::create_directories(fs::path(root) / "cfg");
+  std::ofstream(fs::path(root) / "cfg" / "barriers.json") << config.dump();
+
+  std::string prefix = UniquePrefix("lambda");
+  std::string state = "s3://" + env.bucket + "/" + prefix + "?endpoint=" + env.endpoint;
+  FakeRuntimeApi api;
+  ASSERT_TRUE(api.ok());
+  std::vector<int> pids;
+  for (int r = 0; r < kRuntimes; ++r) {
+    auto environment =
+        LambdaEnvironment({{"AWS_LAMBDA_RUNTIME_API", api.endpoint()},
+                           {"EVENTBARRIER_CONFIG", "/cfg/barriers.json"},
+                           {"EVENTBARRIER_STATE", state},
+                           {"AWS_ACCESS_KEY_ID", env.access_key},
+                           {"AWS_SECRET_ACCESS_KEY", env.secret_key},
+                           {"AWS_LAMBDA_LOG_STREAM_NAME", "stream-" + std::to_string(r)}});
+    int pid = SpawnInSandbox(root, environment,
+                             (dir / ("runtime-" + std::to_string(r) + ".txt")).string());
+    ASSERT_GT(pid, 0);
+    pids.push_back(pid);
+  }
+
+  // Generation g of member m of barrier b is the object in/bNN/m/g<g>.csv.
+  std::mt19937 rng(20261124);
+  int seq = 0, sqs_batches = 0;
+  std::vector<Delivery> phase1, phase2;
+  std::map<std::string, std::set<std::string>> keys_of_generation;  // "bNN/g" -> keys
+  for (int g = 1; g <= 2; ++g) {
+    for (int b = 0; b < kBarriers; ++b) {
+      for (int m = 0; m < kMembers; ++m) {
+        Delivery d{
+            "in/" + BarrierName(b) + "/" + std::to_string(m) + "/g" + std::to_string(g) + ".csv",
+            ++seq};
+        keys_of_generation[BarrierName(b) + "/" + std::to_string(g)].insert(d.key);
+        int copies = 1 + static_cast<int>(rng() % 3);
+        for (int c = 0; c < copies; ++c) (g == 1 ? phase1 : phase2).push_back(d);
+        if (g == 1 && rng() % 2 == 0) phase2.push_back(d);  // a late duplicate of generation 1
+      }
+    }
+  }
+  std::shuffle(phase1.begin(), phase1.end(), rng);
+  std::shuffle(phase2.begin(), phase2.end(), rng);
+  auto start = std::chrono::steady_clock::now();
+  size_t invocations = 0;
+  for (const auto* phase : {&phase1, &phase2}) {
+    for (const std::string& payload : Payloads(*phase, env.bucket, rng, &sqs_batches)) {
+      api.Enqueue(payload);
+      ++invocations;
+    }
+    // Generation 2's objects are uploaded after generation 1 tripped.
+    ASSERT_TRUE(api.WaitForAnswers(invocations, 120'000))
+        << api.answers().size() << " of " << invocations << " answered";
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<std::string> outputs;
+  for (int r = 0; r < kRuntimes; ++r) {
+    ::kill(pids[r], SIGKILL);
+    WaitSandboxed(pids[r]);
+    outputs.push_back(ReadFileOrEmpty((dir / ("runtime-" + std::to_string(r) + ".txt")).string()));
+  }
+  EXPECT_TRUE(api.violations().empty());
+  EXPECT_TRUE(api.init_errors().empty());
+  for (const auto& a : api.answers()) {
+    EXPECT_FALSE(a.error) << a.error_type << ": " << a.body;
+    json body = json::parse(a.body, nullptr, false);
+    if (body.contains("batchItemFailures")) {
+      EXPECT_TRUE(body["batchItemFailures"].empty()) << a.body;
+    }
+  }
+
+  // From the logs: every claim ("barrier tripped", not a re-drive) by any runtime.
+  std::map<std::string, int> claims;  // "bNN/generation" -> count
+  int busy_runtimes = 0;
+  for (const auto& out : outputs) {
+    int handled = 0;
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      json j = json::parse(line, nullptr, false);
+      ASSERT_TRUE(j.is_object()) << "not a JSON line: " << line;
+      std::string message = j.value("message", "");
+      if (message.rfind("invocation", 0) == 0) ++handled;  // "invocation" or "invocation failed"
+      if (message == "barrier tripped" && j.value("redriven", "") == "false")
+        claims[j.value("barrier", "") + "/" + j.value("generation", "")]++;
+    }
+    busy_runtimes += handled > 0 ? 1 : 0;
+  }
+  EXPECT_GE(busy_runtimes, 2) << "the invocations were spread over several runtimes";
+  EXPECT_EQ(claims.size(), static_cast<size_t>(2 * kBarriers));
+  for (const auto& [generation, count] : claims) EXPECT_EQ(count, 1) << generation;
+
+  // From the bucket: t/1 and t/2 (and their .done) per barrier, each consuming its own generation's
+  // objects.
+  auto store = S3Store::Open(state, aws::ProcessEnv());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto all = ListAll(**store, ".eventbarrier/");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  std::regex trip_key(R"(\.eventbarrier/(b\d{2})/_/t/(\d{10})(\.done)?)");
+  std::map<std::string, std::vector<std::string>> trip_keys;
+  for (const auto& o : *all) {
+    std::smatch m;
+    if (!std::regex_match(o.key, m, trip_key)) continue;
+    trip_keys[m[1]].push_back(m[2].str() + m[3].str());
+    if (m[3].matched) continue;
+    auto body = (*store)->Get(o.key);
+    ASSERT_TRUE(body.ok()) << o.key;
+    auto record = ParseTrip(*body);
+    ASSERT_TRUE(record.ok()) << o.key;
+    std::set<std::string> consumed;
+    for (const auto& c : record->arrivals) consumed.insert(c.arrival.key);
+    EXPECT_EQ(consumed, keys_of_generation[m[1].str() + "/" + std::to_string(record->generation)])
+        << o.key << ": a generation consumes exactly its own objects, never a late duplicate";
+  }
+  EXPECT_EQ(trip_keys.size(), static_cast<size_t>(kBarriers));
+  for (const auto& [barrier, keys] : trip_keys) {
+    EXPECT_EQ(keys, (std::vector<std::string>{"0000000001", "0000000001.done", "0000000002",
+                                              "0000000002.done"}))
+        << barrier;
+  }
+  std::printf(
+      "%zu deliveries in %zu invocations (%d SQS batches) over %d runtimes: %zu claims in %.1f s\n",
+      phase1.size() + phase2.size(), invocations, sqs_batches, kRuntimes, claims.size(), seconds);
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace eb::test
