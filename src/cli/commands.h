@@ -21,6 +21,7 @@ Runner SetupValidate(CLI::App& sub);
 Runner SetupHandle(CLI::App& sub);
 Runner SetupSweep(CLI::App& sub);
 Runner SetupEvents(CLI::App& sub);
+Runner SetupServe(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 
