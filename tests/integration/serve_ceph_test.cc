@@ -14,8 +14,8 @@
 //     again on the same port: RGW retries (the balancer answers 503 while no
 //     receiver listens) until the receiver answers 2xx; the barrier trips once.
 //     Without something answering, Ceph 16.2.15 retries refused connections in
-//     a tight loop and, in about one run in five here, loses a push's
-//     completion and stops processing that queue until RGW restarts (see
+//     a tight loop and, in 2 of 7 runs here, lost a push's
+//     completion and stopped processing that queue until RGW restarts (see
 //     docs/SERVE.md); a balancer in front is what production has anyway.
 #include <gtest/gtest.h>
 #include <signal.h>
