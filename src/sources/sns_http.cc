@@ -119,6 +119,9 @@ Result<std::string> RequiredString(const json& j, const char* field) {
 }  // namespace
 
 Result<std::optional<SnsControlMessage>> ParseSnsControlMessage(std::string_view body) {
+  // Most bodies are notifications: skip parsing them twice.
+  if (body.find("Confirmation") == std::string_view::npos)
+    return std::optional<SnsControlMessage>();
   json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::optional<SnsControlMessage>();
   auto type = j.find("Type");
