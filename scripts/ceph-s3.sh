@@ -8,12 +8,20 @@
 #   . "$S3_DIR/env"               AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ..., S3_BUCKET
 #   scripts/ceph-s3.sh stop       stops only the daemons this script started, deletes $S3_DIR
 #   scripts/ceph-s3.sh status
+#   scripts/ceph-s3.sh notify BUCKET URL [URL...]
+#                                 real bucket notifications: creates BUCKET if missing, one SNS-style
+#                                 topic per URL (push-endpoint=URL; "http://user:TOKEN@host:port/path"
+#                                 makes RGW send Basic auth) and one notification configuration on
+#                                 BUCKET for s3:ObjectCreated:* and s3:ObjectRemoved:* to every topic.
+#                                 S3_WEBHOOK_PERSISTENT=true: queued delivery, retried until a 2xx
+#                                 (arrives ~1-5 s later); false [default]: the PUT waits for the push.
 #
 # Environment (defaults in brackets):
 #   S3_DIR [/tmp/eb-ceph-s3-$UID]   everything of one cluster lives here (pid files, logs, env)
 #   RGW_PORT, MON_V2_PORT, MON_V1_PORT [auto: free ports]  MS_PORT_MIN/MS_PORT_MAX [auto: a free block of 64]
 #   S3_ACCESS_KEY / S3_SECRET_KEY  S3_BUCKET (created at start if set)  START_TIMEOUT [60]
 #   KEEP_DIR=1 (stop keeps $S3_DIR for post-mortem logs)
+#   S3_WEBHOOK_URL (with S3_BUCKET): start also runs `notify $S3_BUCKET $S3_WEBHOOK_URL`
 # Two clusters with different S3_DIR run side by side (parallel test jobs, several checkouts).
 #
 # Exit codes of start: 0 ready; 77 Ceph is not installed and CI is not "true" (callers skip);
@@ -93,6 +101,39 @@ s3() {  # s3 ARGS...: a signed curl request to the RGW
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
 }
 
+sns() {  # sns ARGS...: a signed request to RGW's SNS-style topic API (the body is hashed)
+  curl -sS --max-time 10 --fail-with-body --aws-sigv4 "aws:amz:us-east-1:sns" --user "$AK:$SK" "$@"
+}
+
+# notify BUCKET URL...: topics pushing to each URL and one bucket notification to all of them.
+do_notify() {
+  [ $# -ge 2 ] || { echo "usage: $0 notify BUCKET URL [URL...]" >&2; exit 2; }
+  local bucket=$1 ep n=0 url arn topics="" resp; shift
+  [ -f "$D/env" ] || { log "no cluster in $D (run start first)"; exit 1; }
+  ep=$(sed -n 's/.*AWS_ENDPOINT_URL=\([^ ]*\).*/\1/p' "$D/env" | head -1)
+  s3 -o /dev/null "$ep/$bucket" 2>/dev/null || s3 -o /dev/null -X PUT -H 'Content-Length: 0' "$ep/$bucket" ||
+    { log "cannot create bucket $bucket"; exit 1; }
+  for url in "$@"; do
+    n=$((n + 1))
+    # A push-endpoint holding user:password is refused over plain HTTP unless the request says
+    # it came through TLS; this loopback cluster trusts X-Forwarded-Proto (rgw trust forwarded https).
+    resp=$(sns -X POST -H 'X-Forwarded-Proto: https' --data-urlencode Action=CreateTopic \
+      --data-urlencode "Name=eb-$bucket-$n" \
+      --data-urlencode Attributes.entry.1.key=push-endpoint --data-urlencode "Attributes.entry.1.value=$url" \
+      --data-urlencode Attributes.entry.2.key=persistent \
+      --data-urlencode "Attributes.entry.2.value=${S3_WEBHOOK_PERSISTENT:-false}" "$ep/") ||
+      { log "create topic eb-$bucket-$n failed: $resp"; exit 1; }
+    arn=$(printf '%s' "$resp" | sed -n 's:.*<TopicArn>\([^<]*\)</TopicArn>.*:\1:p')
+    [ -n "$arn" ] || { log "no TopicArn in: $resp"; exit 1; }
+    topics+="<TopicConfiguration><Id>eb-$bucket-$n</Id><Topic>$arn</Topic>"
+    topics+="<Event>s3:ObjectCreated:*</Event><Event>s3:ObjectRemoved:*</Event></TopicConfiguration>"
+  done
+  printf '<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">%s</NotificationConfiguration>' \
+    "$topics" | s3 -o /dev/null -X PUT --data-binary @- "$ep/$bucket?notification=" ||
+    { log "put bucket notification on $bucket failed"; exit 1; }
+  log "notifications: $bucket -> $n topic(s), persistent=${S3_WEBHOOK_PERSISTENT:-false}"
+}
+
 do_start() {
   local missing=() b
   for b in ceph-mon ceph-osd radosgw radosgw-admin ceph-authtool monmaptool ceph uuidgen curl; do
@@ -163,7 +204,9 @@ rgw data = $D/rgw/\$cluster-\$id
 # Without tcp_nodelay every keep-alive response with a body waits ~40 ms (Nagle + delayed ACK).
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw dns name = localhost
-rgw enable apis = s3, admin
+rgw enable apis = s3, admin, notifications
+# Lets notify create push-endpoints with user:password over loopback HTTP (X-Forwarded-Proto: https).
+rgw trust forwarded https = true
 rgw thread pool size = 64
 EOF
   export CEPH_CONF="$D/ceph.conf"
@@ -203,6 +246,10 @@ export AWS_EC2_METADATA_DISABLED=true AWS_REQUEST_CHECKSUM_CALCULATION=when_requ
 export S3_BUCKET=${S3_BUCKET:-}
 EOF
   trap - ERR
+  if [ -n "${S3_WEBHOOK_URL:-}" ]; then
+    [ -n "${S3_BUCKET:-}" ] || fail "S3_WEBHOOK_URL needs S3_BUCKET"
+    do_notify "$S3_BUCKET" "$S3_WEBHOOK_URL" || fail "notify"
+  fi
   log "ready: $ep in ${SECONDS}s (pids mon=$(cat "$D/mon.pid") osd=$(cat "$D/osd.pid") rgw=$(cat "$D/rgw.pid")); env: $D/env"
 }
 
@@ -210,9 +257,10 @@ case "${1:-}" in
   install) do_install ;;
   start) do_start ;;
   stop) do_stop ;;
+  notify) shift; do_notify "$@" ;;
   status)
     for n in mon osd rgw; do
       if [ -f "$D/$n.pid" ] && kill -0 "$(cat "$D/$n.pid")" 2>/dev/null; then echo "$n up"; else echo "$n down"; fi
     done ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|notify BUCKET URL..." >&2; exit 2 ;;
 esac

@@ -8,6 +8,7 @@ const std::vector<Command>& AllCommands() {
       {"validate", "Check a configuration file without touching any store", SetupValidate},
       {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
       {"sweep", "Trip overdue generations (timeout), re-drive unfinished trips, compact old state", SetupSweep},
+      {"serve", "Receive bucket notifications over HTTP (Ceph RGW, MinIO, SNS, EventBridge)", SetupServe},
       {"events", "Inspect event payloads: 'events decode FILE' prints the records it holds", SetupEvents},
       {"watch", "Embedded mode: watch a folder, trip barriers as files arrive, run actions locally", SetupWatch},
       {"status", "Show every barrier instance: arrived and missing members, last trip, pending re-drives", SetupStatus},

@@ -24,6 +24,7 @@ Runner SetupEvents(CLI::App& sub);
 Runner SetupWatch(CLI::App& sub);
 Runner SetupStatus(CLI::App& sub);
 Runner SetupLambda(CLI::App& sub);
+Runner SetupServe(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       "  eventbarrier sweep --config barriers.json --state /var/lib/eb\n"
       "  eventbarrier watch --config barriers.json --dir /data/inbox\n"
       "  eventbarrier status --config barriers.json --state /data/inbox\n"
+      "  eventbarrier serve --config barriers.json --state s3://bucket/.eventbarrier/ --listen 127.0.0.1:8080\n"
       "  eventbarrier lambda   (the AWS Lambda runtime; also as 'bootstrap', see docs/LAMBDA.md)\n"
       "Run 'eventbarrier COMMAND --help' for a command's options.");
   std::vector<std::pair<CLI::App*, Runner>> runners;

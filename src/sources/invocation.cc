@@ -32,15 +32,21 @@ class Deadline {
 
 InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
                                    const InvocationOptions& options) {
-  InvocationResult result;
   auto decoded = DecodePayload(payload, options.decode);
   if (!decoded.ok()) {
+    InvocationResult result;
     result.error = decoded.status();
     return result;
   }
-  result.is_sqs = decoded->is_sqs;
-  result.records = decoded->records.size();
-  result.failures = decoded->failures;
+  return ProcessDecoded(engine, *decoded, options);
+}
+
+InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
+                                const InvocationOptions& options) {
+  InvocationResult result;
+  result.is_sqs = decoded.is_sqs;
+  result.records = decoded.records.size();
+  result.failures = decoded.failures;
   std::set<std::string> failed;  // SQS message ids already reported
   for (const auto& f : result.failures) failed.insert(f.message_id);
   auto fail_message = [&](const std::string& message_id, std::string why) {
@@ -49,7 +55,7 @@ InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
 
   Deadline deadline(options);
   bool sweep = false;
-  const auto& records = decoded->records;
+  const auto& records = decoded.records;
   for (size_t i = 0; i < records.size(); ++i) {
     const DecodedRecord& rec = records[i];
     if (failed.count(rec.message_id) > 0) continue;
@@ -86,7 +92,7 @@ InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
     auto outcome = engine.OnArrival(rec.arrival);
     if (!outcome.ok()) {
       Status s = outcome.status().WithContext(rec.arrival.key);
-      if (!result.is_sqs) {
+      if (!result.is_sqs || !options.partial_batch) {
         result.error = s;
         return result;
       }

@@ -34,6 +34,11 @@ namespace eb {
 
 struct InvocationOptions {
   DecodeOptions decode;
+  // An SQS batch: true (Lambda's partial batch response): a message that fails
+  // in the engine is listed in `failures` and the other messages go on.
+  // false (a sender that resends the whole body, as over HTTP): the first
+  // engine failure ends the payload with `error`, as for any other payload.
+  bool partial_batch = true;
   // When `clock` is set: stop before starting a record (or the sweep) once
   // clock->NowMs() + safety_margin_ms >= deadline_ms.
   Clock* clock = nullptr;
@@ -61,6 +66,10 @@ struct InvocationResult {
 // Processes `payload` with `engine`. Never throws.
 InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
                                    const InvocationOptions& options = {});
+// The same for a payload already decoded (the HTTP receiver decodes first, to
+// refuse a bad body before it takes an engine); options.decode is unused.
+InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& payload,
+                                const InvocationOptions& options = {});
 
 // The summary line: ok, arrivals, duplicates, ignored, trips (barrier,
 // instance, generation, status, objects, redriven), plus for an SQS batch
