@@ -28,7 +28,9 @@ Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const aws
   auto config = aws::ResolveS3Config(*location, env);
   if (!config.ok()) return config.status().WithContext(url);
   auto owned = std::make_unique<Owned>();
-  owned->http = http::NewCurlClient();
+  http::CurlOptions http_options;
+  if (location->timeout_ms) http_options.timeout_ms = *location->timeout_ms;
+  owned->http = http::NewCurlClient(http_options);
   owned->client = std::make_unique<aws::S3Client>(std::move(*config), *owned->http, owned->clock);
   aws::S3Client& client = *owned->client;
   return std::unique_ptr<S3Store>(
