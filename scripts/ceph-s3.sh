@@ -8,6 +8,8 @@
 #   . "$S3_DIR/env"               AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ..., S3_BUCKET
 #   scripts/ceph-s3.sh stop       stops only the daemons this script started, deletes $S3_DIR
 #   scripts/ceph-s3.sh status
+#   scripts/ceph-s3.sh stop-rgw   stops only the radosgw (monitor, OSD and data stay)
+#   scripts/ceph-s3.sh start-rgw  starts the radosgw again on the same data; waits until it answers
 #
 # Environment (defaults in brackets):
 #   S3_DIR [/tmp/eb-ceph-s3-$UID]   everything of one cluster lives here (pid files, logs, env)
@@ -206,13 +208,26 @@ EOF
   log "ready: $ep in ${SECONDS}s (pids mon=$(cat "$D/mon.pid") osd=$(cat "$D/osd.pid") rgw=$(cat "$D/rgw.pid")); env: $D/env"
 }
 
+# The RGW alone, for tests that restart the S3 endpoint mid-run (tests/chaos).
+do_start_rgw() {
+  [ -f "$D/ceph.conf" ] || { log "no cluster in $D"; exit 1; }
+  export CEPH_CONF="$D/ceph.conf"
+  local ep; ep=$(sed -n 's/^export AWS_ENDPOINT_URL=\([^ ]*\).*/\1/p' "$D/env")
+  radosgw -n client.rgw.a -f >>"$D/log/rgw.out" 2>&1 &
+  echo $! >"$D/rgw.pid"
+  wait_until "radosgw on $ep" rgw curl -sf --max-time 2 -o /dev/null "$ep/"
+  log "rgw restarted: $ep (pid $(cat "$D/rgw.pid"))"
+}
+
 case "${1:-}" in
   install) do_install ;;
+  stop-rgw) stop_daemon rgw ;;
+  start-rgw) do_start_rgw ;;
   start) do_start ;;
   stop) do_stop ;;
   status)
     for n in mon osd rgw; do
       if [ -f "$D/$n.pid" ] && kill -0 "$(cat "$D/$n.pid")" 2>/dev/null; then echo "$n up"; else echo "$n down"; fi
     done ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|stop-rgw|start-rgw" >&2; exit 2 ;;
 esac
