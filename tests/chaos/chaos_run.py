@@ -446,7 +446,7 @@ def main():
     p.add_argument("--eventbarrier", required=True, help="path of the eventbarrier binary")
     p.add_argument("--workdir", required=True, help="scratch folder (emptied first)")
     p.add_argument("--barriers", type=int, default=100)
-    p.add_argument("--generations", type=int, default=4)
+    p.add_argument("--generations", type=int, default=6)
     p.add_argument("--workers", type=int, default=6, help="handle processes at a time")
     p.add_argument("--fault-rate", type=float, default=0.12, help="share of requests with a fault")
     p.add_argument("--kill-rate", type=float, default=0.12, help="share of invocations killed")
@@ -454,7 +454,7 @@ def main():
     p.add_argument("--timeout-ms", type=int, default=3000, help="the S3 client's request timeout")
     p.add_argument("--max-attempts", type=int, default=60, help="deliveries of one payload")
     p.add_argument("--restart-ceph", action="store_true", help="stop and start the RGW mid-run")
-    p.add_argument("--ceph-down", type=float, default=6.0, help="seconds the RGW stays down")
+    p.add_argument("--ceph-down", type=float, default=10.0, help="seconds the RGW stays down")
     p.add_argument("--sabotage", action="store_true",
                    help="plant violations after the run; pass only if the checker sees them all")
     p.add_argument("--seed", type=int, default=None, help="default: $CHAOS_SEED or random")
@@ -555,7 +555,9 @@ def main():
             f"{facts['once_reuploads']} once-mode re-uploads after the trip)",
             f"deliveries          {total_deliveries} records in {c['payloads']} payloads, "
             f"{c['invocations']} handle invocations",
-            f"duplicates          {duplicates} (handle reported {c['duplicates_seen']} as duplicates)",
+            f"duplicates          {duplicates} copies beyond the first; {c['duplicates_seen']} "
+            f"found their marker present (a copy after the trip re-creates the marker, which "
+            f"the consumed window then ignores)",
             "faults injected     " + ", ".join(f"{k} {faults[k]}" for k in chaos_proxy.FAULT_KINDS)
             + f" = {sum(faults[k] for k in chaos_proxy.FAULT_KINDS)} of {faults['requests']} "
             f"requests; upstream errors {faults['upstream_errors']}",
