@@ -232,6 +232,7 @@ class Deliverer:
         self.state_url, self.config_path, self.counters = state_url, config_path, counters
         self.payload_seq = 0
         self.env = None
+        self.hung = []  # invocations that outlived --hang-after
 
     def run_phase(self, workload, event_ids, on_progress=None):
         tasks = collections.deque()
@@ -268,12 +269,21 @@ class Deliverer:
                 out.close()
                 kill_at = now + t["delays"][a % 64] if t["kills"][a % 64] else None
                 running[p.pid] = (p, t, kill_at)
+                t["started"] = now
                 self.counters.add("invocations")
             for pid, (p, t, kill_at) in list(running.items()):
                 rc = p.poll()
                 if rc is None and kill_at is not None and time.monotonic() >= kill_at:
                     os.kill(pid, signal.SIGKILL)
                     rc = p.wait()
+                elif rc is None and time.monotonic() - t["started"] > self.args.hang_after:
+                    # Retries are bounded (6 attempts of at most timeout_ms each, plus
+                    # back-off): an invocation this slow is stuck, which is a finding.
+                    os.kill(pid, signal.SIGKILL)
+                    p.wait()
+                    self.hung.append(f"{t['path']} attempt {t['attempt']} ran over "
+                                     f"{self.args.hang_after:g} s (killed)")
+                    rc = -signal.SIGKILL
                 if rc is None:
                     continue
                 del running[pid]
@@ -452,6 +462,8 @@ def main():
     p.add_argument("--kill-rate", type=float, default=0.12, help="share of invocations killed")
     p.add_argument("--kill-within", type=float, default=0.4, help="seconds after start")
     p.add_argument("--timeout-ms", type=int, default=3000, help="the S3 client's request timeout")
+    p.add_argument("--hang-after", type=float, default=120.0,
+                   help="seconds after which an invocation counts as hung (a violation)")
     p.add_argument("--max-attempts", type=int, default=60, help="deliveries of one payload")
     p.add_argument("--restart-ceph", action="store_true", help="stop and start the RGW mid-run")
     p.add_argument("--ceph-down", type=float, default=10.0, help="seconds the RGW stays down")
@@ -544,6 +556,7 @@ def main():
             expected_kinds = sabotage(s3, workload, state_prefix + ".eventbarrier/", witness)
         violations, facts = check(s3, workload, state_prefix + ".eventbarrier/", witness,
                                   counters)
+        violations += [f"hung invocation: {h}" for h in deliverer.hung]
         c = counters.c
         duplicates = total_deliveries - total_events
         load = open("/proc/loadavg").read().split()[:3]
