@@ -48,6 +48,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_proxy  # noqa: E402
 
@@ -452,7 +453,7 @@ def sabotage(s3, workload, state_prefix, witness):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     source = os.path.dirname(os.path.dirname(here))
-    p = argparse.ArgumentParser(description="eventbarrier chaos test (tests/chaos/README in docs/CHAOS.md)")
+    p = argparse.ArgumentParser(description="eventbarrier chaos test (docs/CHAOS.md)")
     p.add_argument("--eventbarrier", required=True, help="path of the eventbarrier binary")
     p.add_argument("--workdir", required=True, help="scratch folder (emptied first)")
     p.add_argument("--barriers", type=int, default=100)
