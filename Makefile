@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit demo bench soak clean format package bench-lambda
+.PHONY: all deps configure build test test-unit demo bench soak chaos clean format package bench-lambda
 
 all: build
 
@@ -56,6 +56,16 @@ bench-lambda: package
 	bash scripts/package-lambda.sh --binary $(RELEASE_BUILD)/bench/lambda_hello --no-config \
 	  --out $(RELEASE_BUILD)/hello-lambda-$(ARCH).zip
 	$(RELEASE_BUILD)/bench/lambda_coldstart $(LAMBDA_ZIP) $(RELEASE_BUILD)/hello-lambda-$(ARCH).zip $${RUNS:-30}
+
+# The chaos test at full size (docs/CHAOS.md): 100 barriers through a fault-injecting
+# proxy in front of a real Ceph RGW, workers killed with kill -9; then the same with
+# the RGW restarted mid-way. CHAOS_SEED=N reproduces a run; CHAOS_ARGS adds options.
+chaos: deps configure
+	cmake --build $(BUILD) -j $(JOBS) --target eventbarrier
+	/usr/bin/python3 tests/chaos/chaos_run.py --eventbarrier $(BUILD)/eventbarrier \
+	  --workdir $(BUILD)/chaos/full $(CHAOS_ARGS)
+	/usr/bin/python3 tests/chaos/chaos_run.py --eventbarrier $(BUILD)/eventbarrier \
+	  --workdir $(BUILD)/chaos/full-ceph-restart --restart-ceph $(CHAOS_ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

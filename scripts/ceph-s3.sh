@@ -15,6 +15,8 @@
 #                                 BUCKET for s3:ObjectCreated:* and s3:ObjectRemoved:* to every topic.
 #                                 S3_WEBHOOK_PERSISTENT=true: queued delivery, retried until a 2xx
 #                                 (arrives ~1-5 s later); false [default]: the PUT waits for the push.
+#   scripts/ceph-s3.sh stop-rgw   stops only the radosgw (monitor, OSD and data stay)
+#   scripts/ceph-s3.sh start-rgw  starts the radosgw again on the same data; waits until it answers
 #
 # Environment (defaults in brackets):
 #   S3_DIR [/tmp/eb-ceph-s3-$UID]   everything of one cluster lives here (pid files, logs, env)
@@ -253,8 +255,21 @@ EOF
   log "ready: $ep in ${SECONDS}s (pids mon=$(cat "$D/mon.pid") osd=$(cat "$D/osd.pid") rgw=$(cat "$D/rgw.pid")); env: $D/env"
 }
 
+# The RGW alone, for tests that restart the S3 endpoint mid-run (tests/chaos).
+do_start_rgw() {
+  [ -f "$D/ceph.conf" ] || { log "no cluster in $D"; exit 1; }
+  export CEPH_CONF="$D/ceph.conf"
+  local ep; ep=$(sed -n 's/^export AWS_ENDPOINT_URL=\([^ ]*\).*/\1/p' "$D/env")
+  radosgw -n client.rgw.a -f >>"$D/log/rgw.out" 2>&1 &
+  echo $! >"$D/rgw.pid"
+  wait_until "radosgw on $ep" rgw curl -sf --max-time 2 -o /dev/null "$ep/"
+  log "rgw restarted: $ep (pid $(cat "$D/rgw.pid"))"
+}
+
 case "${1:-}" in
   install) do_install ;;
+  stop-rgw) stop_daemon rgw ;;
+  start-rgw) do_start_rgw ;;
   start) do_start ;;
   stop) do_stop ;;
   notify) shift; do_notify "$@" ;;
@@ -262,5 +277,5 @@ case "${1:-}" in
     for n in mon osd rgw; do
       if [ -f "$D/$n.pid" ] && kill -0 "$(cat "$D/$n.pid")" 2>/dev/null; then echo "$n up"; else echo "$n down"; fi
     done ;;
-  *) echo "usage: $0 install|start|stop|status|notify BUCKET URL..." >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|stop-rgw|start-rgw|notify BUCKET URL..." >&2; exit 2 ;;
 esac

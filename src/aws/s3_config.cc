@@ -86,9 +86,16 @@ Result<S3Location> ParseS3Url(const std::string& url) {
         return Status::InvalidArgument("'" + url + "': path_style must be true or false");
       }
       loc.path_style = *value;
+    } else if (name == "timeout_ms") {
+      char* end = nullptr;
+      long long ms = std::strtoll(value->c_str(), &end, 10);
+      if (value->empty() || *end != '\0' || ms <= 0) {
+        return Status::InvalidArgument("'" + url + "': timeout_ms must be a positive number");
+      }
+      loc.timeout_ms = ms;
     } else {
       return Status::InvalidArgument("'" + url + "': unknown option '" + name +
-                                     "' (known: endpoint, region, path_style)");
+                                     "' (known: endpoint, region, path_style, timeout_ms)");
     }
   }
   return loc;

@@ -1,5 +1,5 @@
 // Where an S3 store lives and how to reach it: the state URL
-// ("s3://bucket/prefix?endpoint=http://127.0.0.1:7480&region=...&path_style=true")
+// ("s3://bucket/prefix?endpoint=http://127.0.0.1:7480&region=...&path_style=true&timeout_ms=5000")
 // plus the standard AWS environment variables:
 //
 //   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   credentials
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -29,9 +30,13 @@ struct S3Location {
   std::string prefix;  // "" or ends with '/'
   // URL options: endpoint, region, path_style.
   std::optional<std::string> endpoint, region, path_style;
+  // URL option timeout_ms: the limit of one HTTP request (each retry gets its
+  // own); unset: the HTTP client's default (30 s). Tests behind a slow proxy
+  // shorten it so a stalled answer costs seconds, not half a minute.
+  std::optional<int64_t> timeout_ms;
 };
 
-// Parses "s3://bucket[/prefix][?endpoint=...&region=...&path_style=true|false]".
+// Parses "s3://bucket[/prefix][?endpoint=...&region=...&path_style=true|false&timeout_ms=N]".
 // InvalidArgument naming the problem (empty bucket, unknown option, ...).
 Result<S3Location> ParseS3Url(const std::string& url);
 

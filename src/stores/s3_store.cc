@@ -28,9 +28,10 @@ Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const aws
   auto config = aws::ResolveS3Config(*location, env);
   if (!config.ok()) return config.status().WithContext(url);
   auto owned = std::make_unique<Owned>();
-  http::CurlOptions curl;
-  if (auto ca = env("SSL_CERT_FILE"); ca && !ca->empty()) curl.ca_file = *ca;
-  owned->http = http::NewCurlClient(curl);
+  http::CurlOptions http_options;
+  if (auto ca = env("SSL_CERT_FILE"); ca && !ca->empty()) http_options.ca_file = *ca;
+  if (location->timeout_ms) http_options.timeout_ms = *location->timeout_ms;
+  owned->http = http::NewCurlClient(http_options);
   owned->client = std::make_unique<aws::S3Client>(std::move(*config), *owned->http, owned->clock);
   aws::S3Client& client = *owned->client;
   return std::unique_ptr<S3Store>(

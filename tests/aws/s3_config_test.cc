@@ -29,6 +29,11 @@ TEST(S3Url, BucketPrefixAndOptions) {
   EXPECT_EQ(*loc->endpoint, "http://127.0.0.1:7480");
   EXPECT_EQ(*loc->region, "eu-west-1");
   EXPECT_EQ(*loc->path_style, "false");
+  EXPECT_FALSE(loc->timeout_ms.has_value()) << "unset: the HTTP client's default";
+
+  auto timed = ParseS3Url("s3://b/p?timeout_ms=2500");
+  ASSERT_TRUE(timed.ok()) << timed.status().ToString();
+  EXPECT_EQ(*timed->timeout_ms, 2500);
 
   auto bare = ParseS3Url("s3://b");
   ASSERT_TRUE(bare.ok());
@@ -47,6 +52,10 @@ TEST(S3Url, ProblemsAreNamed) {
             std::string::npos);
   EXPECT_NE(ParseS3Url("s3://b/x?path_style=yes").status().message().find("path_style"),
             std::string::npos);
+  for (const char* bad : {"s3://b/x?timeout_ms=", "s3://b/x?timeout_ms=0", "s3://b/x?timeout_ms=5s",
+                          "s3://b/x?timeout_ms=-1"}) {
+    EXPECT_NE(ParseS3Url(bad).status().message().find("timeout_ms"), std::string::npos) << bad;
+  }
   EXPECT_FALSE(ParseS3Url("file:///x").ok());
 }
 
