@@ -14,6 +14,11 @@ struct Arrival {
   std::string etag;  // without quotes
   std::string version_id;
   std::string sequencer;
+  // The id of the request that wrote the object, for a sender whose sequencer
+  // identifies one notification rather than the write: Ceph RGW gives each
+  // topic's copy of one upload its own sequencer, but the same
+  // responseElements.x-amz-request-id.
+  std::string write_id;
   std::string event_name;  // e.g. "ObjectCreated:Put" (no "s3:" prefix)
   std::string event_time;  // as sent, ISO 8601
   std::string source;      // "aws:s3", "ceph:s3", "minio:s3", "aws.s3" (EventBridge), "local"
@@ -22,7 +27,7 @@ struct Arrival {
 // The id of an arrival's marker, derived from the event itself so that every
 // delivery of the same event maps to the same id: a hash of bucket, key and the
 // most specific version information the event carries (version id, else
-// sequencer, else ETag). 32 lower-case hex characters.
+// write id, else sequencer, else ETag). 32 lower-case hex characters.
 std::string ArrivalId(const Arrival& arrival);
 
 }  // namespace eb

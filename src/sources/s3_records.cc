@@ -46,6 +46,15 @@ Result<DecodedRecord> DecodeS3Record(const json& record, const std::string& wher
   a.etag = StripQuotes(etag);
   EB_ASSIGN_OR_RETURN(a.version_id, OptionalString(*obj, "versionId", obj_where));
   EB_ASSIGN_OR_RETURN(a.sequencer, OptionalString(*obj, "sequencer", obj_where));
+  if (a.source == "ceph:s3") {
+    // RGW's sequencer differs between the copies it pushes to several topics;
+    // the upload's request id does not (docs/SERVE.md).
+    auto response = record.find("responseElements");
+    if (response != record.end() && response->is_object()) {
+      EB_ASSIGN_OR_RETURN(a.write_id, OptionalString(*response, "x-amz-request-id",
+                                                     Join(where, "responseElements")));
+    }
+  }
   return out;
 }
 

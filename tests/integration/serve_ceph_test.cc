@@ -313,13 +313,11 @@ TEST_F(ServeCephTest, TwoReplicasBehindABalancerTripEachBarrierOnce) {
 
 // Two topics on the bucket, one per replica: every event reaches both
 // replicas, concurrently with the other uploads: the harshest race for the store.
-// DISABLED: Ceph RGW 16 gives each topic's copy of one event its own
-// `sequencer` (and eventId; responseElements.x-amz-request-id is the same), and
-// ArrivalId uses the sequencer, so the two copies are two arrivals: the cyclic
-// `pair` trips a second generation from the second topic's copies (seen: trips
-// 5 + 1, pair/t/0000000002). The receiver is not at fault; arrival identity for
-// ceph:s3 is (docs/SERVE.md, "Two topics"). Enable once that is decided.
-TEST_F(ServeCephTest, DISABLED_TwoTopicsDeliverEveryEventToBothReplicasAndEachBarrierTripsOnce) {
+// Ceph RGW 16 gives each topic's copy of one event its own `sequencer` (and
+// eventId); only responseElements.x-amz-request-id is shared, so that is what
+// names a ceph:s3 arrival (Arrival::write_id). With the sequencer, the copies
+// were two arrivals and the cyclic `pair` tripped a second generation.
+TEST_F(ServeCephTest, TwoTopicsDeliverEveryEventToBothReplicasAndEachBarrierTripsOnce) {
   EB_REQUIRE_CEPH(env);
   EB_REQUIRE_AWS_CLI();
   const std::string bucket = NewBucket(), state = State(env);

@@ -26,6 +26,7 @@ using json = nlohmann::json;
 struct Expected {
   RecordKind kind = RecordKind::kArrival;
   std::string bucket, key, etag, message_id;
+  std::string write_id;  // Ceph: the upload's request id names the write
   int64_t size = 0;
 };
 
@@ -91,6 +92,9 @@ std::string Expect(const json& msg, const std::string& where, const std::string&
       std::string raw = object.at("key").get<std::string>();
       if (StringOr(r, "eventSource", "aws:s3") == "ceph:s3") {
         e.key = raw;
+        if (r.contains("responseElements")) {
+          e.write_id = StringOr(r.at("responseElements"), "x-amz-request-id");
+        }
       } else {
         // SDK-added urlDecodedKey, where present, says what the key is.
         e.key = StringOr(object, "urlDecodedKey", PlainFormDecode(raw));
@@ -208,6 +212,7 @@ void Check(const std::string& label, const std::string& payload, Tally* tally) {
     EXPECT_EQ(got.arrival.key, want.key);
     EXPECT_EQ(got.arrival.size, want.size);
     EXPECT_EQ(got.arrival.etag, want.etag);
+    EXPECT_EQ(got.arrival.write_id, want.write_id);
     EXPECT_FALSE(got.arrival.event_name.empty());
     EXPECT_EQ(got.arrival.event_name.rfind("s3:", 0), std::string::npos);
   }

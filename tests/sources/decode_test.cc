@@ -266,6 +266,28 @@ TEST(DecodeCompatibleTest, CephKeysAreRawAndSizeMayBeAString) {
   EXPECT_EQ(OnlyKey(Notification1(S3Record("a+b%zz", "ceph:s3"))), "a+b%zz");
 }
 
+TEST(DecodeCompatibleTest, CephCopiesForTwoTopicsAreOneArrivalAndAReuploadIsAnother) {
+  // What RGW 16 pushes for one PUT to two topics: each copy its own sequencer
+  // and eventId, the same request id (observed in tests/integration/serve_ceph_test.cc).
+  auto copy = [](const std::string& sequencer, const std::string& request_id) {
+    json record = S3Record("in/a.csv", "ceph:s3", "6");
+    record["s3"]["object"]["sequencer"] = sequencer;
+    record["responseElements"] = {{"x-amz-request-id", request_id}, {"x-amz-id-2", "1f4e-z-zg"}};
+    return MustDecode(Notification1(record)).records.at(0).arrival;
+  };
+  Arrival topic1 = copy("A1B2C3D4", "tx000001-0066-default");
+  Arrival topic2 = copy("E5F6A7B8", "tx000001-0066-default");
+  Arrival reupload = copy("C9D0E1F2", "tx000002-0066-default");
+  EXPECT_EQ(topic1.write_id, "tx000001-0066-default");
+  EXPECT_EQ(ArrivalId(topic1), ArrivalId(topic2));
+  EXPECT_NE(ArrivalId(topic1), ArrivalId(reupload));
+  // Only Ceph's request id names the write: AWS's sequencer already does.
+  json aws = S3Record("in/a.csv");
+  aws["responseElements"] = {{"x-amz-request-id", "C3D13FE58DE4C810"}};
+  EXPECT_EQ(MustDecode(Notification1(aws)).records.at(0).arrival.write_id, "");
+  // The documented Ceph sample (../shared/vectors) carries one.
+}
+
 // --- SNS and SQS ---
 
 TEST(DecodeEnvelopeTest, SnsMessageHoldsTheNotification) {
