@@ -257,12 +257,19 @@ AwsActionRunner::AwsActionRunner(aws::ServiceClient& services, aws::S3Client* s3
       log_(log) {}
 
 Status AwsActionRunner::Run(const ActionSpec& action, const TripRecord& trip) {
-  if (IsAwsServiceAction(action.type)) return RunService(action, trip);
-  if (action.type == "manifest" && s3_ != nullptr) return WriteManifest(action, trip);
-  return fallback_.Run(action, trip);
+  ActionReport unused;
+  return RunReporting(action, trip, &unused);
 }
 
-Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& trip) {
+Status AwsActionRunner::RunReporting(const ActionSpec& action, const TripRecord& trip,
+                                     ActionReport* report) {
+  if (IsAwsServiceAction(action.type)) return RunService(action, trip, report);
+  if (action.type == "manifest" && s3_ != nullptr) return WriteManifest(action, trip, report);
+  return fallback_.RunReporting(action, trip, report);
+}
+
+Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& trip,
+                                   ActionReport* report) {
   auto request = BuildAwsActionRequest(action, trip, default_region_);
   if (!request.ok()) return request.status();
   const std::string what = action.type + " action";
@@ -277,6 +284,8 @@ Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& t
     }
     return s.WithContext(what);
   }
+  report->Add("http_status", std::to_string(res->status));
+  if (auto id = res->Header("x-amzn-requestid"); id) report->Add("request_id", *id);
   if (res->status >= 300) {
     // StartExecution's ExecutionAlreadyExists: the name is the idempotency key's,
     // so an earlier attempt of ours already started this execution.
@@ -295,7 +304,8 @@ Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& t
   return Status::Ok();
 }
 
-Status AwsActionRunner::WriteManifest(const ActionSpec& action, const TripRecord& trip) {
+Status AwsActionRunner::WriteManifest(const ActionSpec& action, const TripRecord& trip,
+                                      ActionReport* report) {
   std::string key = SubstituteTripVars(Field(action, "key"), trip);
   if (key.empty()) return Status::InvalidArgument("manifest action without a key");
   std::string bucket = Field(action, "bucket");
@@ -316,6 +326,7 @@ Status AwsActionRunner::WriteManifest(const ActionSpec& action, const TripRecord
   options.content_type = "application/json";
   auto etag = s3_->PutObject(bucket, key, ManifestJson(trip), options);
   if (!etag.ok()) return etag.status().WithContext("manifest action");
+  report->Add("key", "s3://" + bucket + "/" + key);
   log_.Info("manifest written", {{"barrier", trip.barrier},
                                  {"instance", trip.instance},
                                  {"generation", std::to_string(trip.generation)},
@@ -344,10 +355,15 @@ class OwnedAwsActionRunner : public ActionRunner {
   }
 
   Status Run(const ActionSpec& action, const TripRecord& trip) override {
-    if (runner_) return runner_->Run(action, trip);
+    ActionReport unused;
+    return RunReporting(action, trip, &unused);
+  }
+  Status RunReporting(const ActionSpec& action, const TripRecord& trip,
+                      ActionReport* report) override {
+    if (runner_) return runner_->RunReporting(action, trip, report);
     if (IsAwsServiceAction(action.type) || (manifest_to_s3_ && action.type == "manifest"))
       return init_.WithContext(action.type + " action");
-    return fallback_.Run(action, trip);
+    return fallback_.RunReporting(action, trip, report);
   }
 
  private:

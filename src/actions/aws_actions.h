@@ -60,10 +60,14 @@ class AwsActionRunner : public ActionRunner {
                   ActionRunner& fallback, Logger& log);
 
   Status Run(const ActionSpec& action, const TripRecord& trip) override;
+  // Reports what the `.done` record keeps: for a service call the HTTP status
+  // and AWS request id, for a manifest its s3:// location; local actions
+  // report through `fallback`.
+  Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) override;
 
  private:
-  Status RunService(const ActionSpec& action, const TripRecord& trip);
-  Status WriteManifest(const ActionSpec& action, const TripRecord& trip);
+  Status RunService(const ActionSpec& action, const TripRecord& trip, ActionReport* report);
+  Status WriteManifest(const ActionSpec& action, const TripRecord& trip, ActionReport* report);
 
   aws::ServiceClient& services_;
   aws::S3Client* s3_;

@@ -25,8 +25,17 @@ class RecordingRunner : public ActionRunner {
     ran.push_back(action.type);
     return Status::Ok();
   }
+  Status RunReporting(const ActionSpec& action, const TripRecord& trip,
+                      ActionReport* report) override {
+    report->Add("ran_by", "fallback");
+    return Run(action, trip);
+  }
   std::vector<std::string> ran;
 };
+
+std::map<std::string, std::string> Fields(const ActionReport& report) {
+  return {report.fields.begin(), report.fields.end()};
+}
 
 TripRecord Trip() {
   TripRecord t;
@@ -159,6 +168,27 @@ TEST_F(AwsActionsTest, OtherActionsGoToTheFallback) {
   EXPECT_EQ(http_.calls(), 0u);
 }
 
+TEST_F(AwsActionsTest, ReportsReachTheDoneRecordFromServicesAndFromTheFallback) {
+  auto ok = MakeResponse(200, "<PublishResponse/>");
+  ok.headers.emplace_back("x-amzn-requestid", "f187a3c1-1c2e-5b4e-9b0e-8f0c1e0d2a11");
+  http_.Push(ok);
+  ActionReport sns;
+  ASSERT_TRUE(runner_.RunReporting(kSns, Trip(), &sns).ok());
+  EXPECT_EQ(Fields(sns), (std::map<std::string, std::string>{
+                             {"http_status", "200"},
+                             {"request_id", "f187a3c1-1c2e-5b4e-9b0e-8f0c1e0d2a11"}}));
+  ActionReport exec;
+  ASSERT_TRUE(runner_.RunReporting(Action("exec", {}), Trip(), &exec).ok());
+  EXPECT_EQ(Fields(exec), (std::map<std::string, std::string>{{"ran_by", "fallback"}}));
+
+  // NewAwsActionRunner (what handle, serve and the Lambda function run) passes them on too.
+  auto owned = NewAwsActionRunner([](const std::string&) { return std::nullopt; }, nullptr,
+                                  fallback_, log_);
+  ActionReport through;
+  ASSERT_TRUE(owned->RunReporting(Action("webhook", {}), Trip(), &through).ok());
+  EXPECT_EQ(Fields(through), (std::map<std::string, std::string>{{"ran_by", "fallback"}}));
+}
+
 TEST_F(AwsActionsTest, BadTargetsAreRefusedBeforeAnyRequest) {
   EXPECT_EQ(runner_.Run(Action("sns", {{"topic_arn", "ready"}}), Trip()).code(),
             Code::kInvalidArgument);
@@ -187,7 +217,12 @@ TEST(AwsManifest, WrittenToTheDataBucketOrTheNamedOne) {
   AwsActionRunner runner(services, &s3, "us-east-1", fallback, log);
 
   TripRecord trip = Trip();
-  ASSERT_TRUE(runner.Run(Action("manifest", {{"key", "ready/{date}/_SUCCESS.json"}}), trip).ok());
+  ActionReport report;
+  ASSERT_TRUE(
+      runner.RunReporting(Action("manifest", {{"key", "ready/{date}/_SUCCESS.json"}}), trip, &report)
+          .ok());
+  EXPECT_EQ(Fields(report), (std::map<std::string, std::string>{
+                                {"key", "s3://data/ready/2026-11-24/_SUCCESS.json"}}));
   auto objects = s3http.objects();
   ASSERT_EQ(objects.count("ready/2026-11-24/_SUCCESS.json"), 1u);
   EXPECT_EQ(objects["ready/2026-11-24/_SUCCESS.json"], ManifestJson(trip));
