@@ -62,7 +62,7 @@ done
 # 1. Package. `make package` builds dist/eventbarrier-lambda-$(uname -m).zip.
 cd "$ROOT"
 if ! "$MAKE" -n package >/dev/null 2>&1; then
-  die "this checkout has no 'make package' target (it comes with the Lambda packaging); build the zip first"
+  die "no 'make package' target in $ROOT: run deploy/deploy.sh from an eventbarrier checkout"
 fi
 say "make package${CONFIG:+ CONFIG=$CONFIG}"
 "$MAKE" package ${CONFIG:+CONFIG="$CONFIG"} >&2 || die "make package failed"
