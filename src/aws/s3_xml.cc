@@ -172,6 +172,14 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
   return result;
 }
 
+std::vector<DeleteFailure> ParseDeleteObjectsErrors(std::string_view body) {
+  std::vector<DeleteFailure> out;
+  for (std::string_view error : XmlElements(body, "Error")) {
+    out.push_back({First(error, "Key"), First(error, "Code")});
+  }
+  return out;
+}
+
 std::string XmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

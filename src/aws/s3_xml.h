@@ -31,6 +31,15 @@ struct ListObjectsResult {
 // says <EncodingType>url</EncodingType>. InvalidArgument on a malformed document.
 Result<ListObjectsResult> ParseListObjectsV2(std::string_view body);
 
+struct DeleteFailure {
+  std::string key;   // "" if the <Error> names none
+  std::string code;  // "AccessDenied", ... ("" if none)
+};
+
+// The keys a DeleteObjects result (<DeleteResult>, quiet mode) says could not
+// be deleted: its <Error> elements, in order; empty when all were deleted.
+std::vector<DeleteFailure> ParseDeleteObjectsErrors(std::string_view body);
+
 // &amp; &lt; &gt; &quot; &apos; &#N; &#xN; -> UTF-8.
 std::string XmlUnescape(std::string_view text);
 // Escapes &, <, >, " and ' for element text.

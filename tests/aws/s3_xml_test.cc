@@ -62,5 +62,23 @@ TEST(S3Xml, MalformedListsAreErrors) {
           .ok());
 }
 
+TEST(S3Xml, DeleteObjectsErrorsListTheFailedKeys) {
+  EXPECT_TRUE(
+      ParseDeleteObjectsErrors(
+          "<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></DeleteResult>")
+          .empty());
+  // The AWS DeleteObjects example (quiet mode lists only the failures).
+  auto failures = ParseDeleteObjectsErrors(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Error><Key>a&amp;b.txt</Key>"
+      "<Code>AccessDenied</Code><Message>Access Denied</Message></Error><Error><Code>InternalError"
+      "</Code></Error></DeleteResult>");
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].key, "a&b.txt");
+  EXPECT_EQ(failures[0].code, "AccessDenied");
+  EXPECT_EQ(failures[1].key, "");
+  EXPECT_EQ(failures[1].code, "InternalError");
+}
+
 }  // namespace
 }  // namespace eb::aws
