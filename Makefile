@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit demo bench soak clean format
+.PHONY: all deps configure build test test-unit demo bench soak fuzz fuzz-long clean format
 
 all: build
 
@@ -31,6 +31,16 @@ bench: build
 # A longer protocol simulation (20,000 seeds by default; SEEDS=N to change).
 soak: build
 	EB_SIM_SEEDS=$${SEEDS:-20000} $(BUILD)/tests/sim/simulation_test --gtest_filter='*Soak*'
+
+# libFuzzer + ASan/UBSan on the decoder, the config parser and the S3 XML parsers
+# (clang build in build-fuzz/). FUZZ_SECONDS per target, one target at a time.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The 10-minute-per-target run recorded in docs/FUZZING.md (30 minutes on one core).
+fuzz-long: deps
+	bash scripts/fuzz.sh 600
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
