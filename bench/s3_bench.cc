@@ -374,6 +374,19 @@ void PrintConcurrent(const ConcurrentRow& r) {
   if (r.redeliveries > 0) std::printf("         (%d events redelivered after an error)\n", r.redeliveries);
 }
 
+// "0.52 0.58 0.59" (1, 5, 15 minutes): the machine is shared, say how busy it was.
+std::string LoadAverage() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "?";
+  double a = 0, b = 0, c = 0;
+  int n = std::fscanf(f, "%lf %lf %lf", &a, &b, &c);
+  std::fclose(f);
+  if (n != 3) return "?";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f %.2f %.2f", a, b, c);
+  return text;
+}
+
 int RunConcurrent(const std::string& bucket, const std::string& run, bool quick) {
   const int members = 3;
   const int barriers = quick ? 20 : 200;
@@ -413,6 +426,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::string run = "bench-" + std::to_string(std::time(nullptr)) + "/";
+  std::printf("load average at start: %s (%u cores)\n", LoadAverage().c_str(),
+              std::thread::hardware_concurrency());
   std::printf("%-22s %8s %9s %6s %10s %14s %9s\n", "design", "members", "arrivals", "trips",
               "arrivals/s", "requests/arr.", "seconds");
   struct Case {
@@ -450,7 +465,9 @@ int Main(int argc, char** argv) {
   std::printf(
       "(naive, 1000 members: a sample of the last events of one generation; every event costs the "
       "same)\n");
-  return RunConcurrent(bucket, run, quick);
+  int rc = RunConcurrent(bucket, run, quick);
+  std::printf("load average at end: %s\n", LoadAverage().c_str());
+  return rc;
 }
 
 }  // namespace
