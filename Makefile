@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit demo bench soak chaos clean format package bench-lambda
+.PHONY: all deps configure build test test-unit demo bench soak chaos fuzz fuzz-long clean format package bench-lambda
 
 all: build
 
@@ -66,6 +66,16 @@ chaos: deps configure
 	  --workdir $(BUILD)/chaos/full $(CHAOS_ARGS)
 	/usr/bin/python3 tests/chaos/chaos_run.py --eventbarrier $(BUILD)/eventbarrier \
 	  --workdir $(BUILD)/chaos/full-ceph-restart --restart-ceph $(CHAOS_ARGS)
+
+# libFuzzer + ASan/UBSan on the decoder, the config parser and the S3 XML parsers
+# (clang build in build-fuzz/). FUZZ_SECONDS per target, one target at a time.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The 10-minute-per-target run recorded in docs/FUZZING.md (30 minutes on one core).
+fuzz-long: deps
+	bash scripts/fuzz.sh 600
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

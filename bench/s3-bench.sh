@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs bench/s3_bench against a throw-away Ceph RGW (scripts/ceph-s3.sh) and
-# stops it afterwards, whatever happens. Not part of `make test`; ~1-2 minutes.
+# stops it afterwards, whatever happens. Not part of `make test`; ~2-3 minutes
+# (sequential table, then 1, 4 and 16 concurrent workers).
 #   bench/s3-bench.sh [BUILD_DIR] [--quick]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

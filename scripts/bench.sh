@@ -3,7 +3,8 @@
 #   engine_bench  requests per arrival (warm/cold, 3..1,000 members, 1,000-trip history)
 #                 vs the naive HEAD-every-member design; arrivals/s on memory and folder stores
 #   events_bench  records decoded per second
-#   s3-bench.sh   arrivals/s and requests per arrival against a real Ceph RGW vs the naive design
+#   s3-bench.sh   arrivals/s and requests per arrival against a real Ceph RGW vs the naive design;
+#                 with 1, 4 and 16 concurrent workers also p50/p99 trip latency
 # Results and the machine they were measured on: docs/PERFORMANCE.md.
 set -euo pipefail
 BUILD=${1:-build}

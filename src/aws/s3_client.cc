@@ -175,13 +175,11 @@ Status S3Client::DeleteObjects(const std::string& bucket, const std::vector<std:
   if (!res.ok()) return res.status().WithContext(what);
   if (res->status != 200) return ErrorStatus(call, *res);
   // Quiet mode lists only the keys that failed.
-  auto errors = XmlElements(res->body, "Error");
-  if (!errors.empty()) {
-    auto key = XmlElements(errors.front(), "Key");
-    auto code = XmlElements(errors.front(), "Code");
-    return Status::Unavailable(what + ": could not delete '" +
-                               (key.empty() ? std::string("?") : XmlUnescape(key.front())) + "': " +
-                               (code.empty() ? std::string("?") : std::string(code.front())));
+  auto failures = ParseDeleteObjectsErrors(res->body);
+  if (!failures.empty()) {
+    const DeleteFailure& f = failures.front();
+    return Status::Unavailable(what + ": could not delete '" + (f.key.empty() ? "?" : f.key) +
+                               "': " + (f.code.empty() ? "?" : f.code));
   }
   return Status::Ok();
 }

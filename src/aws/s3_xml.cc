@@ -86,7 +86,9 @@ std::string XmlUnescape(std::string_view text) {
       uint32_t cp = 0;
       auto [ptr, ec] =
           std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-      if (ec != std::errc() || ptr != digits.data() + digits.size() || cp > 0x10FFFF) {
+      // Surrogates are not characters: encoding one would not be valid UTF-8.
+      if (ec != std::errc() || ptr != digits.data() + digits.size() || cp > 0x10FFFF ||
+          (cp >= 0xD800 && cp <= 0xDFFF)) {
         out.push_back('&');
         continue;
       }
@@ -154,7 +156,7 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
     info.key = url_encoded ? UrlDecodeKey(key) : key;
     std::string size = First(contents, "Size");
     auto [ptr, ec] = std::from_chars(size.data(), size.data() + size.size(), info.size);
-    if (ec != std::errc() || ptr != size.data() + size.size()) {
+    if (ec != std::errc() || ptr != size.data() + size.size() || info.size < 0) {
       return Status::InvalidArgument("ListObjectsV2: bad <Size> '" + size + "' for key '" +
                                      info.key + "'");
     }
@@ -170,6 +172,14 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
         "ListObjectsV2: truncated result without <NextContinuationToken>");
   }
   return result;
+}
+
+std::vector<DeleteFailure> ParseDeleteObjectsErrors(std::string_view body) {
+  std::vector<DeleteFailure> out;
+  for (std::string_view error : XmlElements(body, "Error")) {
+    out.push_back({First(error, "Key"), First(error, "Code")});
+  }
+  return out;
 }
 
 std::string XmlEscape(std::string_view text) {

@@ -28,10 +28,22 @@ struct ListObjectsResult {
 };
 
 // Parses a ListBucketResult (ListObjectsV2). Keys are decoded when the result
-// says <EncodingType>url</EncodingType>. InvalidArgument on a malformed document.
+// says <EncodingType>url</EncodingType>. InvalidArgument on a malformed document
+// (no root, a <Size> that is not a non-negative integer, a bad <LastModified>).
 Result<ListObjectsResult> ParseListObjectsV2(std::string_view body);
 
-// &amp; &lt; &gt; &quot; &apos; &#N; &#xN; -> UTF-8.
+struct DeleteFailure {
+  std::string key;   // "" if the <Error> names none
+  std::string code;  // "AccessDenied", ... ("" if none)
+};
+
+// The keys a DeleteObjects result (<DeleteResult>, quiet mode) says could not
+// be deleted: its <Error> elements, in order; empty when all were deleted.
+std::vector<DeleteFailure> ParseDeleteObjectsErrors(std::string_view body);
+
+// &amp; &lt; &gt; &quot; &apos; &#N; &#xN; -> UTF-8. Unknown entities and
+// references to no character (surrogates, > U+10FFFF) stay as they are, so
+// valid UTF-8 in gives valid UTF-8 out.
 std::string XmlUnescape(std::string_view text);
 // Escapes &, <, >, " and ' for element text.
 std::string XmlEscape(std::string_view text);

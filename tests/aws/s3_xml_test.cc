@@ -11,6 +11,14 @@ TEST(S3Xml, Unescape) {
   EXPECT_EQ(XmlUnescape("a & b &bogus; &#xZZ;"), "a & b &bogus; &#xZZ;");
 }
 
+TEST(S3Xml, SurrogateReferencesAreNotCharacters) {
+  // UTF-16 surrogates are not XML characters; encoding one would give invalid
+  // UTF-8 (a property fuzz/xml_fuzzer.cc checks). Kept literally, like
+  // other invalid references.
+  EXPECT_EQ(XmlUnescape("&#xD800;&#xdfff;&#55296;"), "&#xD800;&#xdfff;&#55296;");
+  EXPECT_EQ(XmlUnescape("&#xD7FF;&#xE000;"), "\xED\x9F\xBF\xEE\x80\x80");
+}
+
 TEST(S3Xml, ElementsIgnoreLongerNamesAndHandleEmptyOnes) {
   auto keys = XmlElements("<KeyCount>2</KeyCount><Key>a</Key><Key/><Key >b</Key>", "Key");
   ASSERT_EQ(keys.size(), 3u);
@@ -60,6 +68,29 @@ TEST(S3Xml, MalformedListsAreErrors) {
   EXPECT_FALSE(
       ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>")
           .ok());
+  // from_chars takes a sign; an object size never has one.
+  EXPECT_FALSE(ParseListObjectsV2(
+                   "<ListBucketResult><Contents><Key>k</Key><LastModified>2026-11-24T06:00:00Z"
+                   "</LastModified><Size>-1</Size></Contents></ListBucketResult>")
+                   .ok());
+}
+
+TEST(S3Xml, DeleteObjectsErrorsListTheFailedKeys) {
+  EXPECT_TRUE(
+      ParseDeleteObjectsErrors(
+          "<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></DeleteResult>")
+          .empty());
+  // The AWS DeleteObjects example (quiet mode lists only the failures).
+  auto failures = ParseDeleteObjectsErrors(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Error><Key>a&amp;b.txt</Key>"
+      "<Code>AccessDenied</Code><Message>Access Denied</Message></Error><Error><Code>InternalError"
+      "</Code></Error></DeleteResult>");
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].key, "a&b.txt");
+  EXPECT_EQ(failures[0].code, "AccessDenied");
+  EXPECT_EQ(failures[1].key, "");
+  EXPECT_EQ(failures[1].code, "InternalError");
 }
 
 }  // namespace
