@@ -25,8 +25,10 @@ test: build
 demo: build
 	@bash scripts/demo.sh $(BUILD)/eventbarrier
 
+# Every benchmark (docs/PERFORMANCE.md), then the Lambda cold start (a Release build).
 bench: build
 	@bash scripts/bench.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-lambda
 
 # A longer protocol simulation (20,000 seeds by default; SEEDS=N to change).
 soak: build

@@ -5,6 +5,8 @@
 #   events_bench  records decoded per second
 #   s3-bench.sh   arrivals/s and requests per arrival against a real Ceph RGW vs the naive design;
 #                 with 1, 4 and 16 concurrent workers also p50/p99 trip latency
+# `make bench` then runs `make bench-lambda`: cold start and RSS of the packaged Lambda
+# bootstrap vs a hello-world runtime packaged the same way.
 # Results and the machine they were measured on: docs/PERFORMANCE.md.
 set -euo pipefail
 BUILD=${1:-build}

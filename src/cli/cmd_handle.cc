@@ -46,14 +46,9 @@ Runner SetupHandle(CLI::App& sub) {
       "only those messages failed, the others were processed.\n"
       "Exits 1 if any payload or SQS message failed (it would be retried by Lambda).");
   return [o] {
-    auto loaded = LoadConfigAndState(o->config, o->state);
-    if (!loaded) return static_cast<int>(kExitFailure);
-    SystemClock clock;
-    auto log = MakeLogger(o->log, clock);
-    ProcessActions actions(*loaded->store, *log);
-    EngineOptions options;
-    options.worker_id = WorkerId();
-    Engine engine(loaded->config(), *loaded->store, actions.runner(), clock, *log, options);
+    auto opened = OpenCommandEngine(o->config, o->state, o->log);
+    if (!opened) return static_cast<int>(kExitFailure);
+    Engine& engine = *opened->engine;
     DecodeOptions decode;
     decode.key_decoding = o->key_decoding == "raw" ? KeyDecoding::kRaw
                           : o->key_decoding == "encoded" ? KeyDecoding::kEncoded
@@ -90,14 +85,9 @@ Runner SetupSweep(CLI::App& sub) {
   sub.add_option("--log-format", o->log.format, "json (default) or text")->check(CLI::IsMember({"json", "text"}));
   sub.footer("Run it on a schedule (the Lambda runs it on an EventBridge schedule). Prints one JSON line.");
   return [o] {
-    auto loaded = LoadConfigAndState(o->config, o->state);
-    if (!loaded) return static_cast<int>(kExitFailure);
-    SystemClock clock;
-    auto log = MakeLogger(o->log, clock);
-    ProcessActions actions(*loaded->store, *log);
-    EngineOptions options;
-    options.worker_id = WorkerId();
-    Engine engine(loaded->config(), *loaded->store, actions.runner(), clock, *log, options);
+    auto opened = OpenCommandEngine(o->config, o->state, o->log);
+    if (!opened) return static_cast<int>(kExitFailure);
+    Engine& engine = *opened->engine;
     auto outcome = engine.Sweep(o->compact);
     nlohmann::ordered_json line;
     line["ok"] = outcome.ok();

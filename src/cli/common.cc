@@ -88,6 +88,21 @@ ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log, const a
   runner_ = NewAwsActionRunner(env, s3 != nullptr ? &s3->client() : nullptr, local_, log);
 }
 
+std::unique_ptr<CommandEngine> OpenCommandEngine(const std::string& config_path,
+                                                 const std::string& state, const LogSetup& log) {
+  auto loaded = LoadConfigAndState(config_path, state);
+  if (!loaded) return nullptr;
+  auto c = std::make_unique<CommandEngine>();
+  c->loaded = std::move(*loaded);
+  c->log = MakeLogger(log, c->clock);
+  c->actions = std::make_unique<ProcessActions>(*c->loaded.store, *c->log);
+  EngineOptions options;
+  options.worker_id = WorkerId();
+  c->engine = std::make_unique<Engine>(c->loaded.config(), *c->loaded.store, c->actions->runner(),
+                                       c->clock, *c->log, options);
+  return c;
+}
+
 std::string WorkerId() {
   char host[256] = "host";
   ::gethostname(host, sizeof host - 1);

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "core/config.h"
+#include "core/engine.h"
 #include "core/store.h"
 #include "http/http_client.h"
 
@@ -74,5 +75,19 @@ struct LogSetup {
   std::string level = "info";
 };
 std::unique_ptr<Logger> MakeLogger(const LogSetup& setup, Clock& clock);
+
+// What `handle` and `sweep` run on: configuration and state, a logger on
+// stderr, the process's actions and one engine over them.
+struct CommandEngine {
+  ConfigAndState loaded;
+  SystemClock clock;
+  std::unique_ptr<Logger> log;
+  std::unique_ptr<ProcessActions> actions;
+  std::unique_ptr<Engine> engine;
+};
+// nullptr (the problem printed to stderr) when the configuration or the
+// state cannot be opened.
+std::unique_ptr<CommandEngine> OpenCommandEngine(const std::string& config_path,
+                                                 const std::string& state, const LogSetup& log);
 
 }  // namespace eb::cli

@@ -13,6 +13,7 @@
 
 #include "aws/s3_config.h"
 #include "core/trip.h"
+#include "fakes/s3_events.h"
 #include "fakes/vectors.h"
 #include "integration/ceph_env.h"
 #include "stores/s3_store.h"
@@ -31,40 +32,6 @@ std::string BarrierName(int b) {
   char name[16];
   std::snprintf(name, sizeof name, "b%03d", b);
   return name;
-}
-
-// What AWS puts in a notification: the key form-URL-encoded ('+' for a space).
-std::string FormEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '/' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
-json Record(const std::string& bucket, const std::string& key, int seq) {
-  char sequencer[32];
-  std::snprintf(sequencer, sizeof sequencer, "%016X", 0x5F00000 + seq);
-  return {{"eventVersion", "2.1"},
-          {"eventSource", "aws:s3"},
-          {"awsRegion", "us-east-1"},
-          {"eventTime", "2026-11-24T06:00:00.000Z"},
-          {"eventName", "ObjectCreated:Put"},
-          {"s3",
-           {{"s3SchemaVersion", "1.0"},
-            {"bucket", {{"name", bucket}, {"arn", "arn:aws:s3:::" + bucket}}},
-            {"object",
-             {{"key", FormEncode(key)},
-              {"size", 100 + seq},
-              {"eTag", "etag" + std::to_string(seq)},
-              {"sequencer", sequencer}}}}}};
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -94,7 +61,7 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   int seq = 0;
   for (int b = 0; b < kBarriers; ++b) {
     for (int m = 0; m < kMembers; ++m) {
-      json r = Record(env.bucket,
+      json r = test::S3Record(env.bucket,
                       "in/" + BarrierName(b) + "/" + std::to_string(m) + "/part 1+x.csv", seq++);
       int copies = 1 + static_cast<int>(rng() % 3);
       for (int c = 0; c < copies; ++c) records.push_back(r);
