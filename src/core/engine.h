@@ -22,6 +22,7 @@
 #include "core/arrival.h"
 #include "core/config.h"
 #include "core/keys.h"
+#include "core/shards.h"
 #include "core/store.h"
 #include "core/trip.h"
 
@@ -40,6 +41,11 @@ struct EngineOptions {
   int64_t checkpoint_every = 16;
   // How long "this instance is in the open index" is trusted without rewriting it.
   TimeMs open_cache_ttl_ms = 60 * 60 * 1000;
+  // Barriers needing more members (or distinct keys) than this keep their
+  // markers in shards of at most this many members, so an arrival lists one
+  // shard, not the whole barrier (PROTOCOL.md, "Wide barriers"). One LIST
+  // page holds 1,000 keys; <= 0 never shards.
+  int shard_size = 1000;
 };
 
 struct TripSummary {
@@ -119,6 +125,9 @@ class Engine {
   std::map<std::string, int64_t> done_hint_;        // instance prefix -> all gens <= n done
   std::map<std::string, TimeMs> open_indexed_;      // open key -> when written
 
+  std::map<std::string, ShardPlan> plans_;         // barrier name -> its sharding (pure)
+
+  const ShardPlan& PlanFor(const BarrierSpec& spec);
   std::string NextClaimToken();
   Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
 };
