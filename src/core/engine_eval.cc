@@ -406,18 +406,22 @@ Result<bool> Engine::Evaluator::PublishHints(int64_t generation, const std::map<
 
 Status Engine::Evaluator::RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
                                        std::vector<TripSummary>* trips) {
-  if (duplicate) {
-    RunOptions options;
-    options.always_load_trips = true;
-    return Run(std::move(options), trips);
-  }
   // Cheap path: the shard cannot publish a hint even counting consumed markers.
   auto present = DistinctPerShard(Unconsumed(shard_markers, TripView{}, nullptr));
-  if (!plan_.ShouldPublish(shard, present[shard])) return Status::Ok();
+  if (!duplicate && !plan_.ShouldPublish(shard, present[shard])) return Status::Ok();
   // Read t/ after listing the shard: the hint is for the generation after the
   // latest one claimed by then, counting only what that one did not consume.
   auto view = LoadTrips();
   if (!view.ok()) return view.status();
+  // A redelivery may have to finish what its first delivery began: its own
+  // trip, or the hints of the generation after it (published after a trip),
+  // and an unfinished trip may be due. The full evaluation does all of it.
+  bool own_latest = view->latest != nullptr && view->latest->trigger == trigger_;
+  if (duplicate && (own_latest || !view->undone.empty())) {
+    RunOptions options;
+    options.always_load_trips = true;
+    return Run(std::move(options), trips);
+  }
   if (spec_.mode == BarrierMode::kOnce && view->last_generation >= 1) {
     return view->undone.empty() ? Status::Ok() : Run({}, trips);  // may be due for a re-drive
   }

@@ -36,8 +36,8 @@ class Engine::Evaluator {
   // The arrival path of a sharded barrier: `shard_markers` is the LIST of the
   // arrival's own shard. Publishes the shard's hint once it counts, and runs
   // the full evaluation (Run) only when the hints of the next generation say
-  // the barrier may be complete, or for a duplicate delivery (which may have
-  // to finish its own interrupted trip).
+  // the barrier may be complete, or for a duplicate delivery whose own trip is
+  // the latest or while a trip is unfinished (it may have to finish them).
   Status RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
                       std::vector<TripSummary>* trips);
 
