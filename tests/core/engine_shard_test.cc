@@ -2,6 +2,7 @@
 // hints, the full evaluation once the hints say the barrier may be complete.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 
 #include "core/engine.h"
@@ -187,6 +188,69 @@ TEST_F(ShardedEngineTest, MarkersOfTheUnshardedLayoutStillCount) {
   ASSERT_TRUE(sweep.ok());
   ASSERT_EQ(sweep->trips.size(), 1u);
   EXPECT_EQ(sweep->trips[0].objects, 5u);
+}
+
+// Runs `before` once, just before the first PUT-if-absent of a key ending in `suffix`.
+class HookBeforeClaim : public test::StoreWrapper {
+ public:
+  HookBeforeClaim(ObjectStore& base, std::string suffix, std::function<void()> before)
+      : StoreWrapper(base), suffix_(std::move(suffix)), before_(std::move(before)) {}
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    if (before_ && key.size() >= suffix_.size() && key.compare(key.size() - suffix_.size(), suffix_.size(), suffix_) == 0) {
+      auto before = std::move(before_);
+      before_ = nullptr;
+      before();
+    }
+    return base_.PutIfAbsent(key, body);
+  }
+
+ private:
+  std::string suffix_;
+  std::function<void()> before_;
+};
+
+TEST_F(ShardedEngineTest, ShardCompletedJustBeforeAClaimIsHintedByTheClaimant) {
+  // Four members in two shards of two. Generation 1's markers exist, but no
+  // hint (their arrivals' engines died): the sweeper claims generation 1.
+  // Between its LIST of a/ and its claim, both members of one shard arrive
+  // again for generation 2: they complete their shard (with generation 1's
+  // markers, still there) and, reading t/ before the claim, hint generation 1.
+  // The claimant must hint generation 2 for that shard after its trip, or
+  // the other shard's arrivals would never see every shard hinted.
+  Load(R"({"barriers": {"w": {"members": ["m0", "m1", "m2", "m3"], "mode": "cyclic"}}})");
+  ShardPlan plan(parsed_.config.barriers[0], 2);
+  std::map<int, std::vector<std::string>> by_shard;
+  for (int m = 0; m < 4; ++m) by_shard[plan.ShardOf(MemberTag("m" + std::to_string(m)))].push_back("m" + std::to_string(m));
+  ASSERT_EQ(by_shard.size(), 2u);
+  for (int m = 0; m < 4; ++m) {
+    std::string member = "m" + std::to_string(m);
+    StateKey marker{StateKeyKind::kArrival, "w", "_", MemberTag(member), ArrivalId(Obj(member))};
+    marker.shard = plan.ShardOf(marker.tag);
+    ASSERT_TRUE(store_.PutIfAbsent(engine_->layout().Encode(marker),
+                                   SerializeMarker({marker.id, member, marker.tag, Obj(member)})).ok());
+  }
+  ASSERT_TRUE(store_.PutIfAbsent(".eventbarrier/_open/w/_", "").ok());
+  Engine early(parsed_.config, store_, actions_, clock_, Logger::Null(), options_);
+  HookBeforeClaim hooked(store_, "/t/0000000001", [&] {
+    for (const auto& member : by_shard[0]) {
+      auto r = early.OnArrival(Obj(member, "2"));
+      ASSERT_TRUE(r.ok());
+      EXPECT_TRUE(r->trips.empty());
+    }
+  });
+  Engine sweeper(parsed_.config, hooked, actions_, clock_, Logger::Null(), options_);
+  auto sweep = sweeper.Sweep();
+  ASSERT_TRUE(sweep.ok());
+  ASSERT_EQ(sweep->trips.size(), 1u);
+  EXPECT_EQ(sweep->trips[0].objects, 4u) << "generation 1 is what the sweeper listed";
+  std::vector<TripSummary> trips;
+  for (const auto& member : by_shard[1]) {
+    auto t = Arrive(Obj(member, "2"));
+    trips.insert(trips.end(), t.begin(), t.end());
+  }
+  ASSERT_EQ(trips.size(), 1u) << "generation 2 is complete: its last arrival must trip it";
+  EXPECT_EQ(trips[0].generation, 2);
+  EXPECT_EQ(trips[0].objects, 4u);
 }
 
 }  // namespace
