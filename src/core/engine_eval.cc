@@ -26,13 +26,7 @@ Engine::Evaluator::Evaluator(Engine& engine, const BarrierSpec& spec, std::strin
 
 bool Engine::Evaluator::TripView::IsConsumed(const std::string& id) const {
   if (latest == nullptr) return false;
-  for (const auto& c : latest->arrivals) {
-    if (c.id == id) return true;
-  }
-  for (const auto& w : latest->window) {
-    if (std::find(w.ids.begin(), w.ids.end(), id) != w.ids.end()) return true;
-  }
-  return checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0;
+  return recent_ids.count(id) > 0 || (checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0);
 }
 
 Status Engine::Evaluator::RetryPut(const std::string& key, const std::string& body, bool if_absent) {
@@ -164,6 +158,8 @@ Result<Engine::Evaluator::TripView> Engine::Evaluator::LoadTrips() {
     auto latest = ReadTrip(view.last_generation);
     if (!latest.ok()) return latest.status();
     view.latest = *latest;
+    for (const auto& c : view.latest->arrivals) view.recent_ids.insert(c.id);
+    for (const auto& w : view.latest->window) view.recent_ids.insert(w.ids.begin(), w.ids.end());
     if (!view.latest->window_checkpoint.empty()) {
       auto older = ReadWindow(view.latest->window_checkpoint);
       if (!older.ok()) return older.status();
