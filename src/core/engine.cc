@@ -22,6 +22,14 @@ const ShardPlan& Engine::PlanFor(const BarrierSpec& spec) {
   return it->second;
 }
 
+const std::set<std::string>& Engine::MemberTagsOf(const BarrierSpec& spec) {
+  auto it = member_tag_sets_.find(spec.name);
+  if (it == member_tag_sets_.end()) {
+    it = member_tag_sets_.emplace(spec.name, std::set<std::string>(spec.member_tags.begin(), spec.member_tags.end())).first;
+  }
+  return it->second;
+}
+
 std::string Engine::NextClaimToken() {
   return options_.worker_id + "/" + std::to_string(clock_.NowMs()) + "/" + std::to_string(++claims_);
 }

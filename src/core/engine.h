@@ -125,9 +125,13 @@ class Engine {
   std::map<std::string, int64_t> done_hint_;        // instance prefix -> all gens <= n done
   std::map<std::string, TimeMs> open_indexed_;      // open key -> when written
 
-  std::map<std::string, ShardPlan> plans_;         // barrier name -> its sharding (pure)
+  // Per barrier, derived from the configuration once (10,000 members: a set
+  // built per arrival would cost more than the arrival's requests).
+  std::map<std::string, ShardPlan> plans_;                      // its sharding
+  std::map<std::string, std::set<std::string>> member_tag_sets_;  // its member tags
 
   const ShardPlan& PlanFor(const BarrierSpec& spec);
+  const std::set<std::string>& MemberTagsOf(const BarrierSpec& spec);
   std::string NextClaimToken();
   Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
 };

@@ -19,8 +19,8 @@ Engine::Evaluator::Evaluator(Engine& engine, const BarrierSpec& spec, std::strin
       instance_(std::move(instance)),
       bindings_(std::move(bindings)),
       trigger_(std::move(trigger)),
+      member_tags_(engine.MemberTagsOf(spec)),
       plan_(engine.PlanFor(spec)) {
-  member_tags_.insert(spec_.member_tags.begin(), spec_.member_tags.end());
   arrival_prefix_ = e_.layout_.ArrivalPrefix(spec_.name, instance_);
 }
 

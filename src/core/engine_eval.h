@@ -108,7 +108,7 @@ class Engine::Evaluator {
   std::string instance_;
   Bindings bindings_;
   std::string trigger_;
-  std::set<std::string> member_tags_;
+  const std::set<std::string>& member_tags_;
   const ShardPlan& plan_;
   std::string arrival_prefix_;
   std::optional<ConsumedArrival> own_marker_;
