@@ -122,6 +122,8 @@ class Engine {
     std::unordered_set<std::string> ids;
   };
   std::map<std::string, WindowCheckpoint> window_cache_;  // checkpoint key -> contents
+  // Trip record key -> its own ids and its window's (see TripView::IsConsumed).
+  std::map<std::string, std::unordered_set<std::string>> record_ids_cache_;
   std::map<std::string, int64_t> done_hint_;        // instance prefix -> all gens <= n done
   std::map<std::string, TimeMs> open_indexed_;      // open key -> when written
 

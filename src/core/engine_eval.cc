@@ -26,7 +26,8 @@ Engine::Evaluator::Evaluator(Engine& engine, const BarrierSpec& spec, std::strin
 
 bool Engine::Evaluator::TripView::IsConsumed(const std::string& id) const {
   if (latest == nullptr) return false;
-  return recent_ids.count(id) > 0 || (checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0);
+  return (recent_ids != nullptr && recent_ids->count(id) > 0) ||
+         (checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0);
 }
 
 Status Engine::Evaluator::RetryPut(const std::string& key, const std::string& body, bool if_absent) {
@@ -158,8 +159,13 @@ Result<Engine::Evaluator::TripView> Engine::Evaluator::LoadTrips() {
     auto latest = ReadTrip(view.last_generation);
     if (!latest.ok()) return latest.status();
     view.latest = *latest;
-    for (const auto& c : view.latest->arrivals) view.recent_ids.insert(c.id);
-    for (const auto& w : view.latest->window) view.recent_ids.insert(w.ids.begin(), w.ids.end());
+    std::string key = e_.layout_.Encode({StateKeyKind::kTrip, spec_.name, instance_, "", "", view.last_generation});
+    auto [ids, absent] = e_.record_ids_cache_.try_emplace(key);  // immutable record: cache forever
+    if (absent) {
+      for (const auto& c : view.latest->arrivals) ids->second.insert(c.id);
+      for (const auto& w : view.latest->window) ids->second.insert(w.ids.begin(), w.ids.end());
+    }
+    view.recent_ids = &ids->second;
     if (!view.latest->window_checkpoint.empty()) {
       auto older = ReadWindow(view.latest->window_checkpoint);
       if (!older.ok()) return older.status();
@@ -287,6 +293,7 @@ Result<Engine::Evaluator::ClaimOutcome> Engine::Evaluator::Claim(
   if (s.IsAlreadyExists()) {
     // Lost, or our own write landed and only its answer was lost: the record says which.
     e_.trip_cache_.erase(key);
+    e_.record_ids_cache_.erase(key);
     auto winner = ReadTrip(record.generation);
     if (!winner.ok()) return winner.status();
     if ((*winner)->claimed_by != record.claimed_by) return ClaimOutcome::kLost;

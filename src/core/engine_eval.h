@@ -65,7 +65,7 @@ class Engine::Evaluator {
     const std::unordered_set<std::string>* checkpoint_ids = nullptr;  // its window checkpoint
     // The latest record's own ids and its window's, for O(1) lookups: a wide
     // barrier's record holds ~10,000 ids and its window up to 16x that.
-    std::unordered_set<std::string> recent_ids;
+    const std::unordered_set<std::string>* recent_ids = nullptr;
     // True if `id` was consumed by any generation within the retention window:
     // the latest record's own ids, its window and its checkpoint (which
     // together cover every earlier record).
