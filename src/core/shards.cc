@@ -13,23 +13,27 @@ ShardPlan::ShardPlan(const BarrierSpec& spec, int shard_size)
     shards_ = static_cast<int>((needed_ + half - 1) / half);
     return;
   }
-  std::vector<std::string> tags(spec.member_tags.begin(), spec.member_tags.end());
-  std::sort(tags.begin(), tags.end());
-  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
-  shards_ = static_cast<int>((tags.size() + shard_size - 1) / shard_size);
-  members_in_.assign(shards_, 0);
-  for (size_t rank = 0; rank < tags.size(); ++rank) {
-    int shard = static_cast<int>(rank / shard_size);
-    member_shard_[tags[rank]] = shard;
-    ++members_in_[shard];
-  }
+  sorted_tags_.assign(spec.member_tags.begin(), spec.member_tags.end());
+  std::sort(sorted_tags_.begin(), sorted_tags_.end());
+  sorted_tags_.erase(std::unique(sorted_tags_.begin(), sorted_tags_.end()), sorted_tags_.end());
+  shards_ = static_cast<int>((sorted_tags_.size() + shard_size - 1) / shard_size);
+}
+
+int64_t ShardPlan::MembersIn(int shard) const {
+  int64_t first = static_cast<int64_t>(shard) * shard_size_;
+  return std::clamp<int64_t>(static_cast<int64_t>(sorted_tags_.size()) - first, 0, shard_size_);
+}
+
+bool ShardPlan::IsMember(const std::string& tag) const {
+  return std::binary_search(sorted_tags_.begin(), sorted_tags_.end(), tag);
 }
 
 int ShardPlan::ShardOf(const std::string& tag) const {
   if (!sharded()) return -1;
   if (!count_latch_) {
-    auto it = member_shard_.find(tag);
-    return it == member_shard_.end() ? 0 : it->second;
+    auto it = std::lower_bound(sorted_tags_.begin(), sorted_tags_.end(), tag);
+    if (it == sorted_tags_.end() || *it != tag) return 0;
+    return static_cast<int>((it - sorted_tags_.begin()) / shard_size_);
   }
   // Tags are hex digests already: their leading 48 bits are a uniform hash.
   uint64_t h = 0;
@@ -45,7 +49,7 @@ std::map<int, int64_t> ShardPlan::DistinctPerShard(const std::vector<std::string
   std::map<int, int64_t> out;
   if (!sharded()) return out;
   for (const auto& tag : tags) {
-    if (!count_latch_ && !member_shard_.count(tag)) continue;
+    if (!count_latch_ && !IsMember(tag)) continue;
     if (seen.insert(tag).second) ++out[ShardOf(tag)];
   }
   return out;
@@ -53,7 +57,7 @@ std::map<int, int64_t> ShardPlan::DistinctPerShard(const std::vector<std::string
 
 bool ShardPlan::ShouldPublish(int shard, int64_t distinct) const {
   if (!sharded() || shard < 0 || shard >= shards_) return false;
-  return count_latch_ ? distinct > 0 : distinct >= members_in_[shard];
+  return count_latch_ ? distinct > 0 : distinct >= MembersIn(shard);
 }
 
 bool ShardPlan::LooksComplete(const std::map<int, int64_t>& best_per_shard) const {
@@ -66,7 +70,7 @@ bool ShardPlan::LooksComplete(const std::map<int, int64_t>& best_per_shard) cons
   }
   for (int shard = 0; shard < shards_; ++shard) {
     auto it = best_per_shard.find(shard);
-    if (it == best_per_shard.end() || it->second < members_in_[shard]) return false;
+    if (it == best_per_shard.end() || it->second < MembersIn(shard)) return false;
   }
   return true;
 }

@@ -45,12 +45,16 @@ class ShardPlan {
   bool LooksComplete(const std::map<int, int64_t>& best_per_shard) const;
 
  private:
+  int64_t MembersIn(int shard) const;   // named members of `shard`
+  bool IsMember(const std::string& tag) const;
+
   bool count_latch_ = false;
   int64_t needed_ = 0;
   int shard_size_ = 0;
   int shards_ = 1;
-  std::map<std::string, int> member_shard_;  // named members: tag -> shard
-  std::vector<int64_t> members_in_;           // named members: shard -> members
+  // Named members: their tags, sorted and unique (a tag's rank is its index;
+  // a sorted vector, not a map: a cold process builds this per barrier).
+  std::vector<std::string> sorted_tags_;
 };
 
 }  // namespace eb
