@@ -172,7 +172,7 @@ SimReport RunSimulation(const SimOptions& options) {
   // would cost time and cover nothing new at the other sizes); 0 keeps every
   // barrier unsharded as before sharding existed.
   std::mt19937_64 shard_rng(options.seed * 0xD1B54A32D192ED03ULL + 7);
-  static const int kShardSizes[] = {2, 2, 3, 0};
+  static const int kShardSizes[] = {2, 3, 0, 0};
   int shard_size = kShardSizes[std::uniform_int_distribution<int>(0, 3)(shard_rng)];
   int wide_first = static_cast<int>(events.size());
   if (shard_size == 3) {  // the only size at which "wide" differs from the other barriers

@@ -218,7 +218,7 @@ TEST(SimulationCatchesBrokenProtocol, LostShardHints) {
 }
 
 TEST(SimulationToleratesMisleadingHints, HintsThatNeverExpire) {
-  EXPECT_EQ(SeedsUntilCaught<EverlastingShardHints>(60), -1)
+  EXPECT_EQ(SeedsUntilCaught<EverlastingShardHints>(40), -1)
       << "stale hints may cost requests, never a promise";
 }
 
