@@ -1,10 +1,12 @@
-// Engine benchmarks: store requests per arrival (warm and cold processes)
-// for barriers of 3, 100 and 1,000 members and for a cyclic barrier with a
-// long history, next to the naive design that HEADs every member on every
-// event; and arrivals per second through the whole engine on the in-memory
-// and folder stores. Run: make bench (or build/bench/engine_bench).
+// Engine benchmarks: store requests per arrival and per generation (warm and
+// cold processes) for barriers of 3, 100, 1,000 and 10,000 members (the last
+// sharded: 1,000 members a shard) and for a cyclic barrier with a long
+// history, next to the naive design that HEADs every member on every event
+// (the baseline, same run); and arrivals per second through the whole engine
+// on the in-memory and folder stores. Run: make bench (or build/bench/engine_bench).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -23,6 +25,11 @@ std::string MembersConfig(int n) {
   return json + "]}";
 }
 
+// A cyclic count latch: `count` distinct keys under in/.
+std::string CountConfig(int count) {
+  return R"({"barriers": {"b": {"count": )" + std::to_string(count) + R"(, "prefix": "in", "mode": "cyclic"}}})";
+}
+
 Arrival Upload(int member, int64_t generation) {
   Arrival a;
   a.bucket = "bench";
@@ -36,23 +43,33 @@ Arrival Upload(int member, int64_t generation) {
 }
 
 // One generation of an N-member cyclic barrier per iteration; counts store requests.
-void RunGenerations(benchmark::State& state, int members, int64_t history, bool cold) {
+// `shard_size` <= 0: every barrier unsharded (the layout before wide barriers).
+// `count_latch`: a count latch of `members` distinct keys instead of named members.
+void RunGenerations(benchmark::State& state, int members, int64_t history, bool cold,
+                    int shard_size = EngineOptions{}.shard_size, bool count_latch = false) {
   FakeClock clock;
   MemoryStore memory(clock);
   test::CountingStore store(memory);
   NoActions actions;
-  ConfigParse parsed = ParseConfig(MembersConfig(members));
-  auto engine = std::make_unique<Engine>(parsed.config, store, actions, clock, Logger::Null());
+  ConfigParse parsed = ParseConfig(count_latch ? CountConfig(members) : MembersConfig(members));
+  auto upload = [&](int member, int64_t generation) {
+    Arrival a = Upload(member, generation);
+    if (count_latch) a.key = "in/" + a.key;
+    return a;
+  };
+  EngineOptions options;
+  options.shard_size = shard_size;
+  auto engine = std::make_unique<Engine>(parsed.config, store, actions, clock, Logger::Null(), options);
   int64_t gen = 0;
   for (; gen < history; ++gen) {
-    for (int m = 0; m < members; ++m) (void)engine->OnArrival(Upload(m, gen));
+    for (int m = 0; m < members; ++m) (void)engine->OnArrival(upload(m, gen));
   }
   store.Reset();
   int64_t arrivals = 0, trips = 0;
   for (auto _ : state) {
     for (int m = 0; m < members; ++m) {
-      if (cold) engine = std::make_unique<Engine>(parsed.config, store, actions, clock, Logger::Null());
-      auto r = engine->OnArrival(Upload(m, gen));
+      if (cold) engine = std::make_unique<Engine>(parsed.config, store, actions, clock, Logger::Null(), options);
+      auto r = engine->OnArrival(upload(m, gen));
       trips += r.ok() ? static_cast<int64_t>(r->trips.size()) : 0;
       ++arrivals;
     }
@@ -61,11 +78,23 @@ void RunGenerations(benchmark::State& state, int members, int64_t history, bool 
   if (trips != static_cast<int64_t>(state.iterations())) state.SkipWithError("a generation did not trip exactly once");
   state.counters["req_per_arrival"] = static_cast<double>(store.total()) / static_cast<double>(arrivals);
   state.counters["lists_per_arrival"] = static_cast<double>(store.count(test::StoreOp::kList)) / static_cast<double>(arrivals);
+  state.counters["req_per_generation"] = static_cast<double>(store.total()) / static_cast<double>(state.iterations());
+  // The largest trip record: every consumed arrival with its details.
+  int64_t record_bytes = 0;
+  if (auto trips_listed = ListAll(memory, engine->layout().TripPrefix("b", "_")); trips_listed.ok()) {
+    for (const auto& o : *trips_listed) record_bytes = std::max(record_bytes, o.size);
+  }
+  state.counters["trip_record_kb"] = static_cast<double>(record_bytes) / 1024.0;
   state.SetItemsProcessed(arrivals);
 }
 
 void BM_RequestsPerArrival_Warm(benchmark::State& state) { RunGenerations(state, state.range(0), 0, false); }
 void BM_RequestsPerArrival_Cold(benchmark::State& state) { RunGenerations(state, state.range(0), 0, true); }
+// The same without shards: every arrival lists every marker (the baseline for sharding).
+void BM_RequestsPerArrival_Unsharded_Warm(benchmark::State& state) { RunGenerations(state, state.range(0), 0, false, 0); }
+void BM_CountLatchRequestsPerArrival_Warm(benchmark::State& state) {
+  RunGenerations(state, state.range(0), 0, false, EngineOptions{}.shard_size, true);
+}
 void BM_Cyclic1000TripsHistory_Warm(benchmark::State& state) { RunGenerations(state, 3, 1000, false); }
 void BM_Cyclic1000TripsHistory_Cold(benchmark::State& state) { RunGenerations(state, 3, 1000, true); }
 
@@ -75,7 +104,7 @@ void BM_NaiveHeadEveryMember(benchmark::State& state) {
   FakeClock clock;
   MemoryStore memory(clock);
   test::CountingStore store(memory);
-  int64_t arrivals = 0, complete = 0;
+  int64_t arrivals = 0, complete = 0, requests = 0;
   int64_t gen = 0;
   for (auto _ : state) {
     for (int m = 0; m < members; ++m) {
@@ -85,11 +114,13 @@ void BM_NaiveHeadEveryMember(benchmark::State& state) {
       for (int k = 0; k < members; ++k) present += store.Get("m" + std::to_string(k) + "/part").ok() ? 1 : 0;
       complete += present == members;
       ++arrivals;
+      requests += store.total();
       benchmark::DoNotOptimize(present);
-      state.counters["req_per_arrival"] = static_cast<double>(store.total());
     }
     ++gen;
   }
+  state.counters["req_per_arrival"] = static_cast<double>(requests) / static_cast<double>(arrivals);
+  state.counters["req_per_generation"] = static_cast<double>(requests) / static_cast<double>(state.iterations());
   state.SetItemsProcessed(arrivals);
   state.counters["reported_complete_per_generation"] = static_cast<double>(complete) / static_cast<double>(state.iterations());
 }
@@ -121,8 +152,15 @@ void BM_Throughput(benchmark::State& state, bool folder, bool fsync) {
 }
 
 BENCHMARK(BM_RequestsPerArrival_Warm)->Arg(3)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RequestsPerArrival_Warm)->Arg(10000)->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RequestsPerArrival_Cold)->Arg(3)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RequestsPerArrival_Cold)->Arg(10000)->Iterations(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RequestsPerArrival_Unsharded_Warm)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CountLatchRequestsPerArrival_Warm)->Arg(1000)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CountLatchRequestsPerArrival_Warm)->Arg(10000)->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NaiveHeadEveryMember)->Arg(3)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+// 10,000 x 10,000 HEADs a generation: one is enough to count them.
+BENCHMARK(BM_NaiveHeadEveryMember)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Cyclic1000TripsHistory_Warm)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Cyclic1000TripsHistory_Cold)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Throughput, memory, false, false)->Unit(benchmark::kMicrosecond);

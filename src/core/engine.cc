@@ -16,6 +16,20 @@ Engine::Engine(const Config& config, ObjectStore& store, ActionRunner& actions, 
 
 Engine::~Engine() = default;
 
+const ShardPlan& Engine::PlanFor(const BarrierSpec& spec) {
+  auto it = plans_.find(spec.name);
+  if (it == plans_.end()) it = plans_.emplace(spec.name, ShardPlan(spec, options_.shard_size)).first;
+  return it->second;
+}
+
+const std::set<std::string>& Engine::MemberTagsOf(const BarrierSpec& spec) {
+  auto it = member_tag_sets_.find(spec.name);
+  if (it == member_tag_sets_.end()) {
+    it = member_tag_sets_.emplace(spec.name, std::set<std::string>(spec.member_tags.begin(), spec.member_tags.end())).first;
+  }
+  return it->second;
+}
+
 std::string Engine::NextClaimToken() {
   return options_.worker_id + "/" + std::to_string(clock_.NowMs()) + "/" + std::to_string(++claims_);
 }
@@ -72,6 +86,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
   for (const ArrivalMatch& m : matches) {
     const BarrierSpec& spec = *m.barrier;
     StateKey marker{StateKeyKind::kArrival, spec.name, m.instance, m.tag, id};
+    marker.shard = PlanFor(spec).ShardOf(m.tag);
     ConsumedArrival body{id, m.member, m.tag, arrival};
     // Index first: every marker that exists is reachable by the sweeper, even
     // if this invocation dies right after writing it and is never retried.
@@ -83,10 +98,16 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
     bool duplicate = s.IsAlreadyExists();
     if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
     (duplicate ? outcome.duplicates : outcome.counted)++;
-    auto markers = ListAll(store_, layout_.ArrivalPrefix(spec.name, m.instance));
+    // A wide barrier's arrival lists only its own shard (promise 5).
+    auto markers = ListAll(store_, marker.shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
+                                                    : layout_.ArrivalShardPrefix(spec.name, m.instance, marker.shard));
     if (!markers.ok()) return markers.status();
     Evaluator evaluator(*this, spec, m.instance, m.bindings, id);
     evaluator.set_own_marker(std::move(body));
+    if (marker.shard >= 0) {
+      EB_RETURN_IF_ERROR(evaluator.RunFromShard(marker.shard, std::move(*markers), duplicate, &outcome.trips));
+      continue;
+    }
     Evaluator::RunOptions options;
     options.markers = std::move(*markers);
     options.always_load_trips = duplicate;

@@ -22,6 +22,7 @@
 #include "core/arrival.h"
 #include "core/config.h"
 #include "core/keys.h"
+#include "core/shards.h"
 #include "core/store.h"
 #include "core/trip.h"
 
@@ -40,6 +41,11 @@ struct EngineOptions {
   int64_t checkpoint_every = 16;
   // How long "this instance is in the open index" is trusted without rewriting it.
   TimeMs open_cache_ttl_ms = 60 * 60 * 1000;
+  // Barriers needing more members (or distinct keys) than this keep their
+  // markers in shards of at most this many members, so an arrival lists one
+  // shard, not the whole barrier (PROTOCOL.md, "Wide barriers"). One LIST
+  // page holds 1,000 keys; <= 0 never shards.
+  int shard_size = 1000;
 };
 
 struct TripSummary {
@@ -118,9 +124,18 @@ class Engine {
     std::unordered_set<std::string> ids;
   };
   std::map<std::string, WindowCheckpoint> window_cache_;  // checkpoint key -> contents
+  // Trip record key -> its own ids and its window's (see TripView::IsConsumed).
+  std::map<std::string, std::unordered_set<std::string>> record_ids_cache_;
   std::map<std::string, int64_t> done_hint_;        // instance prefix -> all gens <= n done
   std::map<std::string, TimeMs> open_indexed_;      // open key -> when written
 
+  // Per barrier, derived from the configuration once (10,000 members: a set
+  // built per arrival would cost more than the arrival's requests).
+  std::map<std::string, ShardPlan> plans_;                      // its sharding
+  std::map<std::string, std::set<std::string>> member_tag_sets_;  // its member tags
+
+  const ShardPlan& PlanFor(const BarrierSpec& spec);
+  const std::set<std::string>& MemberTagsOf(const BarrierSpec& spec);
   std::string NextClaimToken();
   Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
 };

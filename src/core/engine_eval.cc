@@ -18,20 +18,16 @@ Engine::Evaluator::Evaluator(Engine& engine, const BarrierSpec& spec, std::strin
       spec_(spec),
       instance_(std::move(instance)),
       bindings_(std::move(bindings)),
-      trigger_(std::move(trigger)) {
-  member_tags_.insert(spec_.member_tags.begin(), spec_.member_tags.end());
+      trigger_(std::move(trigger)),
+      member_tags_(engine.MemberTagsOf(spec)),
+      plan_(engine.PlanFor(spec)) {
   arrival_prefix_ = e_.layout_.ArrivalPrefix(spec_.name, instance_);
 }
 
 bool Engine::Evaluator::TripView::IsConsumed(const std::string& id) const {
   if (latest == nullptr) return false;
-  for (const auto& c : latest->arrivals) {
-    if (c.id == id) return true;
-  }
-  for (const auto& w : latest->window) {
-    if (std::find(w.ids.begin(), w.ids.end(), id) != w.ids.end()) return true;
-  }
-  return checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0;
+  return (recent_ids != nullptr && recent_ids->count(id) > 0) ||
+         (checkpoint_ids != nullptr && checkpoint_ids->count(id) > 0);
 }
 
 Status Engine::Evaluator::RetryPut(const std::string& key, const std::string& body, bool if_absent) {
@@ -163,6 +159,13 @@ Result<Engine::Evaluator::TripView> Engine::Evaluator::LoadTrips() {
     auto latest = ReadTrip(view.last_generation);
     if (!latest.ok()) return latest.status();
     view.latest = *latest;
+    std::string key = e_.layout_.Encode({StateKeyKind::kTrip, spec_.name, instance_, "", "", view.last_generation});
+    auto [ids, absent] = e_.record_ids_cache_.try_emplace(key);  // immutable record: cache forever
+    if (absent) {
+      for (const auto& c : view.latest->arrivals) ids->second.insert(c.id);
+      for (const auto& w : view.latest->window) ids->second.insert(w.ids.begin(), w.ids.end());
+    }
+    view.recent_ids = &ids->second;
     if (!view.latest->window_checkpoint.empty()) {
       auto older = ReadWindow(view.latest->window_checkpoint);
       if (!older.ok()) return older.status();
@@ -207,12 +210,10 @@ std::vector<Engine::Evaluator::Candidate> Engine::Evaluator::Unconsumed(
   std::vector<Candidate> out;
   out.reserve(markers.size());
   for (const auto& obj : markers) {
-    // Markers share the listed prefix: parse only "<tag>.<id>" after it.
+    // Markers share the listed prefix: parse only "[<shard>/]<tag>.<id>" after it.
     if (obj.key.compare(0, arrival_prefix_.size(), arrival_prefix_) != 0) continue;
-    size_t dot = obj.key.find('.', arrival_prefix_.size());
-    if (dot == std::string::npos || dot == arrival_prefix_.size() || dot + 1 == obj.key.size()) continue;
-    StateKey k{StateKeyKind::kArrival, spec_.name, instance_, obj.key.substr(arrival_prefix_.size(), dot - arrival_prefix_.size()),
-               obj.key.substr(dot + 1)};
+    StateKey k{StateKeyKind::kArrival, spec_.name, instance_};
+    if (!ParseArrivalName(std::string_view(obj.key).substr(arrival_prefix_.size()), &k)) continue;
     if (view.IsConsumed(k.id)) {
       if (stale != nullptr) stale->push_back(obj.key);
       continue;
@@ -292,6 +293,7 @@ Result<Engine::Evaluator::ClaimOutcome> Engine::Evaluator::Claim(
   if (s.IsAlreadyExists()) {
     // Lost, or our own write landed and only its answer was lost: the record says which.
     e_.trip_cache_.erase(key);
+    e_.record_ids_cache_.erase(key);
     auto winner = ReadTrip(record.generation);
     if (!winner.ok()) return winner.status();
     if ((*winner)->claimed_by != record.claimed_by) return ClaimOutcome::kLost;
@@ -322,13 +324,21 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
   // Keeping reads bounded (promise 5): a cyclic instance deletes consumed
   // markers so a/ holds only the open generation. A once-mode instance never
   // trips again, so its markers may stay where they are.
+  std::vector<std::string> keys;
   if (spec_.mode == BarrierMode::kCyclic) {
-    std::vector<std::string> keys;
     for (const auto& c : record.arrivals) {
-      keys.push_back(e_.layout_.Encode({StateKeyKind::kArrival, spec_.name, instance_, c.tag, c.id}));
+      StateKey marker{StateKeyKind::kArrival, spec_.name, instance_, c.tag, c.id};
+      marker.shard = plan_.ShardOf(c.tag);
+      keys.push_back(e_.layout_.Encode(marker));
     }
-    EB_RETURN_IF_ERROR(DeleteKeys(keys));
   }
+  if (plan_.sharded()) {
+    // This generation's hints are spent (late ones go at compaction).
+    auto hints = ListAll(e_.store_, e_.layout_.HintGenerationPrefix(spec_.name, instance_, record.generation));
+    if (!hints.ok()) return hints.status();
+    for (const auto& h : *hints) keys.push_back(h.key);
+  }
+  EB_RETURN_IF_ERROR(DeleteKeys(keys));
   StateKey done{StateKeyKind::kTripDone, spec_.name, instance_, "", "", record.generation};
   done_body.at = e_.clock_.NowMs();
   Status s = RetryPut(e_.layout_.Encode(done), SerializeDone(done_body), /*if_absent=*/true);
@@ -352,8 +362,84 @@ Status Engine::Evaluator::Finish(const TripRecord& record, int64_t done_upto, bo
   return Status::Ok();
 }
 
+std::map<int, int64_t> Engine::Evaluator::DistinctPerShard(const std::vector<Candidate>& candidates) const {
+  std::vector<std::string> tags;
+  tags.reserve(candidates.size());
+  for (const auto& c : candidates) tags.push_back(c.key.tag);
+  return plan_.DistinctPerShard(tags);
+}
+
+// A hint h/<gen>/<shard>.<count> says: after listing the shard, its writer
+// read t/ and found <gen> - 1 the latest generation, and <count> distinct
+// members of the shard present and not consumed by it. Markers leave a/ only
+// once consumed, so the hint stays true until <gen> is claimed: hints of one
+// generation never overstate it, and those of earlier generations are never
+// listed again. Hints only decide when to run the full evaluation; the claim
+// decides what trips.
+Result<bool> Engine::Evaluator::PublishHints(int64_t generation, const std::map<int, int64_t>& counts) {
+  for (const auto& [shard, count] : counts) {
+    if (!plan_.ShouldPublish(shard, count)) continue;
+    StateKey hint{StateKeyKind::kShardHint, spec_.name, instance_, "", "", generation};
+    hint.shard = shard;
+    hint.count = count;
+    Status s = RetryPut(e_.layout_.Encode(hint), "", /*if_absent=*/true);
+    if (!s.ok() && !s.IsAlreadyExists()) return s;
+  }
+  auto listed = ListAll(e_.store_, e_.layout_.HintGenerationPrefix(spec_.name, instance_, generation));
+  if (!listed.ok()) return listed.status();
+  std::map<int, int64_t> best;
+  std::vector<StateKey> hints;
+  for (const auto& obj : *listed) {
+    auto k = e_.layout_.Decode(obj.key);
+    if (!k || k->kind != StateKeyKind::kShardHint) continue;
+    best[k->shard] = std::max(best[k->shard], k->count);
+    hints.push_back(std::move(*k));
+  }
+  // A count latch hints every count: drop superseded ones (a lower count of a
+  // shard that has a higher one, so the shard's best never drops) once they
+  // outnumber the shards, keeping this listing to about one page.
+  if (hints.size() > 2 * static_cast<size_t>(plan_.shards())) {
+    std::vector<std::string> superseded;
+    for (const auto& k : hints) {
+      if (k.count < best[k.shard]) superseded.push_back(e_.layout_.Encode(k));
+    }
+    EB_RETURN_IF_ERROR(DeleteKeys(superseded));
+  }
+  return plan_.LooksComplete(best);
+}
+
+Status Engine::Evaluator::RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
+                                       std::vector<TripSummary>* trips) {
+  // Cheap path: the shard cannot publish a hint even counting consumed markers.
+  auto present = DistinctPerShard(Unconsumed(shard_markers, TripView{}, nullptr));
+  if (!duplicate && !plan_.ShouldPublish(shard, present[shard])) return Status::Ok();
+  // Read t/ after listing the shard: the hint is for the generation after the
+  // latest one claimed by then, counting only what that one did not consume.
+  auto view = LoadTrips();
+  if (!view.ok()) return view.status();
+  // A redelivery may have to finish what its first delivery began: its own
+  // trip, or the hints of the generation after it (published after a trip),
+  // and an unfinished trip may be due. The full evaluation does all of it.
+  bool own_latest = view->latest != nullptr && view->latest->trigger == trigger_;
+  if (duplicate && (own_latest || !view->undone.empty())) {
+    RunOptions options;
+    options.always_load_trips = true;
+    return Run(std::move(options), trips);
+  }
+  if (spec_.mode == BarrierMode::kOnce && view->last_generation >= 1) {
+    return view->undone.empty() ? Status::Ok() : Run({}, trips);  // may be due for a re-drive
+  }
+  auto unconsumed = DistinctPerShard(Unconsumed(shard_markers, *view, nullptr));
+  if (!plan_.ShouldPublish(shard, unconsumed[shard])) return Status::Ok();
+  auto all_hinted = PublishHints(view->last_generation + 1, {{shard, unconsumed[shard]}});
+  if (!all_hinted.ok()) return all_hinted.status();
+  if (!*all_hinted) return Status::Ok();
+  return Run({}, trips);  // the authoritative evaluation: lists every shard, claims
+}
+
 Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trips) {
   std::optional<std::vector<ObjectInfo>> markers = std::move(options.markers);
+  int64_t relisted_for_hints = -1;  // the generation whose hints made us list again
   for (int round = 0; round < kMaxRounds; ++round) {
     if (!markers) {
       auto listed = ListAll(e_.store_, e_.layout_.ArrivalPrefix(spec_.name, instance_));
@@ -364,7 +450,11 @@ Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trip
     // Cheap path: if even every marker present cannot complete a generation,
     // no trip is possible and no trip record needs reading.
     bool may_resume = round == 0 && options.always_load_trips;
-    if (!Covers(Unconsumed(*markers, TripView{}, nullptr)) && !may_resume && !options.sweeping) {
+    // Not for a sharded barrier: it reaches Run only when hints or a sweep
+    // call for it, and after a trip it must publish the next generation's
+    // hints (see PublishHints below).
+    if (!plan_.sharded() && !Covers(Unconsumed(*markers, TripView{}, nullptr)) && !may_resume &&
+        !options.sweeping) {
       return Status::Ok();
     }
     auto view = LoadTrips();
@@ -388,7 +478,23 @@ Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trip
       for (const auto& c : candidates) first = std::min(first, c.info.last_modified);
       overdue = e_.clock_.NowMs() - first >= *spec_.timeout_ms;
     }
-    if (!complete && !overdue) return Status::Ok();
+    if (!complete && !overdue) {
+      if (!plan_.sharded()) return Status::Ok();
+      // Promise 1 in a sharded barrier: an arrival that completed its shard
+      // while the previous generation was still unclaimed wrote its hint for
+      // that generation; whoever evaluates after the claim (this listing)
+      // publishes the hints of the generation now open. If every shard is
+      // then hinted, a concurrent arrival may have hinted after our LIST of
+      // markers and before our LIST of hints, and may not have seen our
+      // hints: list the markers once more so one of us evaluates its marker.
+      int64_t next = view->last_generation + 1;
+      auto all_hinted = PublishHints(next, DistinctPerShard(candidates));
+      if (!all_hinted.ok()) return all_hinted.status();
+      if (!*all_hinted || relisted_for_hints == next) return Status::Ok();
+      relisted_for_hints = next;
+      markers.reset();
+      continue;
+    }
     if (!stale.empty()) EB_RETURN_IF_ERROR(DeleteKeys(stale));
     TripRecord claimed;
     auto outcome = Claim(*view, candidates, complete ? TripStatus::kComplete : TripStatus::kTimeout,
@@ -402,6 +508,10 @@ Status Engine::Evaluator::Run(RunOptions options, std::vector<TripSummary>* trip
     if (spec_.mode == BarrierMode::kOnce) {
       finished_ = true;
       return Status::Ok();
+    }
+    if (plan_.sharded()) {
+      markers.reset();  // list again: the next generation's hints are ours to publish
+      continue;
     }
     // Cyclic: what this trip did not consume may already complete the next
     // generation. Arrivals newer than our listing evaluate themselves.
@@ -444,6 +554,14 @@ Result<int> Engine::Evaluator::Compact() {
   if (!windows.ok()) return windows.status();
   for (const auto& obj : *windows) {
     if (obj.key != keep && obj.last_modified <= cutoff && newest_record.ok()) old.push_back(obj.key);
+  }
+  // Shard hints of claimed generations: never listed again (a late writer
+  // may add one after its generation's trip deleted the others).
+  auto hints = ListAll(e_.store_, e_.layout_.HintPrefix(spec_.name, instance_));
+  if (!hints.ok()) return hints.status();
+  for (const auto& obj : *hints) {
+    auto k = e_.layout_.Decode(obj.key);
+    if (k && k->kind == StateKeyKind::kShardHint && k->generation <= newest) old.push_back(obj.key);
   }
   EB_RETURN_IF_ERROR(DeleteKeys(old));
   return static_cast<int>(old.size());

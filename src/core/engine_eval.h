@@ -1,6 +1,7 @@
 // The protocol for one barrier instance (internal to the engine; see docs/PROTOCOL.md).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +33,14 @@ class Engine::Evaluator {
   // Evaluates the instance until no further generation can trip now.
   Status Run(RunOptions options, std::vector<TripSummary>* trips);
 
+  // The arrival path of a sharded barrier: `shard_markers` is the LIST of the
+  // arrival's own shard. Publishes the shard's hint once it counts, and runs
+  // the full evaluation (Run) only when the hints of the next generation say
+  // the barrier may be complete, or for a duplicate delivery whose own trip is
+  // the latest or while a trip is unfinished (it may have to finish them).
+  Status RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
+                      std::vector<TripSummary>* trips);
+
   // After Run: true when the instance can never trip again (a once-mode
   // instance whose trip is done), so the sweeper may drop it from the index.
   bool finished() const { return finished_; }
@@ -54,6 +63,9 @@ class Engine::Evaluator {
     std::vector<Undone> undone;
     const TripRecord* latest = nullptr;  // record of last_generation
     const std::unordered_set<std::string>* checkpoint_ids = nullptr;  // its window checkpoint
+    // The latest record's own ids and its window's, for O(1) lookups: a wide
+    // barrier's record holds ~10,000 ids and its window up to 16x that.
+    const std::unordered_set<std::string>* recent_ids = nullptr;
     // True if `id` was consumed by any generation within the retention window:
     // the latest record's own ids, its window and its checkpoint (which
     // together cover every earlier record).
@@ -82,6 +94,12 @@ class Engine::Evaluator {
                              TripRecord* claimed);
   Status Finish(const TripRecord& record, int64_t done_upto, bool redriven,
                 std::vector<TripSummary>* trips);
+  // Distinct members present per shard among `candidates`.
+  std::map<int, int64_t> DistinctPerShard(const std::vector<Candidate>& candidates) const;
+  // Writes the hints of `generation` for `counts` (shard -> distinct members,
+  // only those the plan publishes), then lists that generation's hints:
+  // true when they say the barrier may be complete.
+  Result<bool> PublishHints(int64_t generation, const std::map<int, int64_t>& counts);
   Status RetryPut(const std::string& key, const std::string& body, bool if_absent);
   Status DeleteKeys(const std::vector<std::string>& keys);
 
@@ -90,7 +108,8 @@ class Engine::Evaluator {
   std::string instance_;
   Bindings bindings_;
   std::string trigger_;
-  std::set<std::string> member_tags_;
+  const std::set<std::string>& member_tags_;
+  const ShardPlan& plan_;
   std::string arrival_prefix_;
   std::optional<ConsumedArrival> own_marker_;
   bool finished_ = false;

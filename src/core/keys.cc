@@ -10,13 +10,19 @@ namespace {
 
 constexpr const char* kOpenDir = "_open/";
 
+std::string PadShard(int shard) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d", shard);
+  return buf;
+}
+
 std::string PadGeneration(int64_t g) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%010lld", static_cast<long long>(g));
   return buf;
 }
 
-bool ParseDigits(const std::string& s, int64_t* out) {
+bool ParseDigits(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 18) return false;
   int64_t v = 0;
   for (char c : s) {
@@ -105,6 +111,22 @@ std::optional<Bindings> ParseInstanceName(const std::string& instance,
   return bindings;
 }
 
+bool ParseArrivalName(std::string_view name, StateKey* out) {
+  int64_t shard = -1;
+  if (size_t slash = name.find('/'); slash != std::string_view::npos) {
+    if (!ParseDigits(name.substr(0, slash), &shard) || shard > 1'000'000'000) return false;
+    name.remove_prefix(slash + 1);
+  }
+  size_t dot = name.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return false;
+  if (name.find('/') != std::string_view::npos) return false;
+  out->kind = StateKeyKind::kArrival;
+  out->shard = static_cast<int>(shard);
+  out->tag = std::string(name.substr(0, dot));
+  out->id = std::string(name.substr(dot + 1));
+  return true;
+}
+
 std::string MemberTag(const std::string& text) { return Sha256Hex(text).substr(0, 12); }
 
 KeyLayout::KeyLayout(std::string state_prefix) : prefix_(std::move(state_prefix)) {
@@ -116,6 +138,15 @@ std::string KeyLayout::InstancePrefix(const std::string& barrier, const std::str
 }
 std::string KeyLayout::ArrivalPrefix(const std::string& b, const std::string& i) const {
   return InstancePrefix(b, i) + "a/";
+}
+std::string KeyLayout::ArrivalShardPrefix(const std::string& b, const std::string& i, int shard) const {
+  return ArrivalPrefix(b, i) + PadShard(shard) + "/";
+}
+std::string KeyLayout::HintPrefix(const std::string& b, const std::string& i) const {
+  return InstancePrefix(b, i) + "h/";
+}
+std::string KeyLayout::HintGenerationPrefix(const std::string& b, const std::string& i, int64_t g) const {
+  return HintPrefix(b, i) + PadGeneration(g) + "/";
 }
 std::string KeyLayout::ConsumedPrefix(const std::string& b, const std::string& i) const {
   return InstancePrefix(b, i) + "c/";
@@ -130,7 +161,14 @@ std::string KeyLayout::OpenPrefix() const { return prefix_ + kOpenDir; }
 
 std::string KeyLayout::Encode(const StateKey& k) const {
   switch (k.kind) {
-    case StateKeyKind::kArrival: return ArrivalPrefix(k.barrier, k.instance) + k.tag + "." + k.id;
+    case StateKeyKind::kArrival:
+      return (k.shard < 0 ? ArrivalPrefix(k.barrier, k.instance) : ArrivalShardPrefix(k.barrier, k.instance, k.shard)) +
+             k.tag + "." + k.id;
+    case StateKeyKind::kShardHint: {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "%s.%010lld", PadShard(k.shard).c_str(), static_cast<long long>(k.count));
+      return HintGenerationPrefix(k.barrier, k.instance, k.generation) + buf;
+    }
     case StateKeyKind::kConsumed: return ConsumedPrefix(k.barrier, k.instance) + k.id;
     case StateKeyKind::kTrip: return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation);
     case StateKeyKind::kTripDone:
@@ -170,15 +208,29 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
     k.kind = StateKeyKind::kHead;
     return k;
   }
+  if (parts.size() == 5 && parts[2] == "a") {
+    if (!ParseArrivalName(parts[3] + "/" + parts[4], &k)) return std::nullopt;
+    return k;
+  }
+  if (parts.size() == 5 && parts[2] == "h") {
+    const std::string& name = parts[4];
+    size_t dot = name.find('.');
+    int64_t shard, count;
+    if (dot == std::string::npos || !ParseDigits(parts[3], &k.generation) ||
+        !ParseDigits(std::string_view(name).substr(0, dot), &shard) ||
+        !ParseDigits(std::string_view(name).substr(dot + 1), &count) || shard > 1'000'000'000) {
+      return std::nullopt;
+    }
+    k.kind = StateKeyKind::kShardHint;
+    k.shard = static_cast<int>(shard);
+    k.count = count;
+    return k;
+  }
   if (parts.size() != 4 || parts[3].empty()) return std::nullopt;
   const std::string& dir = parts[2];
   const std::string& name = parts[3];
   if (dir == "a") {
-    size_t dot = name.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == name.size()) return std::nullopt;
-    k.kind = StateKeyKind::kArrival;
-    k.tag = name.substr(0, dot);
-    k.id = name.substr(dot + 1);
+    if (!ParseArrivalName(name, &k)) return std::nullopt;
     return k;
   }
   if (dir == "w") {

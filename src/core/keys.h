@@ -2,6 +2,9 @@
 // Under the state prefix P (default ".eventbarrier/"), for barrier B and instance I:
 //
 //   P B/I/a/<tag>.<id>            arrival marker (tag: which member or key; id: the event)
+//   P B/I/a/<shard>/<tag>.<id>    the same in a barrier wider than the shard size (core/shards.h)
+//   P B/I/h/<gen>/<shard>.<count> shard hint: <count> distinct members of <shard> were
+//                                 present and unconsumed when <gen> was the next generation
 //   P B/I/c/<id>                  consumed marker (the arrival moved out of a/)
 //   P B/I/t/<gen>                 trip record, gen zero-padded to 10 digits
 //   P B/I/t/<gen>.done            the trip's actions succeeded and its markers moved
@@ -17,12 +20,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/pattern.h"
 
 namespace eb {
 
-enum class StateKeyKind { kArrival, kConsumed, kTrip, kTripDone, kTripAttempt, kWindow, kHead, kOpen };
+enum class StateKeyKind { kArrival, kConsumed, kTrip, kTripDone, kTripAttempt, kWindow, kHead, kOpen, kShardHint };
 
 struct StateKey {
   StateKeyKind kind = StateKeyKind::kArrival;
@@ -32,6 +36,8 @@ struct StateKey {
   std::string id;         // kArrival, kConsumed; the nonce of kWindow
   int64_t generation = 0;  // kTrip, kTripDone, kTripAttempt, kWindow
   int attempt = 0;        // kTripAttempt
+  int shard = -1;         // kArrival in a sharded barrier (-1: unsharded layout), kShardHint
+  int64_t count = 0;      // kShardHint
 
   bool operator==(const StateKey&) const = default;
 };
@@ -45,6 +51,11 @@ class KeyLayout {
 
   std::string InstancePrefix(const std::string& barrier, const std::string& instance) const;
   std::string ArrivalPrefix(const std::string& barrier, const std::string& instance) const;
+  std::string ArrivalShardPrefix(const std::string& barrier, const std::string& instance, int shard) const;
+  // Every shard hint of the instance, and those of one generation.
+  std::string HintPrefix(const std::string& barrier, const std::string& instance) const;
+  std::string HintGenerationPrefix(const std::string& barrier, const std::string& instance,
+                                   int64_t generation) const;
   std::string ConsumedPrefix(const std::string& barrier, const std::string& instance) const;
   std::string TripPrefix(const std::string& barrier, const std::string& instance) const;
   std::string WindowPrefix(const std::string& barrier, const std::string& instance) const;
@@ -60,6 +71,10 @@ class KeyLayout {
  private:
   std::string prefix_;
 };
+
+// A marker key's name below the arrival prefix: "<tag>.<id>" or, sharded,
+// "<shard>/<tag>.<id>". Sets tag, id and shard of `out` (kind kArrival).
+bool ParseArrivalName(std::string_view name, StateKey* out);
 
 // Instance name from bindings (see above); "_" when there are none.
 std::string InstanceName(const Bindings& bindings);

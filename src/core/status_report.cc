@@ -122,10 +122,10 @@ class InstanceReader {
     std::set<std::string> tags;
     for (const auto& obj : *markers) {
       if (obj.key.compare(0, prefix.size(), prefix) != 0) continue;
-      size_t dot = obj.key.find('.', prefix.size());
-      if (dot == std::string::npos || dot == prefix.size()) continue;
-      if (consumed_.count(obj.key.substr(dot + 1))) continue;  // a stale duplicate
-      tags.insert(obj.key.substr(prefix.size(), dot - prefix.size()));
+      StateKey marker;
+      if (!ParseArrivalName(std::string_view(obj.key).substr(prefix.size()), &marker)) continue;
+      if (consumed_.count(marker.id)) continue;  // a stale duplicate
+      tags.insert(marker.tag);
       ++out_.arrivals;
       if (out_.first_arrival_at == 0 || obj.last_modified < out_.first_arrival_at) {
         out_.first_arrival_at = obj.last_modified;

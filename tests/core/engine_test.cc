@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/upload.h"
 #include "fakes/fault_store.h"
 #include "stores/memory_store.h"
 
@@ -11,16 +12,7 @@ namespace {
 using test::RecordingActions;
 
 Arrival Obj(const std::string& key, const std::string& sequencer = "1", const std::string& bucket = "bkt") {
-  Arrival a;
-  a.bucket = bucket;
-  a.key = key;
-  a.size = 10;
-  a.etag = "etag-" + key + "-" + sequencer;
-  a.sequencer = sequencer;
-  a.event_name = "ObjectCreated:Put";
-  a.event_time = "2026-11-24T06:00:00.000Z";
-  a.source = "aws:s3";
-  return a;
+  return test::Upload(key, sequencer, bucket);
 }
 
 class EngineTest : public ::testing::Test {

@@ -1,5 +1,6 @@
 #include "sim/simulation.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -31,6 +32,8 @@ constexpr const char* kConfig = R"({
               "on_complete": [{"type": "manifest", "key": "out/daily/{day}"}]},
     "latch": {"count": 3, "prefix": "l/{day}", "mode": "cyclic",
               "on_complete": [{"type": "manifest", "key": "out/latch/{day}/{generation}"}]},
+    "wide":  {"members": ["w/m0", "w/m1", "w/m2", "w/m3"],
+              "on_complete": [{"type": "manifest", "key": "out/wide/{generation}"}]},
     "late":  {"members": ["t/{day}/a", "t/{day}/b", "t/{day}/c"], "timeout": "30s",
               "on_complete": [{"type": "manifest", "key": "out/late/{day}"}],
               "on_timeout": [{"type": "manifest", "key": "out/late/{day}.timeout"}]}
@@ -110,11 +113,28 @@ std::vector<Event> MakeEvents(std::mt19937_64& rng) {
   return events;
 }
 
+// Events of "wide" (four members: two shards of 3 + 1 at shard size 3),
+// drawn from their own generator so that adding them left the other events
+// of every seed as they were.
+std::vector<Event> MakeWideEvents(std::mt19937_64& rng) {
+  std::vector<Event> events;
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  // Mostly one generation, sometimes a second (a third of the seeds).
+  int rounds = uniform(0, 2) == 0 ? 2 : 1;
+  for (int r = 0; r < rounds; ++r) {
+    for (int m = 0; m < 4; ++m) {
+      double jitter = std::uniform_real_distribution<double>(0, 1.5)(rng);
+      events.push_back({MakeArrival("w/m" + std::to_string(m) + "/f", "r" + std::to_string(r)), r + jitter});
+    }
+  }
+  return events;
+}
+
 }  // namespace
 
 std::string SimReport::Summary() const {
   std::ostringstream out;
-  out << "seed " << seed << ": " << workers << " workers, " << events << " events, " << deliveries
+  out << "seed " << seed << ": shard size " << shard_size << ", " << workers << " workers, " << events << " events, " << deliveries
       << " deliveries, " << faults << " faults, " << crashes << " crashes, " << trips << " trips, "
       << redrives << " re-drives, " << steps << " steps";
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
@@ -146,13 +166,26 @@ SimReport RunSimulation(const SimOptions& options) {
   int64_t checkpoint_every = kIntervals[std::uniform_int_distribution<int>(0, 3)(setup_rng)];
   // Sometimes resume at once, sometimes after a grace shorter than the lease.
   TimeMs resume_grace_ms = std::uniform_int_distribution<int>(0, 1)(setup_rng) ? 0 : 1000;
+  // Wide barriers: shards of 2 make every barrier above two members sharded
+  // (named members in shards of 2 + 1, the count latch in three, the timeout
+  // barrier); shards of 3 only "wide", whose events exist only then (they
+  // would cost time and cover nothing new at the other sizes); 0 keeps every
+  // barrier unsharded as before sharding existed.
+  std::mt19937_64 shard_rng(options.seed * 0xD1B54A32D192ED03ULL + 7);
+  static const int kShardSizes[] = {2, 3, 0, 0};
+  int shard_size = kShardSizes[std::uniform_int_distribution<int>(0, 3)(shard_rng)];
+  int wide_first = static_cast<int>(events.size());
+  if (shard_size == 3) {  // the only size at which "wide" differs from the other barriers
+    for (Event& e : MakeWideEvents(shard_rng)) events.push_back(std::move(e));
+  }
+  report.shard_size = shard_size;
   report.workers = workers;
   report.events = static_cast<int>(events.size());
 
   // Deliveries: each event 1-3 times, mostly in round order with overlap,
   // spread over the workers; one more worker runs the sweeper now and then.
   std::vector<std::pair<double, int>> order;
-  for (int i = 0; i < static_cast<int>(events.size()); ++i) {
+  for (int i = 0; i < wide_first; ++i) {
     int copies = std::uniform_int_distribution<int>(1, 3)(setup_rng);
     for (int c = 0; c < copies; ++c) {
       order.push_back({events[i].order + std::uniform_real_distribution<double>(0, 1)(setup_rng), i});
@@ -165,6 +198,16 @@ SimReport RunSimulation(const SimOptions& options) {
     queues[std::uniform_int_distribution<int>(0, workers - 1)(setup_rng)].push_back({ev, 0});
   }
   for (int s = std::uniform_int_distribution<int>(1, 4)(setup_rng); s > 0; --s) queues[workers].push_back({-1, 0});
+  // The wide events' deliveries, placed by their time among each queue's.
+  for (int i = wide_first; i < static_cast<int>(events.size()); ++i) {
+    for (int c = std::uniform_int_distribution<int>(1, 3)(shard_rng); c > 0; --c) {
+      double when = events[i].order + std::uniform_real_distribution<double>(0, 1)(shard_rng);
+      auto& queue = queues[std::uniform_int_distribution<int>(0, workers - 1)(shard_rng)];
+      auto pos = std::find_if(queue.begin(), queue.end(), [&](const Delivery& d) { return events[d.event].order > when; });
+      queue.insert(pos, {i, 0});
+      ++report.deliveries;
+    }
+  }
 
   Scheduler sched(options.seed, workers + 1);
   FakeClock clock;
@@ -201,6 +244,7 @@ SimReport RunSimulation(const SimOptions& options) {
     eo.worker_id = "w" + std::to_string(w);
     eo.checkpoint_every = checkpoint_every;
     eo.resume_grace_ms = resume_grace_ms;
+    eo.shard_size = shard_size;
     auto engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);
     std::deque<Delivery>& queue = queues[w];
     while (!queue.empty()) {
@@ -241,17 +285,35 @@ SimReport RunSimulation(const SimOptions& options) {
   clock.Advance(3600 * 1000);
   EngineOptions sweeper_options;
   sweeper_options.checkpoint_every = checkpoint_every;
+  sweeper_options.shard_size = shard_size;
   Engine sweeper(config, store, actions, clock, Logger::Null(), sweeper_options);
+  std::vector<TripSummary> swept;
   for (int round = 0; round < 5; ++round) {
     auto r = sweeper.Sweep();
     if (!r.ok()) {
       report.violations.push_back("final sweep failed: " + r.status().ToString());
       break;
     }
+    swept.insert(swept.end(), r->trips.begin(), r->trips.end());
     if (r->trips.empty()) break;
   }
   std::vector<EventView> views;
-  for (const auto& e : events) views.push_back({&e.arrival, e.acked});
+  bool all_acked = true;
+  for (const auto& e : events) {
+    views.push_back({&e.arrival, e.acked});
+    all_acked = all_acked && e.acked;
+  }
+  // Never stuck: the sweeper is the backstop for crashes only. Without one,
+  // and with every event acknowledged, each complete generation was tripped
+  // by an arrival (or the concurrent sweeper), not left for the final sweep.
+  if (report.crashes == 0 && all_acked) {
+    for (const auto& t : swept) {
+      if (t.status == TripStatus::kComplete && !t.redriven) {
+        report.violations.push_back(t.barrier + "/" + t.instance + "/" + std::to_string(t.generation) +
+                                    ": complete, yet tripped only by the final sweep without any crash");
+      }
+    }
+  }
   CheckWith(config, memory, views, actions.succeeded, &report);
   return report;
 }

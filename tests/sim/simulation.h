@@ -5,7 +5,10 @@
 // calls (their event is redelivered later, with a cold engine); actions fail
 // now and then; the clock moves so leases expire mid-run; a sweeper worker
 // runs concurrently. A final sweep stands in for the scheduled sweeper, then
-// the checker verifies the promises of DESIGN section 4.
+// the checker verifies the promises of DESIGN section 4; a run without any
+// crash must also have left the final sweep no complete generation to trip.
+// Each seed picks a shard size of 2, 3 or none, so wide barriers (more
+// members than the shard size) run sharded.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +35,7 @@ struct SimOptions {
 
 struct SimReport {
   uint64_t seed = 0;
+  int shard_size = 0;  // the engines' shard size (0: unsharded)
   int workers = 0;
   int events = 0;
   int deliveries = 0;

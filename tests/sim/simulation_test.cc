@@ -1,6 +1,6 @@
 // The protocol simulation over thousands of seeds (see simulation.h), the
-// regression seeds kept from failures, and two deliberately broken protocols
-// the simulation must catch.
+// regression seeds kept from failures, deliberately broken protocols the
+// simulation must catch, and misleading shard hints it must shrug off.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -49,6 +49,22 @@ TEST_P(SimulationShard, EveryPromiseHolds) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationShard, ::testing::Range(0, kShards));
+
+// Without crashes nothing may wait for the sweeper (the simulation checks it
+// whenever a run had no crash; here every run is one).
+TEST(SimulationWithoutCrashes, NothingIsLeftForTheSweeper) {
+  int failures = 0;
+  for (int i = 0; i < 100 && failures < 3; ++i) {
+    SimOptions options;
+    options.seed = 500'000 + static_cast<uint64_t>(i);
+    options.p_crash = 0;
+    SimReport report = RunSimulation(options);
+    if (!report.violations.empty()) {
+      ++failures;
+      ADD_FAILURE() << report.Summary();
+    }
+  }
+}
 
 // Seeds that once failed, kept as regression cases (one per line, '#' comments).
 TEST(SimulationRegression, KeptSeeds) {
@@ -119,11 +135,58 @@ class NoConsumedWindow : public test::StoreWrapper {
   }
 };
 
+// Loses every shard hint: its PUT-if-absent answers OK and writes nothing,
+// so a wide barrier's arrivals never learn that every shard is complete.
+class LostShardHints : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    if (key.find("/h/") != std::string::npos) return Status::Ok();
+    return base_.PutIfAbsent(key, body);
+  }
+};
+
+// Hints that never expire: every generation's hints land in one folder and
+// are never deleted, so hints of tripped generations keep saying "complete".
+// That must cost only requests: the full evaluation, not a hint, decides.
+class EverlastingShardHints : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    return base_.PutIfAbsent(AnyGeneration(key), body);
+  }
+  Result<ListPage> List(const ListOptions& options) override {
+    ListOptions any = options;
+    any.prefix = AnyGeneration(options.prefix);
+    return base_.List(any);
+  }
+  Status Delete(const std::string& key) override {
+    return IsHint(key) ? Status::Ok() : base_.Delete(key);
+  }
+  Status DeleteMany(const std::vector<std::string>& keys) override {
+    std::vector<std::string> kept;
+    for (const auto& k : keys) {
+      if (!IsHint(k)) kept.push_back(k);
+    }
+    return base_.DeleteMany(kept);
+  }
+
+ private:
+  static bool IsHint(const std::string& key) { return key.find("/h/") != std::string::npos; }
+  // ".../h/<10 digits>/..." -> ".../h/0000000000/...".
+  static std::string AnyGeneration(std::string key) {
+    size_t h = key.find("/h/");
+    if (h != std::string::npos && key.size() >= h + 13) key.replace(h + 3, 10, "0000000000");
+    return key;
+  }
+};
+
 template <typename Sabotage>
-int SeedsUntilCaught(int max_seeds) {
+int SeedsUntilCaught(int max_seeds, double p_crash = SimOptions{}.p_crash) {
   for (int s = 1; s <= max_seeds; ++s) {
     SimOptions options;
     options.seed = static_cast<uint64_t>(s);
+    options.p_crash = p_crash;
     options.sabotage = [](ObjectStore& base) { return std::make_unique<Sabotage>(base); };
     SimReport report = RunSimulation(options);
     if (!report.violations.empty()) {
@@ -144,6 +207,19 @@ TEST(SimulationCatchesBrokenProtocol, LostConsumedWindow) {
   int caught = SeedsUntilCaught<NoConsumedWindow>(200);
   EXPECT_GT(caught, 0) << "ignoring the consumed window must break a promise within 200 seeds";
   std::printf("lost consumed window caught at seed %d\n", caught);
+}
+
+TEST(SimulationCatchesBrokenProtocol, LostShardHints) {
+  // The final sweep completes what lost hints left open, so only the check
+  // that a crash-free run leaves nothing to the sweeper can catch this.
+  int caught = SeedsUntilCaught<LostShardHints>(200, /*p_crash=*/0);
+  EXPECT_GT(caught, 0) << "losing shard hints must leave a wide barrier stuck within 200 seeds";
+  std::printf("lost shard hints caught at seed %d\n", caught);
+}
+
+TEST(SimulationToleratesMisleadingHints, HintsThatNeverExpire) {
+  EXPECT_EQ(SeedsUntilCaught<EverlastingShardHints>(40), -1)
+      << "stale hints may cost requests, never a promise";
 }
 
 }  // namespace
