@@ -75,7 +75,14 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   return Status::Ok();
 }
 
+void Engine::TrimCaches() {
+  if (trip_cache_.size() > kMaxCachedRecords) trip_cache_.clear();
+  if (record_ids_cache_.size() > kMaxCachedRecords) record_ids_cache_.clear();
+  if (window_cache_.size() > kMaxCachedCheckpoints) window_cache_.clear();
+}
+
 Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
+  TrimCaches();
   ArrivalOutcome outcome;
   std::vector<ArrivalMatch> matches = Match(arrival);
   if (matches.empty()) {
@@ -117,6 +124,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
 }
 
 Result<SweepOutcome> Engine::Sweep(bool compact) {
+  TrimCaches();
   SweepOutcome outcome;
   auto entries = ListAll(store_, layout_.OpenPrefix());
   if (!entries.ok()) return entries.status();

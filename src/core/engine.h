@@ -104,7 +104,21 @@ class Engine {
 
   const KeyLayout& layout() const { return layout_; }
 
+  // Immutable objects held in memory (trip records, window checkpoints,
+  // consumed-id sets): bounded, however many trips a long-running process
+  // (watch, serve, a warm Lambda) sees.
+  size_t CachedObjects() const {
+    return trip_cache_.size() + window_cache_.size() + record_ids_cache_.size();
+  }
+  static constexpr size_t kMaxCachedRecords = 256;     // trip records, and their id sets
+  static constexpr size_t kMaxCachedCheckpoints = 16;  // each may hold a long window
+
  private:
+  // Empties a cache that outgrew its bound. Called only where no evaluation
+  // holds pointers into the caches (the start of OnArrival and Sweep);
+  // emptying costs a re-read of immutable objects, never correctness.
+  void TrimCaches();
+
   class Evaluator;
   friend class Evaluator;
 
