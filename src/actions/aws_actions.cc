@@ -256,11 +256,6 @@ AwsActionRunner::AwsActionRunner(aws::ServiceClient& services, aws::S3Client* s3
       fallback_(fallback),
       log_(log) {}
 
-Status AwsActionRunner::Run(const ActionSpec& action, const TripRecord& trip) {
-  ActionReport unused;
-  return RunReporting(action, trip, &unused);
-}
-
 Status AwsActionRunner::RunReporting(const ActionSpec& action, const TripRecord& trip,
                                      ActionReport* report) {
   if (IsAwsServiceAction(action.type)) return RunService(action, trip, report);
@@ -338,7 +333,7 @@ Status AwsActionRunner::WriteManifest(const ActionSpec& action, const TripRecord
 namespace {
 
 // NewAwsActionRunner's result: owns what the runner borrows.
-class OwnedAwsActionRunner : public ActionRunner {
+class OwnedAwsActionRunner : public ReportingActionRunner {
  public:
   OwnedAwsActionRunner(const aws::EnvLookup& env, aws::S3Client* manifest_s3,
                        ActionRunner& fallback, Logger& log)
@@ -354,10 +349,6 @@ class OwnedAwsActionRunner : public ActionRunner {
                                                 fallback, log);
   }
 
-  Status Run(const ActionSpec& action, const TripRecord& trip) override {
-    ActionReport unused;
-    return RunReporting(action, trip, &unused);
-  }
   Status RunReporting(const ActionSpec& action, const TripRecord& trip,
                       ActionReport* report) override {
     if (runner_) return runner_->RunReporting(action, trip, report);

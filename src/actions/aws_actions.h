@@ -50,7 +50,7 @@ Result<aws::ServiceRequest> BuildAwsActionRequest(const ActionSpec& action, cons
 // digits of its SHA-256, so different keys give different names.
 std::string StepFunctionsExecutionName(const std::string& idempotency_key);
 
-class AwsActionRunner : public ActionRunner {
+class AwsActionRunner : public ReportingActionRunner {
  public:
   // `services`, `fallback` and `log` must outlive the runner. With `s3`
   // (not owned, may be null), manifest actions are written to S3: to the
@@ -59,7 +59,6 @@ class AwsActionRunner : public ActionRunner {
   AwsActionRunner(aws::ServiceClient& services, aws::S3Client* s3, std::string default_region,
                   ActionRunner& fallback, Logger& log);
 
-  Status Run(const ActionSpec& action, const TripRecord& trip) override;
   // Reports what the `.done` record keeps: for a service call the HTTP status
   // and AWS request id, for a manifest its s3:// location; local actions
   // report through `fallback`.

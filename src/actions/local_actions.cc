@@ -142,11 +142,6 @@ Status CheckLocalActions(const Config& config, const EnvLookup& env) {
   return Status::InvalidArgument(problems);
 }
 
-Status LocalActionRunner::Run(const ActionSpec& action, const TripRecord& trip) {
-  ActionReport ignored;
-  return RunReporting(action, trip, &ignored);
-}
-
 Status LocalActionRunner::RunExec(const ActionSpec& action, const TripRecord& trip, ActionReport* report) {
   std::vector<std::string> argv;
   for (const auto& a : action.command) argv.push_back(SubstituteTripVars(a, trip));

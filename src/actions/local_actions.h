@@ -35,14 +35,13 @@ std::string SubstituteTripVars(const std::string& text, const TripRecord& trip);
 // secrets are usable); otherwise one line per problem, naming barrier and field.
 Status CheckLocalActions(const Config& config, const EnvLookup& env);
 
-class LocalActionRunner : public ActionRunner {
+class LocalActionRunner : public ReportingActionRunner {
  public:
   // Manifests are written to `manifest_store`; webhooks go through `http`
   // (may be null: webhook actions then fail); `env` finds webhook secrets.
   // None is owned.
   LocalActionRunner(ObjectStore& manifest_store, Logger& log, http::Client* http = nullptr, EnvLookup env = {})
       : manifest_store_(manifest_store), log_(log), http_(http), env_(std::move(env)) {}
-  Status Run(const ActionSpec& action, const TripRecord& trip) override;
   Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) override;
 
  private:

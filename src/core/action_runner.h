@@ -37,6 +37,17 @@ class ActionRunner {
   }
 };
 
+// A runner whose actions always have something to report: it implements
+// RunReporting only, and Run is RunReporting with the report dropped.
+class ReportingActionRunner : public ActionRunner {
+ public:
+  Status Run(const ActionSpec& action, const TripRecord& trip) final {
+    ActionReport dropped;
+    return RunReporting(action, trip, &dropped);
+  }
+  Status RunReporting(const ActionSpec& action, const TripRecord& trip, ActionReport* report) override = 0;
+};
+
 // Runs nothing, succeeds (for `validate`-style dry runs and benchmarks).
 class NoActions : public ActionRunner {
  public:
