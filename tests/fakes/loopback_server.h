@@ -15,6 +15,9 @@
 
 namespace eb::test {
 
+// A raw TCP connection to 127.0.0.1:port; -1 if refused.
+int ConnectLoopback(int port);
+
 struct CapturedRequest {
   std::string method;
   std::string target;     // "/path?query" as on the request line

@@ -16,6 +16,7 @@
 #include <future>
 #include <thread>
 
+#include "fakes/loopback_server.h"
 #include "http/curl_client.h"
 
 namespace eb::http {
@@ -59,20 +60,6 @@ Result<Response> Send(const std::string& method, const std::string& url,
   r.headers = std::move(headers);
   r.timeout_ms = 10'000;
   return client->Send(r);
-}
-
-// A raw connection to 127.0.0.1:port; -1 if refused.
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 // Seconds until the server closes `fd` (reads until EOF); gives up after 10 s.
@@ -137,7 +124,7 @@ TEST(ServerTest, StalledConnectionsAreClosedByTheTimeouts) {
   o.keep_alive_timeout_ms = 1000;
   Running s(o, [](const ServerRequest&) { return ServerResponse{}; });
   // Half a request, then nothing: cut after the read timeout.
-  int half = Connect(s.port());
+  int half = test::ConnectLoopback(s.port());
   ASSERT_GE(half, 0);
   std::string partial = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"Rec";
   ASSERT_EQ(::send(half, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
@@ -145,7 +132,7 @@ TEST(ServerTest, StalledConnectionsAreClosedByTheTimeouts) {
   ::close(half);
   EXPECT_LT(t, 3.0) << "a stalled body is cut by the read timeout";
   // Connected, never a byte: closed after the keep-alive timeout.
-  int idle = Connect(s.port());
+  int idle = test::ConnectLoopback(s.port());
   ASSERT_GE(idle, 0);
   double i = SecondsUntilClosed(idle);
   ::close(idle);
@@ -193,7 +180,7 @@ TEST(ServerTest, ShutdownFinishesTheRequestInProgressAndRefusesNewOnes) {
   auto start = Clock::now();
   std::thread stopper([&] { s.Stop(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(Connect(s.port()), -1) << "the listening socket is closed: new connections are refused";
+  EXPECT_EQ(test::ConnectLoopback(s.port()), -1) << "the listening socket is closed: new connections are refused";
   auto r = slow.get();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
