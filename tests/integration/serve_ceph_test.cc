@@ -184,6 +184,16 @@ class ServeCephTest : public ::testing::Test {
     return out;
   }
 
+  // `instances` barrier instances have trip records in `state`, each exactly
+  // generation 1, finished (.done).
+  void ExpectEachTrippedOnceAndDone(const std::string& state, size_t instances) {
+    auto trips = TripRecords(state);
+    ASSERT_EQ(trips.size(), instances);
+    for (const auto& [instance, records] : trips) {
+      EXPECT_EQ(records, (std::vector<std::string>{"0000000001", "0000000001.done"})) << instance;
+    }
+  }
+
   // Polls `done` every 100 ms for up to `seconds`; true once it holds.
   template <typename Fn>
   static bool WaitFor(double seconds, Fn done) {
@@ -247,11 +257,7 @@ TEST_F(ServeCephTest, DuplicateUploadsAndReuploadsTripEachBarrierOnce) {
                    receiver->Metric("eventbarrier_request_duration_seconds_count");
   EXPECT_EQ(receiver->Stop(), 0);
 
-  auto trips = TripRecords(state);
-  ASSERT_EQ(trips.size(), 3u);
-  for (const auto& [instance, records] : trips) {
-    EXPECT_EQ(records, (std::vector<std::string>{"0000000001", "0000000001.done"})) << instance;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectEachTrippedOnceAndDone(state, 3));
   std::printf(
       "11 uploads in 3 AWS CLI runs, pushed by RGW synchronously: %.1f s, 3 trips; "
       "a push answered in %.0f ms on average (state on the same RGW)\n",
@@ -300,11 +306,7 @@ TEST_F(ServeCephTest, TwoReplicasBehindABalancerTripEachBarrierOnce) {
   EXPECT_EQ(one->Stop(), 0);
   EXPECT_EQ(two->Stop(), 0);
 
-  auto trips = TripRecords(state);
-  ASSERT_EQ(trips.size(), 5u);
-  for (const auto& [instance, records] : trips) {
-    EXPECT_EQ(records, (std::vector<std::string>{"0000000001", "0000000001.done"})) << instance;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectEachTrippedOnceAndDone(state, 5));
   std::printf(
       "%d events through a balancer: replica 1 got %d, replica 2 got %d; trips %g + %g; %.1f s\n",
       static_cast<int>(events), balancer.forwarded(0), balancer.forwarded(1), trips1, trips2,
@@ -346,11 +348,7 @@ TEST_F(ServeCephTest, TwoTopicsDeliverEveryEventToBothReplicasAndEachBarrierTrip
   EXPECT_EQ(one->Stop(), 0);
   EXPECT_EQ(two->Stop(), 0);
 
-  auto trips = TripRecords(state);
-  ASSERT_EQ(trips.size(), 5u);
-  for (const auto& [instance, records] : trips) {
-    EXPECT_EQ(records, (std::vector<std::string>{"0000000001", "0000000001.done"})) << instance;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectEachTrippedOnceAndDone(state, 5));
   std::printf("%d events x 2 replicas (two topics): %.1f s; trips %g + %g\n",
               static_cast<int>(events), seconds, trips1, trips2);
 }
@@ -394,9 +392,7 @@ TEST_F(ServeCephTest, PersistentTopicRetriesWhileTheReceiverRestarts) {
   EXPECT_EQ(after_arrivals + after_duplicates, delivered) << restarted->log();
   EXPECT_EQ(restarted->Stop(), 0);
 
-  auto trips = TripRecords(state);
-  ASSERT_EQ(trips.size(), 1u);
-  EXPECT_EQ(trips.begin()->second, (std::vector<std::string>{"0000000001", "0000000001.done"}));
+  ASSERT_NO_FATAL_FAILURE(ExpectEachTrippedOnceAndDone(state, 1));
   std::printf(
       "first persistent delivery after %.1f s; %d pushes answered 503 while down; "
       "tripped %.1f s after the restart (%g pushes then: %g arrivals, %g duplicates)\n",
