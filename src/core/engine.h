@@ -72,6 +72,8 @@ struct ArrivalOutcome {
   int counted = 0;     // barrier instances the arrival counted for (new markers)
   int duplicates = 0;  // barrier instances whose marker already existed
   bool ignored = false;  // matched no barrier (filtered, state key, other prefix)
+  int claims_won = 0;    // trip records this arrival's evaluation wrote
+  int claims_lost = 0;   // claims another evaluator won first (the losers' cost)
   std::vector<TripSummary> trips;
 };
 
