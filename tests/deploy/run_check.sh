@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CTest entry for the template checks: run_check.sh CHECK SOURCE_DIR BUILD_DIR
-#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | script
+#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | script | cfn-lint
 # Needs Debian's python3 with python3-yaml; spec (and selftest's spec part)
-# also needs the npm package (fetch_spec.sh). A missing tool skips (77)
-# outside CI and fails with CI=true.
+# also needs the npm package (fetch_spec.sh); cfn-lint a python3 with cfn-lint
+# (scripts/aws-python.sh). A missing tool skips (77) outside CI and fails with CI=true.
 set -uo pipefail
 CHECK="$1" SRC="$2" BUILD="$3"
 HERE="$SRC/tests/deploy"
@@ -19,6 +19,41 @@ if [ -z "$PY" ]; then
   echo "SKIP: python3-yaml not installed (apt-get install python3-yaml)"
   exit 77
 fi
+
+# The AWS test tools' interpreter (scripts/install-deps.sh provides one), or skip/fail.
+aws_python() {
+  bash "$SRC/scripts/aws-python.sh" "$@" && return 0
+  [ "${CI:-}" = true ] && { echo "CI=true but no python3 with $* (scripts/install-deps.sh)" >&2; exit 1; }
+  echo "SKIP: no python3 with $* (scripts/install-deps.sh installs them)" >&2
+  exit 77
+}
+
+# cfn-lint, the linter AWS users run, on every CloudFormation template in the
+# tree; first on a template with a known error, so a linter that passes
+# everything cannot pass this check.
+cfn_lint() {
+  local py lint bad t n=0
+  py=$(aws_python cfnlint) || exit $?
+  lint="$(dirname "$py")/cfn-lint"
+  bad="$BUILD/deploy-cfn-lint/broken.yaml"
+  mkdir -p "$(dirname "$bad")"
+  printf '%s\n' 'AWSTemplateFormatVersion: "2010-09-09"' 'Metadata:' \
+    '  AWS::CloudFormation::Interface:' '    ParameterGroups:' \
+    '      - Label: {default: a, b}' '        Parameters: []' 'Resources:' \
+    '  Queue: {Type: "AWS::SQS::Queue"}' >"$bad"
+  if "$lint" "$bad" >/dev/null 2>&1; then
+    echo "FAIL: cfn-lint passed a template with an error ($bad)"; exit 1
+  fi
+  while IFS= read -r t; do
+    n=$((n + 1))
+    echo "cfn-lint $t"
+    "$lint" "$SRC/$t" || { echo "FAIL: cfn-lint reports the above in $t"; exit 1; }
+  done < <(cd "$SRC" && grep -rlI --include='*.yaml' --include='*.yml' --include='*.json' \
+             --exclude-dir=tests --exclude-dir='build*' --exclude-dir=dist \
+             -e '^AWSTemplateFormatVersion' -e '"AWSTemplateFormatVersion"' . | sed 's|^\./||' | sort)
+  [ $n -gt 0 ] || { echo "FAIL: no CloudFormation template found under $SRC"; exit 1; }
+  echo "cfn-lint $("$lint" --version | cut -d' ' -f2): $n template(s) clean"
+}
 
 spec_db() {
   local out rc
@@ -38,5 +73,6 @@ case "$CHECK" in
     cd "$HERE" && exec "$PY" check_template_selftest.py "$TEMPLATE" "$CALLS" "$DB" ;;
   notification-merge) exec "$PY" "$HERE/notification_merge_test.py" "$SRC/deploy/notification.py" ;;
   script) exec bash "$HERE/deploy_sh_test.sh" "$SRC" ;;
+  cfn-lint) cfn_lint ;;
   *) echo "unknown check $CHECK"; exit 2 ;;
 esac
