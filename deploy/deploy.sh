@@ -107,11 +107,23 @@ say "aws cloudformation deploy --stack-name $STACK"
   --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
   --parameter-overrides "${OVERRIDES[@]}" >&2 || die "the stack did not deploy (see the events above)"
 
+# A stack output by name; stops naming it when the stack lacks it (the CLI prints
+# "None" or nothing for a missing one, which must not be passed on as a value).
 output() {
-  "$AWS" cloudformation describe-stacks --stack-name "$STACK" \
-    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+  local value
+  value="$("$AWS" cloudformation describe-stacks --stack-name "$STACK" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text)" ||
+    die "could not read the outputs of stack $STACK"
+  if [ -z "$value" ] || [ "$value" = None ] || [ "$value" = null ]; then
+    local have
+    have="$("$AWS" cloudformation describe-stacks --stack-name "$STACK" \
+      --query 'Stacks[0].Outputs[].OutputKey' --output text 2>/dev/null || true)"
+    case "$have" in ""|None|null) have="none" ;; esac
+    die "stack $STACK has no output '$1' (deploy/template.yaml declares it); its outputs: $have"
+  fi
+  printf '%s\n' "$value"
 }
-FUNCTION_ARN="$(output FunctionArn)"
+FUNCTION_ARN="$(output FunctionArn)" || exit 1
 
 # 4. An existing bucket: add the notification (CloudFormation cannot), keeping the others.
 if [ "$CREATE" = false ]; then

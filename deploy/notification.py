@@ -43,7 +43,7 @@ def merge(current, function_arn, prefixes, state_prefix):
         kept.append({"Id": "%s%d" % (OURS, n),
                      "LambdaFunctionArn": function_arn,
                      "Events": ["s3:ObjectCreated:*"],
-                     "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": p}]}}})
+                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": p}]}}})
     out["LambdaFunctionConfigurations"] = kept
     return out
 

@@ -38,7 +38,8 @@ printf 'aws' >>"$LOG"; printf ' [%s]' "$@" >>"$LOG"; echo >>"$LOG"
 case "$1 $2" in
   "sts get-caller-identity") echo 123456789012 ;;
   "configure get") echo eu-west-1 ;;
-  "cloudformation describe-stacks") echo "arn:aws:lambda:eu-west-1:123456789012:function:eb" ;;
+  "cloudformation describe-stacks")
+    if [ "${NO_OUTPUTS:-0}" = 1 ]; then echo None; else echo "arn:aws:lambda:eu-west-1:123456789012:function:eb"; fi ;;
   "s3api get-bucket-notification-configuration")
     echo '{"LambdaFunctionConfigurations":[{"Id":"audit","LambdaFunctionArn":"arn:x","Events":["s3:ObjectRemoved:*"]}]}' ;;
 esac
@@ -80,6 +81,11 @@ put="$(grep '^aws \[s3api\] \[put-bucket-notification-configuration\]' "$LOG")"
 [[ "$put" == *'"Value": "sales/"'* && "$put" == *'"Value": "stock/"'* && "$put" == *'function:eb'* ]] &&
   ok "adds one notification per watched prefix" || fail "notification: $put"
 grep -q "Function: arn:aws:lambda" "$WORK/out" && ok "prints what was created" || fail "no summary"
+
+NO_OUTPUTS=1 run --stack s --bucket data --watch sales/
+[ $? -ne 0 ] && grep -q "has no output 'FunctionArn'" "$WORK/out" && ! grep -q put-bucket-notification "$LOG" &&
+  ok "stops naming a missing stack output, before the notification" ||
+  fail "missing output FunctionArn: $(cat "$WORK/out")"
 
 run --stack s --bucket data --watch sales/ --create-bucket
 [ $? -eq 0 ] && grep -q "CreateDataBucket=true" "$LOG" && ! grep -q put-bucket-notification "$LOG" &&

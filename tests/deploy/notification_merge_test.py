@@ -43,8 +43,9 @@ lambdas = merged["LambdaFunctionConfigurations"]
 expect(lambdas[0] == other, "keeps other functions' configurations")
 ours = [c for c in lambdas if c["Id"].startswith("eventbarrier-")]
 expect([c["Filter"]["Key"]["FilterRules"] for c in ours] ==
-       [[{"Name": "Prefix", "Value": "sales/"}], [{"Name": "Prefix", "Value": "stock/"}]],
-       "one prefix-filtered configuration per watched prefix")
+       [[{"Name": "prefix", "Value": "sales/"}], [{"Name": "prefix", "Value": "stock/"}]],
+       "one prefix-filtered configuration per watched prefix (FilterRuleName's values are "
+       "prefix and suffix)")
 expect(all(c["LambdaFunctionArn"] == ARN and c["Events"] == ["s3:ObjectCreated:*"] for c in ours),
        "ObjectCreated events to the function")
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # CTest entry for the template checks: run_check.sh CHECK SOURCE_DIR BUILD_DIR
-#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | script | cfn-lint
+#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | script | cfn-lint |
+#          moto-stack
 # Needs Debian's python3 with python3-yaml; spec (and selftest's spec part)
 # also needs the npm package (fetch_spec.sh); cfn-lint a python3 with cfn-lint
-# (scripts/aws-python.sh). A missing tool skips (77) outside CI and fails with CI=true.
+# (scripts/aws-python.sh), moto-stack one with moto, boto3 and the AWS CLI v1
+# (the template in moto's CloudFormation, deploy.sh against moto). A missing tool
+# skips (77) outside CI and fails with CI=true.
 set -uo pipefail
 CHECK="$1" SRC="$2" BUILD="$3"
 HERE="$SRC/tests/deploy"
@@ -74,5 +77,8 @@ case "$CHECK" in
   notification-merge) exec "$PY" "$HERE/notification_merge_test.py" "$SRC/deploy/notification.py" ;;
   script) exec bash "$HERE/deploy_sh_test.sh" "$SRC" ;;
   cfn-lint) cfn_lint ;;
+  moto-stack)
+    PY=$(aws_python moto.server boto3 awscli) || exit $?
+    exec "$PY" "$HERE/moto_stack_test.py" "$SRC" "$BUILD/deploy-moto-stack" ;;
   *) echo "unknown check $CHECK"; exit 2 ;;
 esac
