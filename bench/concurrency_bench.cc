@@ -1,0 +1,346 @@
+// concurrency_bench: store requests per arrival at 1, 4, 16 and 64 concurrent
+// workers, and what a million arrivals cost on AWS (issue 13, "Speed", second
+// and last bullets).
+//
+// Every worker is a thread with its own Engine (like a separate Lambda
+// instance) and its own counting wrapper around one shared store: the
+// in-memory store behind a LatencyStore that makes every call take
+// --latency_ms (2 ms), so that the calls of many workers overlap as they do on
+// S3 and 2 busy cores don't decide the run. Arrivals are queued in order
+// (barrier by barrier, generation by generation) and each worker takes the next.
+//
+// Workloads: one 3-member cyclic barrier (--generations, 100), 200 distinct
+// 3-member barriers (--barriers), one 100-member barrier (3 generations), one
+// 1,000-member barrier (one generation). For each: requests per arrival on
+// average, for the arrivals that lost a claim (ArrivalOutcome::claims_lost > 0)
+// and for the rest, the most one arrival made; trips are checked against the
+// expected number exactly, and every arrival must be consumed by exactly one
+// trip (a mismatch fails the run, exit 1). A trip consumes every arrival
+// present (PROTOCOL.md), so when several generations of the cyclic barrier
+// are in flight at once they may trip together: there the check is at most
+// one trip per generation, and still every arrival consumed exactly once.
+// Baseline, same run, same workers and latency: the naive design that HEADs
+// every member on every event (the 1,000-member one on a sample of events).
+//
+// Then dollars per million arrivals at AWS list prices from the measured
+// request mix and the measured time per invocation, beside the naive design's.
+//
+//   build/bench/concurrency_bench [--quick] [--latency_ms=2] [--workers=1,4,16,64]
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "bench_common.h"
+#include "core/engine.h"
+#include "fakes/latency_store.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+using bench::RequestMix;
+using bench::SecondsSince;
+using bench::SteadyClock;
+
+struct Workload {
+  std::string name;
+  int barriers = 1, members = 3, generations = 1;
+  int naive_sample = 0;  // > 0: the naive design runs this many events (x workers), not all
+
+  int arrivals() const { return barriers * members * generations; }
+  std::string Key(int b, int m) const { return name + "/b" + std::to_string(b) + "/m" + std::to_string(m); }
+  std::string Config() const {
+    std::string json = "{";
+    for (int b = 0; b < barriers; ++b) {
+      json += (b ? ",\"b" : "\"b") + std::to_string(b) + "\": [";
+      for (int m = 0; m < members; ++m) json += (m ? ",\"" : "\"") + Key(b, m) + "\"";
+      json += "]";
+    }
+    return json + "}";
+  }
+  // Arrival number q in queue order: barrier, then generation, then member.
+  void Decode(int q, int* b, int* g, int* m) const {
+    *b = q / (members * generations);
+    *g = (q / members) % generations;
+    *m = q % members;
+  }
+};
+
+// What one design did on one workload at one concurrency.
+struct Measured {
+  const char* design = "";
+  int workers = 0, arrivals = 0;
+  int64_t trips = 0, expected = 0;  // expected < 0: not checked (the naive design fires at will)
+  bool at_most = false;              // expected is an upper bound (generations in flight merge)
+  int64_t consumed = 0;              // objects in the trips' records: each arrival exactly once
+  int redeliveries = 0;
+  double seconds = 0;
+  RequestMix mix;                    // all arrivals
+  int lost = 0;                      // arrivals with claims_lost > 0
+  int64_t lost_requests = 0;
+  int64_t tripping_requests = 0;     // arrivals that reported a trip
+  int tripping = 0;
+  int64_t max_requests = 0;
+  double invocation_ms = 0;          // summed over arrivals (one invocation each)
+
+  double PerArrival(int64_t n, int of) const { return of ? static_cast<double>(n) / of : 0; }
+  double RequestsPerArrival() const { return PerArrival(mix.total(), arrivals); }
+  bool ok() const {
+    if (expected < 0) return true;
+    return consumed == arrivals && (at_most ? trips >= 1 && trips <= expected : trips == expected);
+  }
+};
+
+// Runs `workers` threads over the workload's arrivals; `deliver(worker, q,
+// store, outcome)` handles arrival q through that worker's counting store.
+struct Delivered {
+  bool ok = false;
+  int trips = 0, claims_lost = 0;
+  int64_t consumed = 0;
+};
+using Deliver = std::function<Delivered(int worker, int q, bench::MixCountingStore& store)>;
+
+Measured RunWorkers(const char* design, int workers, int arrivals, ObjectStore& shared,
+                  const Deliver& deliver) {
+  std::vector<std::unique_ptr<bench::MixCountingStore>> stores;
+  for (int i = 0; i < workers; ++i) stores.push_back(std::make_unique<bench::MixCountingStore>(shared));
+  std::atomic<int> next{0};
+  std::mutex mu;
+  Measured r;
+  r.design = design;
+  r.workers = workers;
+  r.arrivals = arrivals;
+  auto start = SteadyClock::now();
+  auto work = [&](int worker) {
+    bench::MixCountingStore& store = *stores[static_cast<size_t>(worker)];
+    for (int q; (q = next.fetch_add(1)) < arrivals;) {
+      RequestMix before = store.mix();
+      auto t0 = SteadyClock::now();
+      Delivered d;
+      int redelivered = 0;
+      // An arrival that failed is delivered again (Lambda, SQS); its requests count for it.
+      for (int attempt = 0; attempt < 6 && !(d = deliver(worker, q, store)).ok; ++attempt) ++redelivered;
+      double ms = 1000.0 * SecondsSince(t0);
+      RequestMix used = store.mix() - before;
+      std::lock_guard<std::mutex> lock(mu);
+      r.mix += used;
+      r.invocation_ms += ms;
+      r.redeliveries += redelivered;
+      r.trips += d.trips;
+      r.consumed += d.consumed;
+      r.max_requests = std::max(r.max_requests, used.total());
+      if (d.claims_lost > 0) ++r.lost, r.lost_requests += used.total();
+      if (d.trips > 0) ++r.tripping, r.tripping_requests += used.total();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) threads.emplace_back(work, i);
+  for (auto& t : threads) t.join();
+  r.seconds = SecondsSince(start);
+  return r;
+}
+
+Measured RunEngine(const Workload& w, int workers, std::chrono::microseconds latency) {
+  SystemClock clock;
+  MemoryStore memory(clock);
+  test::LatencyStore shared(memory, latency);
+  ConfigParse parsed = ParseConfig(w.Config());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "bench config: %s\n", parsed.errors.front().ToString().c_str());
+    std::exit(2);
+  }
+  NoActions actions;
+  // Engines are made on first use by their worker, over that worker's counting store.
+  std::vector<std::unique_ptr<Engine>> engines(static_cast<size_t>(workers));
+  std::atomic<int> errors{0};
+  Measured r = RunWorkers("eventbarrier", workers, w.arrivals(), shared,
+                        [&](int worker, int q, bench::MixCountingStore& store) {
+                          auto& engine = engines[static_cast<size_t>(worker)];
+                          if (!engine) {
+                            EngineOptions options;
+                            options.worker_id = "w" + std::to_string(worker);
+                            engine = std::make_unique<Engine>(parsed.config, store, actions, clock,
+                                                              Logger::Null(), options);
+                          }
+                          int b, g, m;
+                          w.Decode(q, &b, &g, &m);
+                          Arrival a;
+                          a.bucket = "bench";
+                          a.key = w.Key(b, m) + "/part";
+                          a.sequencer = std::to_string(1000000 + q);
+                          a.etag = "e" + std::to_string(q);
+                          a.size = 100;
+                          a.event_name = "ObjectCreated:Put";
+                          a.source = "aws:s3";
+                          auto outcome = engine->OnArrival(a);
+                          Delivered d;
+                          if (!outcome.ok()) {
+                            if (errors.fetch_add(1) < 3)
+                              std::fprintf(stderr, "%s, %d workers: %s\n", w.name.c_str(), workers,
+                                           outcome.status().ToString().c_str());
+                            return d;
+                          }
+                          d.ok = true;
+                          d.trips = static_cast<int>(outcome->trips.size());
+                          d.claims_lost = outcome->claims_lost;
+                          for (const TripSummary& t : outcome->trips) d.consumed += static_cast<int64_t>(t.objects);
+                          return d;
+                        });
+  r.expected = static_cast<int64_t>(w.barriers) * w.generations;
+  // A trip consumes every arrival present (PROTOCOL.md): with several
+  // generations of one barrier in flight at once, they may trip together.
+  r.at_most = w.generations > 1 && workers > 1;
+  return r;
+}
+
+// The original design: the producer PUTs the object (not counted), then the
+// event's handler HEADs every member and fires when all exist.
+Measured RunNaive(const Workload& w, int workers, std::chrono::microseconds latency) {
+  SystemClock clock;
+  MemoryStore memory(clock);
+  test::LatencyStore shared(memory, latency);
+  int events = w.naive_sample > 0 ? std::min(w.arrivals(), w.naive_sample * workers) : w.arrivals();
+  int skip = w.arrivals() - events;  // a sample: the last events, the earlier objects already there
+  for (int q = 0; q < skip; ++q) {
+    int b, g, m;
+    w.Decode(q, &b, &g, &m);
+    (void)memory.Put(w.Key(b, m) + "/part", "x");
+  }
+  Measured r = RunWorkers("naive HEAD-every-member", workers, events, shared,
+                        [&](int, int q, bench::MixCountingStore& store) {
+                          int b, g, m;
+                          w.Decode(q + skip, &b, &g, &m);
+                          (void)memory.Put(w.Key(b, m) + "/part", "x");  // the producer
+                          int present = 0;
+                          for (int k = 0; k < w.members; ++k) present += store.Get(w.Key(b, k) + "/part").ok();
+                          Delivered d;
+                          d.ok = true;
+                          d.trips = present == w.members;
+                          return d;
+                        });
+  r.expected = -1;
+  return r;
+}
+
+void PrintHeader() {
+  std::printf(
+      "| workload | workers | design | arrivals | trips (expected) | req/arrival | lost a claim: n, req/arr. | "
+      "rest: req/arr. | tripping arrivals: req/arr. | max req. one arrival | ms/arrival | arrivals/s |\n"
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+}
+
+void PrintRow(const Workload& w, const Measured& r) {
+  char trips[64];
+  if (r.expected >= 0) {
+    std::snprintf(trips, sizeof trips, "%lld (%s%lld), %lld/%d consumed%s", static_cast<long long>(r.trips),
+                  r.at_most ? "<= " : "", static_cast<long long>(r.expected), static_cast<long long>(r.consumed),
+                  r.arrivals, r.ok() ? "" : " **FAILED**");
+  } else {
+    std::snprintf(trips, sizeof trips, "fired %lld", static_cast<long long>(r.trips));
+  }
+  int rest = r.arrivals - r.lost;
+  std::printf("| %s | %d | %s | %d | %s | **%.2f** | %d, %.2f | %.2f | %.2f | %lld | %.1f | %.1f |\n", w.name.c_str(),
+              r.workers, r.design, r.arrivals, trips, r.RequestsPerArrival(), r.lost,
+              r.PerArrival(r.lost_requests, r.lost), r.PerArrival(r.mix.total() - r.lost_requests, rest),
+              r.PerArrival(r.tripping_requests, r.tripping), static_cast<long long>(r.max_requests),
+              r.invocation_ms / r.arrivals, r.arrivals / r.seconds);
+  if (r.redeliveries) std::printf("|  |  | (%d deliveries failed and were redelivered) |\n", r.redeliveries);
+}
+
+void PrintMix(const Workload& w, const Measured& r) {
+  double a = r.arrivals;
+  std::printf("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", w.name.c_str(), r.workers,
+              r.mix.get / a, r.mix.put / a, r.mix.put_if_absent / a, r.mix.list / a, r.mix.del / a,
+              r.mix.bulk_delete / a, r.mix.writes() / a);
+}
+
+void PrintCost(const char* barrier, const Measured& engine, const Measured& naive) {
+  double a = engine.arrivals, n = naive.arrivals;
+  auto e = bench::CostOfMillion(bench::PutClass(engine.mix) / a, bench::GetClass(engine.mix) / a,
+                                engine.invocation_ms / a);
+  auto v = bench::CostOfMillion(bench::PutClass(naive.mix) / n, bench::GetClass(naive.mix) / n,
+                                naive.invocation_ms / n);
+  std::printf("| %s | %.2f PUT-class + %.2f GET-class, %.1f ms | $%.2f + $%.2f = **$%.2f** | %.0f GET-class, %.1f ms "
+              "| $%.2f + $%.2f = **$%.2f** | %.2fx |\n",
+              barrier, bench::PutClass(engine.mix) / a, bench::GetClass(engine.mix) / a, engine.invocation_ms / a,
+              e.s3, e.lambda, e.total(), bench::GetClass(naive.mix) / n, naive.invocation_ms / n, v.s3, v.lambda,
+              v.total(), e.total() / v.total());
+}
+
+int Main(int argc, char** argv) {
+  const bool quick = bench::Flag(argc, argv, "quick", "0") == "1";
+  const double latency_ms = bench::DoubleFlag(argc, argv, "latency_ms", 2.0);
+  const auto latency = std::chrono::microseconds(static_cast<int64_t>(latency_ms * 1000));
+  const std::vector<int> concurrency = bench::IntListFlag(argc, argv, "workers", "1,4,16,64");
+  const int generations = static_cast<int>(bench::IntFlag(argc, argv, "generations", quick ? 30 : 100));
+  const int barriers = static_cast<int>(bench::IntFlag(argc, argv, "barriers", quick ? 50 : 200));
+  const std::vector<Workload> workloads = {
+      {"cyclic-3", 1, 3, generations, 0},
+      {"distinct-3x" + std::to_string(barriers), barriers, 3, 1, 0},
+      {"wide-100", 1, 100, quick ? 1 : 3, 0},
+      {"wide-1000", 1, 1000, 1, 2},
+  };
+  std::printf("concurrency_bench: in-memory store behind %.1f ms per call, one engine and one counting wrapper "
+              "per worker thread; load average %s (%u cores)\n\n",
+              latency_ms, bench::LoadAverage().c_str(), std::thread::hardware_concurrency());
+  PrintHeader();
+  // workload name -> workers -> results, for the mix and cost tables.
+  std::map<std::string, std::map<int, std::pair<Measured, Measured>>> all;
+  bool ok = true;
+  for (const Workload& w : workloads) {
+    for (int workers : concurrency) {
+      Measured engine = RunEngine(w, workers, latency);
+      PrintRow(w, engine);
+      Measured naive = RunNaive(w, workers, latency);
+      PrintRow(w, naive);
+      std::fflush(stdout);
+      if (!engine.ok()) {
+        ok = false;
+        std::fprintf(stderr, "FAILED: %s at %d workers: %lld trips, expected %lld\n", w.name.c_str(), workers,
+                     static_cast<long long>(engine.trips), static_cast<long long>(engine.expected));
+        std::fprintf(stderr, "  (%lld objects consumed by the trips for %d arrivals)\n",
+                     static_cast<long long>(engine.consumed), engine.arrivals);
+      }
+      all[w.name].emplace(workers, std::make_pair(engine, naive));
+    }
+  }
+  std::printf("\n(naive on wide-1000: the last %d events per worker of one generation; every event costs the same)\n",
+              workloads.back().naive_sample);
+
+  std::printf("\nrequest mix per arrival (eventbarrier):\n\n| workload | workers | GET | PUT | PUT-if-absent | LIST | "
+              "DELETE | bulk DELETE | writes |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  for (const Workload& w : workloads) {
+    for (int workers : concurrency) PrintMix(w, all[w.name].at(workers).first);
+  }
+
+  std::printf("\ndollars per million arrivals on AWS at list prices (S3 PUT/POST/LIST $0.005 per 1,000, GET/HEAD "
+              "$0.0004 per 1,000, DELETE free, DeleteObjects is a POST; Lambda 256 MB at $0.0000166667 per GB-s, "
+              "billed per ms, + $0.20 per million invocations; one invocation per arrival, its duration as measured "
+              "here at %.1f ms per store call; the naive handler HEADs one member after another):\n\n",
+              latency_ms);
+  std::printf("| barrier | eventbarrier: requests, ms per arrival | eventbarrier: S3 + Lambda | naive: requests, ms | "
+              "naive: S3 + Lambda | eventbarrier/naive |\n| --- | --- | --- | --- | --- | --- |\n");
+  for (int workers : {concurrency.front(), concurrency.back()}) {
+    for (const char* name : {"cyclic-3", "wide-100", "wide-1000"}) {
+      const auto& [engine, naive] = all[name].at(workers);
+      std::string label = std::string(name) + ", " + std::to_string(workers) + " worker" + (workers > 1 ? "s" : "");
+      PrintCost(label.c_str(), engine, naive);
+    }
+    if (concurrency.size() == 1) break;
+  }
+  std::printf("\nload average at end: %s\n", bench::LoadAverage().c_str());
+  if (!ok) std::printf("FAILED: a workload did not trip exactly the expected number of times (see above)\n");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace eb
+
+int main(int argc, char** argv) { return eb::Main(argc, argv); }
