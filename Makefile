@@ -26,6 +26,7 @@ demo: build
 	@bash scripts/demo.sh $(BUILD)/eventbarrier
 
 # Every benchmark (docs/PERFORMANCE.md), then the Lambda cold start (a Release build).
+# BENCH_QUICK=1: small runs of the issue-13 benches (history, concurrency, Ceph at scale).
 bench: build
 	@bash scripts/bench.sh $(BUILD)
 	@$(MAKE) --no-print-directory bench-lambda

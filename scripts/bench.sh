@@ -3,8 +3,14 @@
 #   engine_bench  requests per arrival (warm/cold, 3..1,000 members, 1,000-trip history)
 #                 vs the naive HEAD-every-member design; arrivals/s on memory and folder stores
 #   events_bench  records decoded per second
-#   s3-bench.sh   arrivals/s and requests per arrival against a real Ceph RGW vs the naive design;
-#                 with 1, 4 and 16 concurrent workers also p50/p99 trip latency
+#   history_bench arrivals/s over generations 1-1,000 vs 99,000-100,000 of a cyclic barrier
+#                 (clock +1 min a generation), state bytes after; vs the raw store's rate
+#   concurrency_bench requests per arrival at 1/4/16/64 workers through a store with a fixed
+#                 latency per call (losers apart), vs the naive design; dollars per million arrivals
+#   s3-bench.sh   against a real Ceph RGW: arrivals/s and requests per arrival vs the naive design
+#                 (1, 4, 16 workers, p50/p99 trip latency); the completing arrival at 3..10,000
+#                 members; arrivals/s vs Ceph's own PUT-if-absent rate (s3_scale_bench)
+# BENCH_QUICK=1 (make bench BENCH_QUICK=1): small runs of the issue-13 benches (minutes, not tens).
 # `make bench` then runs `make bench-lambda`: cold start and RSS of the packaged Lambda
 # bootstrap vs a hello-world runtime packaged the same way.
 # Results and the machine they were measured on: docs/PERFORMANCE.md.
@@ -13,7 +19,17 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 echo "== engine (in-memory store with a counting wrapper; folder store)"
 "$BUILD/bench/engine_bench" --benchmark_min_time=0.3
+quick=${BENCH_QUICK:-0}
+echo "== history: arrivals/s early vs late, state bytes (in memory)"
+if [ "$quick" = 1 ]; then
+  "$BUILD/bench/history_bench" --generations=5000 --window=500
+else
+  # Today's engine slows with history: cut the untimed middle after 30 minutes (the table says so).
+  "$BUILD/bench/history_bench" --generations=100000 --max_seconds="${HISTORY_MAX_SECONDS:-1800}"
+fi
+echo "== requests per arrival at 1..64 workers through a store with 2 ms per call; cost per million"
+"$BUILD/bench/concurrency_bench" $([ "$quick" = 1 ] && echo --quick)
 echo "== event decoding"
 "$BUILD/bench/events_bench" --benchmark_min_time=0.3
 echo "== against Ceph RGW (real S3 server on loopback)"
-bash "$ROOT/bench/s3-bench.sh" "$BUILD"
+bash "$ROOT/bench/s3-bench.sh" "$BUILD" $([ "$quick" = 1 ] && echo --quick)
