@@ -31,7 +31,7 @@ def die_with_parent():
 
 
 class MotoServer:
-    def __init__(self, log_path=None):
+    def __init__(self, log_path=None, extra_env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -46,6 +46,7 @@ class MotoServer:
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+        self.server_env = dict(extra_env or {})
 
     def __enter__(self):
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
@@ -53,7 +54,7 @@ class MotoServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from moto.server import main; main()",
              "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env, **self.server_env},
             preexec_fn=die_with_parent)
         deadline = time.monotonic() + 60
         while True:
@@ -76,6 +77,13 @@ class MotoServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def post(self, path, body):
+        """POST JSON to moto's own API (e.g. /moto-api/config)."""
+        import json
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        return urllib.request.urlopen(req, timeout=10).read()
 
     def client(self, service):
         import boto3
