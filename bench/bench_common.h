@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/arrival.h"
 #include "core/store.h"
 #include "fakes/fault_store.h"
 
@@ -51,6 +52,26 @@ inline std::vector<int> IntListFlag(int argc, char** argv, const std::string& na
     at = comma + 1;
   }
   return out;
+}
+
+// {"b": ["m0", "m1", ...]}: one barrier of `n` named members.
+inline std::string MembersConfig(int n) {
+  std::string json = "{\"b\": [";
+  for (int i = 0; i < n; ++i) json += (i ? ",\"m" : "\"m") + std::to_string(i) + "\"";
+  return json + "]}";
+}
+
+// Member `member`'s upload in `generation` of a MembersConfig barrier (an S3 event).
+inline Arrival Upload(int member, int64_t generation) {
+  Arrival a;
+  a.bucket = "bench";
+  a.key = "m" + std::to_string(member) + "/part";
+  a.sequencer = std::to_string(generation);
+  a.etag = "e" + std::to_string(generation);
+  a.size = 100;
+  a.event_name = "ObjectCreated:Put";
+  a.source = "aws:s3";
+  return a;
 }
 
 // "0.52 0.58 0.59" (1, 5, 15 minutes): the machine is shared, say how busy it was.

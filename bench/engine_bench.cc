@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "base/log.h"
+#include "bench_common.h"
 #include "core/engine.h"
 #include "fakes/fault_store.h"
 #include "stores/folder_store.h"
@@ -19,27 +20,12 @@
 namespace eb {
 namespace {
 
-std::string MembersConfig(int n) {
-  std::string json = "{\"b\": [";
-  for (int i = 0; i < n; ++i) json += (i ? ",\"m" : "\"m") + std::to_string(i) + "\"";
-  return json + "]}";
-}
+using bench::MembersConfig;
+using bench::Upload;
 
 // A cyclic count latch: `count` distinct keys under in/.
 std::string CountConfig(int count) {
   return R"({"barriers": {"b": {"count": )" + std::to_string(count) + R"(, "prefix": "in", "mode": "cyclic"}}})";
-}
-
-Arrival Upload(int member, int64_t generation) {
-  Arrival a;
-  a.bucket = "bench";
-  a.key = "m" + std::to_string(member) + "/part";
-  a.sequencer = std::to_string(generation);
-  a.etag = "e" + std::to_string(generation);
-  a.size = 100;
-  a.event_name = "ObjectCreated:Put";
-  a.source = "aws:s3";
-  return a;
 }
 
 // One generation of an N-member cyclic barrier per iteration; counts store requests.

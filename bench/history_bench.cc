@@ -36,26 +36,10 @@ namespace {
 
 using bench::SecondsSince;
 using bench::SteadyClock;
+using bench::MembersConfig;
+using bench::Upload;
 
 constexpr TimeMs kMinute = 60 * 1000;
-
-std::string MembersConfig(int n) {
-  std::string json = "{\"b\": [";
-  for (int i = 0; i < n; ++i) json += (i ? ",\"m" : "\"m") + std::to_string(i) + "\"";
-  return json + "]}";
-}
-
-Arrival Upload(int member, int64_t generation) {
-  Arrival a;
-  a.bucket = "bench";
-  a.key = "m" + std::to_string(member) + "/part";
-  a.sequencer = std::to_string(generation);
-  a.etag = "e" + std::to_string(generation);
-  a.size = 100;
-  a.event_name = "ObjectCreated:Put";
-  a.source = "aws:s3";
-  return a;
-}
 
 struct Window {
   int64_t first = 0, last = 0;  // generations, inclusive

@@ -29,6 +29,7 @@
 
 #include "aws/s3_config.h"
 #include "base/log.h"
+#include "bench_common.h"
 #include "core/action_runner.h"
 #include "core/config.h"
 #include "core/engine.h"
@@ -38,6 +39,8 @@ namespace eb {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using bench::LoadAverage;
+using bench::Percentile;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -161,13 +164,6 @@ struct ConcurrentRow {
   int redeliveries = 0;      // events that failed and were delivered again
   std::vector<double> latency_ms;  // one per tripped barrier
 };
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::max<size_t>(rank, 1) - 1];
-}
 
 class ConcurrentRun {
  public:
@@ -372,19 +368,6 @@ void PrintConcurrent(const ConcurrentRow& r) {
               r.duplicate_trips, Percentile(r.latency_ms, 0.5), Percentile(r.latency_ms, 0.99),
               r.seconds);
   if (r.redeliveries > 0) std::printf("         (%d events redelivered after an error)\n", r.redeliveries);
-}
-
-// "0.52 0.58 0.59" (1, 5, 15 minutes): the machine is shared, say how busy it was.
-std::string LoadAverage() {
-  std::FILE* f = std::fopen("/proc/loadavg", "r");
-  if (f == nullptr) return "?";
-  double a = 0, b = 0, c = 0;
-  int n = std::fscanf(f, "%lf %lf %lf", &a, &b, &c);
-  std::fclose(f);
-  if (n != 3) return "?";
-  char text[64];
-  std::snprintf(text, sizeof text, "%.2f %.2f %.2f", a, b, c);
-  return text;
 }
 
 int RunConcurrent(const std::string& bucket, const std::string& run, bool quick) {
