@@ -14,11 +14,12 @@
 // 1,000-member barrier (one generation). For each: requests per arrival on
 // average, for the arrivals that lost a claim (ArrivalOutcome::claims_lost > 0)
 // and for the rest, the most one arrival made; trips are checked against the
-// expected number exactly, and every arrival must be consumed by exactly one
-// trip (a mismatch fails the run, exit 1). A trip consumes every arrival
-// present (PROTOCOL.md), so when several generations of the cyclic barrier
-// are in flight at once they may trip together: there the check is at most
-// one trip per generation, and still every arrival consumed exactly once.
+// expected number exactly, every arrival must be consumed by exactly one trip,
+// and a sweeper run afterwards must find nothing left to trip (a mismatch
+// fails the run, exit 1). Generations of one barrier are delivered one after
+// another (the next once the previous has tripped), so at most `members`
+// arrivals of it are in flight; the burst variant of the 3-member barrier
+// queues every generation at once (see Workload::burst for its checks).
 // Baseline, same run, same workers and latency: the naive design that HEADs
 // every member on every event (the 1,000-member one on a sample of events).
 //
@@ -27,6 +28,7 @@
 //
 //   build/bench/concurrency_bench [--quick] [--latency_ms=2] [--workers=1,4,16,64]
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -53,6 +55,13 @@ struct Workload {
   std::string name;
   int barriers = 1, members = 3, generations = 1;
   int naive_sample = 0;  // > 0: the naive design runs this many events (x workers), not all
+  // false: generation g+1's arrivals wait until generation g has tripped, so
+  // exactly one trip per generation is due. true: every generation queued at
+  // once (a burst): a trip consumes every arrival present (PROTOCOL.md), so
+  // generations in flight together may trip together and the count of trips
+  // is not fixed; checked instead: at most one a generation, no arrival
+  // consumed twice, and the sweeper finds nothing left that could trip.
+  bool burst = false;
 
   int arrivals() const { return barriers * members * generations; }
   std::string Key(int b, int m) const { return name + "/b" + std::to_string(b) + "/m" + std::to_string(m); }
@@ -78,9 +87,11 @@ struct Measured {
   const char* design = "";
   int workers = 0, arrivals = 0;
   int64_t trips = 0, expected = 0;  // expected < 0: not checked (the naive design fires at will)
-  bool at_most = false;              // expected is an upper bound (generations in flight merge)
+  bool at_most = false;              // expected is an upper bound (a burst: generations merge)
   int64_t consumed = 0;              // objects in the trips' records: each arrival exactly once
+  int64_t swept = -1;                // trips a sweeper found afterwards (must be 0); -1: not run
   int redeliveries = 0;
+  bool failed = false;               // an arrival failed every delivery
   double seconds = 0;
   RequestMix mix;                    // all arrivals
   int lost = 0;                      // arrivals with claims_lost > 0
@@ -94,12 +105,15 @@ struct Measured {
   double RequestsPerArrival() const { return PerArrival(mix.total(), arrivals); }
   bool ok() const {
     if (expected < 0) return true;
-    return consumed == arrivals && (at_most ? trips >= 1 && trips <= expected : trips == expected);
+    if (swept != 0) return false;
+    if (at_most) return trips >= 1 && trips <= expected && consumed <= arrivals;
+    return trips == expected && consumed == arrivals;
   }
 };
 
 // Runs `workers` threads over the workload's arrivals; `deliver(worker, q,
-// store, outcome)` handles arrival q through that worker's counting store.
+// store)` handles arrival q through that worker's counting store. With
+// `generation_of`, arrival q waits until generation_of(q) trips were reported.
 struct Delivered {
   bool ok = false;
   int trips = 0, claims_lost = 0;
@@ -107,12 +121,13 @@ struct Delivered {
 };
 using Deliver = std::function<Delivered(int worker, int q, bench::MixCountingStore& store)>;
 
-Measured RunWorkers(const char* design, int workers, int arrivals, ObjectStore& shared,
-                  const Deliver& deliver) {
+Measured RunWorkers(const char* design, int workers, int arrivals, ObjectStore& shared, const Deliver& deliver,
+                    const std::function<int(int q)>& generation_of = nullptr) {
   std::vector<std::unique_ptr<bench::MixCountingStore>> stores;
   for (int i = 0; i < workers; ++i) stores.push_back(std::make_unique<bench::MixCountingStore>(shared));
   std::atomic<int> next{0};
   std::mutex mu;
+  std::condition_variable tripped;
   Measured r;
   r.design = design;
   r.workers = workers;
@@ -121,6 +136,16 @@ Measured RunWorkers(const char* design, int workers, int arrivals, ObjectStore& 
   auto work = [&](int worker) {
     bench::MixCountingStore& store = *stores[static_cast<size_t>(worker)];
     for (int q; (q = next.fetch_add(1)) < arrivals;) {
+      if (generation_of) {
+        std::unique_lock<std::mutex> lock(mu);
+        if (!tripped.wait_for(lock, std::chrono::seconds(60),
+                              [&] { return r.trips >= generation_of(q) || r.failed; })) {
+          std::fprintf(stderr, "%s: generation %d never tripped (60 s)\n", design, generation_of(q));
+          r.failed = true;
+          tripped.notify_all();
+        }
+        if (r.failed) return;
+      }
       RequestMix before = store.mix();
       auto t0 = SteadyClock::now();
       Delivered d;
@@ -137,7 +162,8 @@ Measured RunWorkers(const char* design, int workers, int arrivals, ObjectStore& 
       r.consumed += d.consumed;
       r.max_requests = std::max(r.max_requests, used.total());
       if (d.claims_lost > 0) ++r.lost, r.lost_requests += used.total();
-      if (d.trips > 0) ++r.tripping, r.tripping_requests += used.total();
+      if (d.trips > 0) ++r.tripping, r.tripping_requests += used.total(), tripped.notify_all();
+      if (!d.ok) r.failed = true, tripped.notify_all();
     }
   };
   std::vector<std::thread> threads;
@@ -160,6 +186,14 @@ Measured RunEngine(const Workload& w, int workers, std::chrono::microseconds lat
   // Engines are made on first use by their worker, over that worker's counting store.
   std::vector<std::unique_ptr<Engine>> engines(static_cast<size_t>(workers));
   std::atomic<int> errors{0};
+  std::function<int(int)> generation_of;
+  if (!w.burst && w.generations > 1) {
+    generation_of = [&w](int q) {
+      int b, g, m;
+      w.Decode(q, &b, &g, &m);
+      return g;
+    };
+  }
   Measured r = RunWorkers("eventbarrier", workers, w.arrivals(), shared,
                         [&](int worker, int q, bench::MixCountingStore& store) {
                           auto& engine = engines[static_cast<size_t>(worker)];
@@ -192,11 +226,14 @@ Measured RunEngine(const Workload& w, int workers, std::chrono::microseconds lat
                           d.claims_lost = outcome->claims_lost;
                           for (const TripSummary& t : outcome->trips) d.consumed += static_cast<int64_t>(t.objects);
                           return d;
-                        });
+                        },
+                        generation_of);
   r.expected = static_cast<int64_t>(w.barriers) * w.generations;
-  // A trip consumes every arrival present (PROTOCOL.md): with several
-  // generations of one barrier in flight at once, they may trip together.
-  r.at_most = w.generations > 1 && workers > 1;
+  r.at_most = w.burst && workers > 1;
+  // Liveness: a sweeper afterwards must find no generation the arrivals left complete.
+  Engine sweeper(parsed.config, memory, actions, clock, Logger::Null());
+  auto swept = sweeper.Sweep();
+  r.swept = swept.ok() ? static_cast<int64_t>(swept->trips.size()) : -1;
   return r;
 }
 
@@ -239,9 +276,10 @@ void PrintHeader() {
 void PrintRow(const Workload& w, const Measured& r) {
   char trips[64];
   if (r.expected >= 0) {
-    std::snprintf(trips, sizeof trips, "%lld (%s%lld), %lld/%d consumed%s", static_cast<long long>(r.trips),
+    std::snprintf(trips, sizeof trips, "%lld (%s%lld), %lld/%d consumed%s%s", static_cast<long long>(r.trips),
                   r.at_most ? "<= " : "", static_cast<long long>(r.expected), static_cast<long long>(r.consumed),
-                  r.arrivals, r.ok() ? "" : " **FAILED**");
+                  r.arrivals, r.swept > 0 ? (", sweeper +" + std::to_string(r.swept)).c_str() : "",
+                  r.ok() ? "" : " **FAILED**");
   } else {
     std::snprintf(trips, sizeof trips, "fired %lld", static_cast<long long>(r.trips));
   }
@@ -283,6 +321,7 @@ int Main(int argc, char** argv) {
   const int barriers = static_cast<int>(bench::IntFlag(argc, argv, "barriers", quick ? 50 : 200));
   const std::vector<Workload> workloads = {
       {"cyclic-3", 1, 3, generations, 0},
+      {"cyclic-3-burst", 1, 3, generations, 0, true},
       {"distinct-3x" + std::to_string(barriers), barriers, 3, 1, 0},
       {"wide-100", 1, 100, quick ? 1 : 3, 0},
       {"wide-1000", 1, 1000, 1, 2},
@@ -305,8 +344,8 @@ int Main(int argc, char** argv) {
         ok = false;
         std::fprintf(stderr, "FAILED: %s at %d workers: %lld trips, expected %lld\n", w.name.c_str(), workers,
                      static_cast<long long>(engine.trips), static_cast<long long>(engine.expected));
-        std::fprintf(stderr, "  (%lld objects consumed by the trips for %d arrivals)\n",
-                     static_cast<long long>(engine.consumed), engine.arrivals);
+        std::fprintf(stderr, "  (%lld objects consumed by the trips for %d arrivals; the sweeper tripped %lld more)\n",
+                     static_cast<long long>(engine.consumed), engine.arrivals, static_cast<long long>(engine.swept));
       }
       all[w.name].emplace(workers, std::make_pair(engine, naive));
     }
