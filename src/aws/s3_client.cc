@@ -31,6 +31,13 @@ std::string CredentialAdvice(const std::string& code, const Credentials& creds) 
   return "permission denied for access key " + id;
 }
 
+// An RFC 1123 date ("Sun, 06 Dec 2026 11:29:18 GMT") to the second; 0 if it does not parse.
+TimeMs ParseHttpDate(const std::string& text) {
+  std::tm tm{};
+  if (::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return 0;
+  return static_cast<TimeMs>(::timegm(&tm)) * 1000;
+}
+
 }  // namespace
 
 S3Client::S3Client(S3Config config, http::Client& http, Clock& clock, RetryPolicy policy,
@@ -193,13 +200,8 @@ Result<HeadResult> S3Client::HeadObject(const std::string& bucket, const std::st
   head.etag = res->Header("etag").value_or("");
   std::string length = res->Header("content-length").value_or("0");
   head.size = std::strtoll(length.c_str(), nullptr, 10);
-  // Last-Modified is an RFC 1123 date; parsed only to the second.
-  if (auto lm = res->Header("last-modified")) {
-    std::tm tm{};
-    if (::strptime(lm->c_str(), "%a, %d %b %Y %H:%M:%S", &tm) != nullptr) {
-      head.last_modified = static_cast<TimeMs>(::timegm(&tm)) * 1000;
-    }
-  }
+  if (auto lm = res->Header("last-modified")) head.last_modified = ParseHttpDate(*lm);
+  if (auto date = res->Header("date")) head.server_date = ParseHttpDate(*date);
   return head;
 }
 

@@ -36,7 +36,8 @@ struct PutOptions {
 struct HeadResult {
   int64_t size = 0;
   std::string etag;
-  TimeMs last_modified = 0;
+  TimeMs last_modified = 0;  // Last-Modified, to the second
+  TimeMs server_date = 0;    // the response's Date header (the server's clock), to the second; 0 if none
 };
 
 struct ListRequest {

@@ -213,14 +213,20 @@ TEST_F(S3ClientTest, HeadObjectReadsTheHeaders) {
   http_.Push(MakeResponse(200, "",
                           {{"etag", "\"e1\""},
                            {"content-length", "42"},
-                           {"last-modified", "Tue, 24 Nov 2026 06:00:00 GMT"}}));
+                           {"last-modified", "Tue, 24 Nov 2026 06:00:00 GMT"},
+                           {"date", "Tue, 24 Nov 2026 06:00:07 GMT"}}));
   auto h = client_.HeadObject("bucket", "k");
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->size, 42);
   EXPECT_EQ(h->etag, "\"e1\"");
   EXPECT_EQ(h->last_modified, 1795500000000);
+  EXPECT_EQ(h->server_date, 1795500007000);
   http_.Push(MakeResponse(404));
   EXPECT_TRUE(client_.HeadObject("bucket", "missing").status().IsNotFound());
+  http_.Push(MakeResponse(200, "", {{"date", "not a date"}}));
+  auto no_date = client_.HeadObject("bucket", "k");
+  ASSERT_TRUE(no_date.ok());
+  EXPECT_EQ(no_date->server_date, 0);
 }
 
 TEST(Backoff, FullJitterStaysUnderTheDoublingCap) {
