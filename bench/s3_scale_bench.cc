@@ -353,7 +353,7 @@ int Main(int argc, char** argv) {
   double base_trip = 0, base_manifest = 0;
   bool ok = true;
   for (int members : sizes) {
-    int generations = members <= 3 ? (quick ? 5 : 20) : members <= 1000 ? (quick ? 1 : 3) : 1;
+    int generations = members <= 3 ? (quick ? 10 : 50) : members <= 1000 ? (quick ? 1 : 3) : 1;
     auto runs = RunCompletion(bucket, run, members, generations);
     if (!runs.ok()) {
       std::fprintf(stderr, "completion, %d members: %s\n", members, runs.status().ToString().c_str());
