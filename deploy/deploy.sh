@@ -69,10 +69,13 @@ say "make package${CONFIG:+ CONFIG=$CONFIG}"
 MACHINE="$(uname -m)"
 ZIP="$ROOT/dist/eventbarrier-lambda-$MACHINE.zip"
 [ -f "$ZIP" ] || die "make package did not produce $ZIP"
-case "$MACHINE" in
-  aarch64|arm64) ARCH=arm64 ;;
-  x86_64) ARCH=x86_64 ;;
-  *) die "no Lambda architecture for machine '$MACHINE'" ;;
+# The function's architecture is the zip's: its bootstrap's ELF machine (e_machine, bytes 18-19).
+command -v unzip >/dev/null && command -v od >/dev/null || die "unzip and od are needed to read the zip"
+ELF_MACHINE="$(unzip -p "$ZIP" bootstrap 2>/dev/null | od -An -j18 -N2 -tu2 | tr -d ' ')"
+case "$ELF_MACHINE" in
+  62) ARCH=x86_64 ;;
+  183) ARCH=arm64 ;;
+  *) die "$ZIP: bootstrap is not an x86_64 or arm64 ELF binary (e_machine '${ELF_MACHINE:-none}')" ;;
 esac
 
 # 2. Upload, under a content-addressed key so CloudFormation sees every new build.

@@ -28,7 +28,13 @@ cat >"$WORK/bin/make" <<'STUB'
 echo "make $*" >>"$LOG"
 [ "${HAS_PACKAGE:-1}" = 1 ] || exit 2
 if [ "$1" = package ] && [ "${MAKES_ZIP:-1}" = 1 ]; then
-  mkdir -p dist && echo zip >"dist/eventbarrier-lambda-$(uname -m).zip"
+  # A zip whose bootstrap is an ELF file of machine ZIP_MACHINE (62 x86_64, 183 arm64):
+  # the ELF header up to e_machine, little-endian.
+  mkdir -p dist stage && rm -f "dist/eventbarrier-lambda-$(uname -m).zip"
+  m=${ZIP_MACHINE:-62}
+  { printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000'
+    printf "\\$(printf %o $((m % 256)))\\$(printf %o $((m / 256)))"; } >stage/bootstrap
+  (cd stage && zip -q "../dist/eventbarrier-lambda-$(uname -m).zip" bootstrap)
 fi
 exit 0
 STUB
@@ -67,7 +73,7 @@ run --stack s --bucket data --watch .eventbarrier/
 run --stack s --bucket data --watch sales/ --watch stock/ --param SnsTopicArn=arn:aws:sns:eu-west-1:1:t
 rc=$?
 [ $rc -eq 0 ] && ok "deploys (existing bucket)" || fail "deploy failed: $(cat "$WORK/out")"
-case "$(uname -m)" in aarch64|arm64) arch=arm64 ;; *) arch=x86_64 ;; esac
+arch=x86_64  # the stand-in make's zip holds an x86_64 bootstrap, whatever this machine is
 deploy_line="$(grep '^aws \[cloudformation\] \[deploy\]' "$LOG")"
 for want in "[--stack-name] [s]" "[CAPABILITY_IAM]" "[Architecture=$arch]" "[DataBucketName=data]" \
             "[CreateDataBucket=false]" "[WatchedPrefix1=sales/]" "[WatchedPrefix2=stock/]" \
@@ -81,6 +87,16 @@ put="$(grep '^aws \[s3api\] \[put-bucket-notification-configuration\]' "$LOG")"
 [[ "$put" == *'"Value": "sales/"'* && "$put" == *'"Value": "stock/"'* && "$put" == *'function:eb'* ]] &&
   ok "adds one notification per watched prefix" || fail "notification: $put"
 grep -q "Function: arn:aws:lambda" "$WORK/out" && ok "prints what was created" || fail "no summary"
+
+ZIP_MACHINE=183 run --stack s --bucket data --watch sales/
+grep -q '^aws \[cloudformation\] \[deploy\].*\[Architecture=arm64\]' "$LOG" &&
+  grep -q '^aws \[s3\] \[cp\] .*eventbarrier-lambda-arm64-' "$LOG" &&
+  ok "an arm64 zip deploys as arm64 (the zip's architecture, not this machine's)" ||
+  fail "arm64 zip: $(grep cloudformation "$LOG")"
+ZIP_MACHINE=40 run --stack s --bucket data --watch sales/
+[ $? -ne 0 ] && grep -q "not an x86_64 or arm64 ELF" "$WORK/out" && ! grep -q cloudformation "$LOG" &&
+  ok "a zip of another machine (ARM32) is refused before anything is deployed" ||
+  fail "ARM32 zip: $(cat "$WORK/out")"
 
 NO_OUTPUTS=1 run --stack s --bucket data --watch sales/
 [ $? -ne 0 ] && grep -q "has no output 'FunctionArn'" "$WORK/out" && ! grep -q put-bucket-notification "$LOG" &&

@@ -257,12 +257,13 @@ def deploy_sh(moto):
         with open(os.path.join(SRC, "deploy", f), "rb") as src, \
                 open(os.path.join(root, "deploy", f), "wb") as dst:
             dst.write(src.read())
+    # The zip's bootstrap: this interpreter's own ELF file (this machine's architecture).
     with open(os.path.join(bindir, "make"), "w") as f:
         f.write("#!/usr/bin/env python3\nimport os, sys, zipfile\n"
                 "if sys.argv[1:2] == ['package']:\n"
                 "    os.makedirs('dist', exist_ok=True)\n"
                 "    with zipfile.ZipFile(f'dist/eventbarrier-lambda-{os.uname().machine}.zip', 'w')"
-                " as z:\n        z.writestr('bootstrap', '#!/bin/sh\\n')\n")
+                f" as z:\n        z.write({os.path.realpath(sys.executable)!r}, 'bootstrap')\n")
     os.chmod(os.path.join(bindir, "make"), 0o755)
     s3 = moto.client("s3")
     s3.create_bucket(Bucket="eb-existing")
