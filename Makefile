@@ -53,12 +53,18 @@ package: deps
 	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target eventbarrier
 	bash scripts/package-lambda.sh --binary $(RELEASE_BUILD)/eventbarrier --config $(CONFIG) --out $(LAMBDA_ZIP)
 
-# Cold start: the packaged bootstrap next to a hello-world runtime built and packaged the same way.
+# Cold start: the packaged bootstrap next to a hello-world runtime built and packaged the same
+# way, and the floor: a static raw-socket runtime (bench/lambda_floor.cc), zipped as it is.
 bench-lambda: package
-	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target lambda_hello lambda_coldstart
+	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target lambda_hello lambda_floor lambda_coldstart
 	bash scripts/package-lambda.sh --binary $(RELEASE_BUILD)/bench/lambda_hello --no-config \
 	  --out $(RELEASE_BUILD)/hello-lambda-$(ARCH).zip
-	$(RELEASE_BUILD)/bench/lambda_coldstart $(LAMBDA_ZIP) $(RELEASE_BUILD)/hello-lambda-$(ARCH).zip $${RUNS:-30}
+	rm -rf $(RELEASE_BUILD)/floor-stage $(RELEASE_BUILD)/floor-lambda-$(ARCH).zip
+	mkdir -p $(RELEASE_BUILD)/floor-stage
+	strip -o $(RELEASE_BUILD)/floor-stage/bootstrap $(RELEASE_BUILD)/bench/lambda_floor
+	cd $(RELEASE_BUILD)/floor-stage && zip -q ../floor-lambda-$(ARCH).zip bootstrap
+	$(RELEASE_BUILD)/bench/lambda_coldstart $(LAMBDA_ZIP) $(RELEASE_BUILD)/hello-lambda-$(ARCH).zip \
+	  $(RELEASE_BUILD)/floor-lambda-$(ARCH).zip $${RUNS:-30}
 
 # The chaos test at full size (docs/CHAOS.md): 100 barriers through a fault-injecting
 # proxy in front of a real Ceph RGW, workers killed with kill -9; then the same with

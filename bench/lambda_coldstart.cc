@@ -1,7 +1,8 @@
 // lambda_coldstart: the cold start of the packaged Lambda function, next to a
-// hello-world custom runtime built and packaged the same way, in one run.
+// hello-world custom runtime built and packaged the same way and to the floor
+// (bench/lambda_floor.cc: static, raw socket, nothing else), in one run.
 //
-//   lambda_coldstart EVENTBARRIER_ZIP HELLO_ZIP [RUNS]     (make bench-lambda)
+//   lambda_coldstart EVENTBARRIER_ZIP HELLO_ZIP FLOOR_ZIP [RUNS]     (make bench-lambda)
 //
 // Each run unpacks nothing: both zips are unpacked once into empty roots
 // (tests/fakes/lambda_sandbox.h). Per run, alternating the two packages, a
@@ -9,8 +10,9 @@
 // exec'd directly, interpreter /var/task/lib/<loader>) and timed from just
 // before execve to the moment its first GET /runtime/invocation/next reaches
 // the Runtime API server (tests/fakes/runtime_api_server.h). Then it handles
-// one s3:TestEvent, asks for the next event, and is killed; its max RSS comes
-// from wait4. eventbarrier runs with an s3:// state (no request is made for a
+// one s3:TestEvent, timed from queueing it to the runtime's next GET next (the
+// first invocation: whatever initialization was deferred to it shows there),
+// and is killed; its max RSS comes from wait4. eventbarrier runs with an s3:// state (no request is made for a
 // test event) so its initialization is the real one: configuration, S3 client.
 #include <signal.h>
 #include <sys/mman.h>
@@ -39,6 +41,7 @@ constexpr const char* kTestEvent =
 
 struct Sample {
   double start_ms = 0;  // exec -> first next
+  double first_ms = 0;  // first event queued -> the runtime back at next
   double rss_mb = 0;
 };
 
@@ -57,9 +60,14 @@ bool RunOnce(const std::string& root, const std::map<std::string, std::string>& 
                           api.next_request_times()[0].time_since_epoch())
                           .count();
     out->start_ms = static_cast<double>(next_ns - *exec_ns) / 1e6;
+    auto queued = std::chrono::steady_clock::now();
     api.Enqueue(kTestEvent);
     ok = api.WaitForAnswers(1, 10'000) && !api.answers()[0].error &&
          api.WaitForNextRequests(2, 10'000);
+    if (ok) {
+      out->first_ms =
+          std::chrono::duration<double, std::milli>(api.next_request_times()[1] - queued).count();
+    }
   }
   ::kill(pid, SIGKILL);
   long rss_kb = 0;
@@ -77,11 +85,11 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: %s EVENTBARRIER_ZIP HELLO_ZIP [RUNS]\n", argv[0]);
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s EVENTBARRIER_ZIP HELLO_ZIP FLOOR_ZIP [RUNS]\n", argv[0]);
     return 2;
   }
-  int runs = argc > 3 ? std::atoi(argv[3]) : 30;
+  int runs = argc > 4 ? std::atoi(argv[4]) : 30;
   std::string why;
   if (!eb::test::SandboxAvailable(&why)) {
     std::fprintf(stderr, "lambda_coldstart: %s\n", why.c_str());
@@ -96,18 +104,20 @@ int main(int argc, char** argv) {
     std::map<std::string, std::string> env;
     std::vector<Sample> samples;
   };
+  // Every package gets eventbarrier's environment (the others ignore it), so any
+  // zip may stand in any slot (e.g. an older eventbarrier build in the second).
+  const std::map<std::string, std::string> env = {
+      {"EVENTBARRIER_STATE", "s3://bench-bucket/state/?endpoint=http://127.0.0.1:1"},
+      {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+      {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+      {"AWS_SESSION_TOKEN", "token"}};
   std::vector<Package> packages = {
       {"eventbarrier bootstrap",
-       eb::test::MakeSandboxRoot(argv[1], dir.string(), "eventbarrier", &error),
-       {{"EVENTBARRIER_STATE", "s3://bench-bucket/state/?endpoint=http://127.0.0.1:1"},
-        {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-        {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
-        {"AWS_SESSION_TOKEN", "token"}},
-       {}},
-      {"hello-world runtime",
-       eb::test::MakeSandboxRoot(argv[2], dir.string(), "hello", &error),
-       {},
-       {}},
+       eb::test::MakeSandboxRoot(argv[1], dir.string(), "eventbarrier", &error), env, {}},
+      {"hello-world runtime", eb::test::MakeSandboxRoot(argv[2], dir.string(), "hello", &error),
+       env, {}},
+      {"floor (static, raw socket)",
+       eb::test::MakeSandboxRoot(argv[3], dir.string(), "floor", &error), env, {}},
   };
   for (const auto& p : packages) {
     if (p.root.empty()) {
@@ -134,26 +144,30 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "cold start over %d runs each (exec -> first GET next; max RSS after one invocation)\n",
+      "cold start over %d runs each (exec -> first GET next; first invocation: event queued ->\n"
+      "back at next; max RSS after one invocation)\n",
       runs);
-  std::printf("%-24s %9s %9s %9s %9s\n", "", "min ms", "median", "p90 ms", "RSS MB");
-  double median[2], rss[2];
+  std::printf("%-28s %8s %8s %8s %12s %8s\n", "", "min ms", "median", "p90 ms", "1st inv. ms",
+              "RSS MB");
+  double median[3], rss[3];
   for (size_t i = 0; i < packages.size(); ++i) {
-    std::vector<double> t, m;
+    std::vector<double> t, f, m;
     for (const auto& s : packages[i].samples) {
       t.push_back(s.start_ms);
+      f.push_back(s.first_ms);
       m.push_back(s.rss_mb);
     }
     median[i] = Percentile(t, 0.5);
     rss[i] = Percentile(m, 0.5);
-    std::printf("%-24s %9.2f %9.2f %9.2f %9.1f\n", packages[i].name, Percentile(t, 0), median[i],
-                Percentile(t, 0.9), rss[i]);
+    std::printf("%-28s %8.2f %8.2f %8.2f %12.2f %8.1f\n", packages[i].name, Percentile(t, 0),
+                median[i], Percentile(t, 0.9), Percentile(f, 0.5), rss[i]);
   }
-  double ratio = median[0] / median[1];
-  std::printf("ratio (median): %.2fx the hello-world runtime\n", ratio);
-  std::printf("targets: ratio <= 1.5x %s; start < 20 ms %s; RSS < 20 MB %s\n",
-              ratio <= 1.5 ? "met" : "MISSED", median[0] < 20 ? "met" : "MISSED",
-              rss[0] < 20 ? "met" : "MISSED");
+  double ratio = median[0] / median[1], floor_ratio = median[0] / median[2];
+  std::printf("ratio (median): %.2fx the hello-world runtime, %.2fx the floor\n", ratio,
+              floor_ratio);
+  std::printf("targets: <= 2.5x the floor %s; <= 1.5x hello %s; start < 20 ms %s; RSS < 20 MB %s\n",
+              floor_ratio <= 2.5 ? "met" : "MISSED", ratio <= 1.5 ? "met" : "MISSED",
+              median[0] < 20 ? "met" : "MISSED", rss[0] < 20 ? "met" : "MISSED");
   fs::remove_all(dir);
   return 0;
 }

@@ -7,7 +7,7 @@
 # (CI is) or via sudo.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config ninja-build
-      libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+      libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       clang libclang-rt-14-dev clang-format
       python3 python3-botocore python3-yaml awscli zip unzip patchelf curl uuid-runtime)

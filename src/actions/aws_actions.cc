@@ -6,7 +6,7 @@
 #include "actions/local_actions.h"
 #include "aws/sigv4.h"
 #include "base/crypto.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace eb {
 
@@ -337,7 +337,7 @@ class OwnedAwsActionRunner : public ReportingActionRunner {
  public:
   OwnedAwsActionRunner(const aws::EnvLookup& env, aws::S3Client* manifest_s3,
                        ActionRunner& fallback, Logger& log)
-      : http_(http::NewCurlClient()), fallback_(fallback) {
+      : http_(http::NewClient(aws::HttpOptionsFromEnv(env))), fallback_(fallback) {
     auto creds = aws::CredentialsFromEnv(env);
     if (!creds.ok()) {
       init_ = creds.status();

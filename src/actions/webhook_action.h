@@ -9,7 +9,7 @@
 // answer means done; anything else (or no answer) fails the action, so the trip
 // stays unfinished and is re-driven: receivers deduplicate on Idempotency-Key.
 //
-// The HTTP transport is the shared http::Client (libcurl in http/curl_client.cc;
+// The HTTP transport is the shared http::Client (cpp-httplib in http/httplib_client.cc;
 // tests use a loopback server and tests/fakes/fake_http.h).
 #pragma once
 

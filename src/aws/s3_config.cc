@@ -33,6 +33,12 @@ Result<std::string> DecodeOption(const std::string& in) {
 
 }  // namespace
 
+http::ClientOptions HttpOptionsFromEnv(const EnvLookup& env) {
+  http::ClientOptions options;
+  if (auto ca = env("SSL_CERT_FILE"); ca && !ca->empty()) options.ca_file = *ca;
+  return options;
+}
+
 EnvLookup ProcessEnv() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* v = std::getenv(name.c_str());

@@ -17,6 +17,7 @@
 
 #include "aws/sigv4.h"
 #include "base/status.h"
+#include "http/http_client.h"
 
 namespace eb::aws {
 
@@ -24,6 +25,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 
 // The real process environment (getenv). Only for main()/CLI edges.
 EnvLookup ProcessEnv();
+
+// HTTP client options from the environment: SSL_CERT_FILE (the CA file for
+// https, as curl and the AWS SDKs read it) when set and non-empty.
+http::ClientOptions HttpOptionsFromEnv(const EnvLookup& env);
 
 struct S3Location {
   std::string bucket;

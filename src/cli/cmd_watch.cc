@@ -17,7 +17,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/stop_signals.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 #include "core/engine.h"
 #include "sources/local_files.h"
 #include "sources/watch_loop.h"
@@ -166,7 +166,7 @@ Runner SetupWatch(CLI::App& sub) {
 
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
-    auto http_client = http::NewCurlClient();
+    auto http_client = http::NewClient();
     LocalActionRunner actions(data, *log, http_client.get(), GetEnv);
     EngineOptions engine_options;
     engine_options.worker_id = WorkerId();

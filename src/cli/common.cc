@@ -8,7 +8,7 @@
 
 #include "actions/aws_actions.h"
 #include "aws/s3_config.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 #include "stores/folder_store.h"
 #include "stores/s3_store.h"
 
@@ -83,7 +83,8 @@ std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path,
 }
 
 ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log, const aws::EnvLookup& env)
-    : http_(http::NewCurlClient()), local_(manifest_store, log, http_.get(), env) {
+    : http_(http::NewClient(aws::HttpOptionsFromEnv(env))),
+      local_(manifest_store, log, http_.get(), env) {
   auto* s3 = dynamic_cast<S3Store*>(&manifest_store);
   runner_ = NewAwsActionRunner(env, s3 != nullptr ? &s3->client() : nullptr, local_, log);
 }

@@ -51,7 +51,7 @@ std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path,
 // The actions a handle, sweep or Lambda process runs: the AWS ones
 // (eventbridge, sns, sqs, lambda, stepfunctions; manifests to S3 through the
 // state store's client when the state is on S3) over the local ones (exec,
-// manifest into `manifest_store`, webhook through libcurl). `env` finds
+// manifest into `manifest_store`, webhook through the HTTP client). `env` finds
 // credentials and webhook secrets. `manifest_store` and `log` must outlive it.
 class ProcessActions {
  public:

@@ -10,7 +10,7 @@
 #include "actions/local_actions.h"
 #include "aws/emf.h"
 #include "cli/common.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace eb::cli {
 
@@ -215,10 +215,31 @@ void WriteLine(const std::string& line) {
   std::fflush(stdout);
 }
 
+// The bundled OpenSSL looks for Debian's CA locations; Amazon Linux keeps its
+// trust store elsewhere. Unless SSL_CERT_FILE is set, it names the first CA
+// file found, and every HTTP client takes it from `env` (aws::HttpOptionsFromEnv):
+// the process environment itself is not changed.
+aws::EnvLookup WithCaFile(aws::EnvLookup env) {
+  std::optional<std::string> found;
+  if (auto set = env("SSL_CERT_FILE"); !set || set->empty()) {
+    for (const char* ca :
+         {"/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"}) {
+      if (::access(ca, R_OK) == 0) {
+        found = ca;
+        break;
+      }
+    }
+  }
+  if (!found) return env;
+  return [env = std::move(env), found](const std::string& name) {
+    return name == "SSL_CERT_FILE" ? found : env(name);
+  };
+}
+
 }  // namespace
 
 int RunLambda(const char* argv0) {
-  aws::EnvLookup env = aws::ProcessEnv();
+  aws::EnvLookup env = WithCaFile(aws::ProcessEnv());
   SystemClock clock;
   Logger log(stdout, Logger::Format::kJson, &clock);
   auto api = env("AWS_LAMBDA_RUNTIME_API");
@@ -228,19 +249,8 @@ int RunLambda(const char* argv0) {
         "(or next to a Runtime API emulator); for local use see 'eventbarrier handle'");
     return kExitFailure;
   }
-  auto http = http::NewCurlClient();
+  auto http = http::NewClient();
   aws::LambdaRuntimeClient runtime(*http, *api);
-  // The bundled libcurl looks for Debian's CA file; Amazon Linux keeps its
-  // trust store elsewhere. The S3 store honours SSL_CERT_FILE.
-  if (!env("SSL_CERT_FILE")) {
-    for (const char* ca :
-         {"/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"}) {
-      if (::access(ca, R_OK) == 0) {
-        ::setenv("SSL_CERT_FILE", ca, 1);
-        break;
-      }
-    }
-  }
 
   aws::LambdaError init_error;
   auto settings = ReadLambdaSettings(env, ExeDir(argv0));

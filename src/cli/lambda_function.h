@@ -87,7 +87,7 @@ class BarrierFunction {
   Engine engine_;
 };
 
-// The process edge: real environment, libcurl, stdout. Runs the loop until
+// The process edge: real environment, the HTTP client, stdout. Runs the loop until
 // the Runtime API goes away; returns the exit code.
 int RunLambda(const char* argv0);
 

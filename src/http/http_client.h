@@ -1,10 +1,11 @@
-// The HTTP client the AWS code talks through: a request struct in, a response
-// struct out. Abstract so it can be faked in tests (tests/fakes/fake_http.h
-// records every request and answers from a script); the real one is libcurl
-// (http/curl_client.h).
+// The HTTP client the whole program talks through: a request struct in, a
+// response struct out. Abstract so it can be faked in tests (tests/fakes/fake_http.h
+// records every request and answers from a script); the real one, NewClient, is
+// cpp-httplib's client over OpenSSL (http/httplib_client.cc).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,7 +31,7 @@ inline constexpr int64_t kNoTimeout = -1;
 
 struct Response {
   int status = 0;   // 200, 404, ...
-  Headers headers;  // names lower-cased, in arrival order
+  Headers headers;  // names lower-cased; repeated names in arrival order
   std::string body;
 
   // The first header named `name` (lower case), if any.
@@ -47,5 +48,24 @@ class Client {
   // Thread-safe.
   virtual Result<Response> Send(const Request& request) = 0;
 };
+
+struct ClientOptions {
+  int64_t connect_timeout_ms = 3'000;
+  // When the request sets none: how long the server may stay silent while a
+  // request is sent or its response read (reset by every byte that moves).
+  int64_t timeout_ms = 30'000;
+  // Connections kept open for reuse (keep-alive), over all servers. Calls
+  // beyond this many at once still work; their connections are then closed.
+  int max_idle_connections = 16;
+  // PEM file of trusted CAs for https; empty: OpenSSL's default locations
+  // (which honour $SSL_CERT_FILE). Callers pass the environment's value here.
+  std::string ca_file;
+};
+
+// A thread-safe client that keeps connections alive from one call to the
+// next (a pool per scheme, host and port); https verifies the server's
+// certificate and name. It adds no header but Host when the request has none,
+// Content-Length, and cpp-httplib's Accept and User-Agent.
+std::unique_ptr<Client> NewClient(const ClientOptions& options = {});
 
 }  // namespace eb::http

@@ -1,6 +1,6 @@
 #include "stores/s3_store.h"
 
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace eb {
 
@@ -28,10 +28,9 @@ Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const aws
   auto config = aws::ResolveS3Config(*location, env);
   if (!config.ok()) return config.status().WithContext(url);
   auto owned = std::make_unique<Owned>();
-  http::CurlOptions http_options;
-  if (auto ca = env("SSL_CERT_FILE"); ca && !ca->empty()) http_options.ca_file = *ca;
+  http::ClientOptions http_options = aws::HttpOptionsFromEnv(env);
   if (location->timeout_ms) http_options.timeout_ms = *location->timeout_ms;
-  owned->http = http::NewCurlClient(http_options);
+  owned->http = http::NewClient(http_options);
   owned->client = std::make_unique<aws::S3Client>(std::move(*config), *owned->http, owned->clock);
   aws::S3Client& client = *owned->client;
   return std::unique_ptr<S3Store>(

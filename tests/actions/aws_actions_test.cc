@@ -18,7 +18,7 @@
 #include "base/crypto.h"
 #include "fakes/loopback_server.h"
 #include "fakes/vectors.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace eb {
 namespace {
@@ -167,7 +167,7 @@ void SendEveryActionAndCheck(const aws::Credentials& creds) {
     if (name == "AWS_ENDPOINT_URL") return server.endpoint();
     return std::nullopt;
   };
-  auto http = http::NewCurlClient();
+  auto http = http::NewClient();
   FakeClock clock(1'795'000'123'000);
   aws::ServiceClient services(creds, env, *http, clock);
   RecordingRunner fallback;
@@ -285,7 +285,7 @@ TEST(AwsActionsWire, BotocoreCheckCatchesSpoiledRequests) {
     return std::nullopt;
   };
   const aws::Credentials creds{"AKIDEXAMPLE", "secret", ""};
-  auto http = http::NewCurlClient();
+  auto http = http::NewClient();
   FakeClock clock;
   aws::ServiceClient services(creds, env, *http, clock);
   RecordingRunner fallback;

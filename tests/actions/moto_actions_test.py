@@ -20,6 +20,10 @@ barrier trips once and its actions deliver to moto:
 Each delivery is read back and must carry the trip's manifest and idempotency key
 ("barrier/instance/generation"). The same event handled again (a redelivery)
 trips nothing and delivers nothing more.
+
+Then https: a second moto serves TLS with a self-signed certificate; without
+SSL_CERT_FILE the client refuses the server (nothing trips); with SSL_CERT_FILE
+naming it, the state and a manifest go to its S3.
 """
 import base64
 import json
@@ -140,12 +144,17 @@ def write_config(t):
 
 
 def handle(moto, config, payload, name):
+    return handle_env(moto.env, config, payload, name)
+
+
+def handle_env(aws_env, config, payload, name):
     path = os.path.join(WORK, name)
     with open(path, "w") as f:
         json.dump(payload, f)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and not k.startswith("SSL_CERT")}
     r = subprocess.run([EVENTBARRIER, "handle", "--config", config, "--log-format", "text", path],
-                       env={**env, **moto.env}, capture_output=True, text=True, timeout=120)
+                       env={**env, **aws_env}, capture_output=True, text=True, timeout=120)
     print(f"  | handle {name}: exit {r.returncode}: {r.stdout.strip()}")
     if r.returncode != 0:
         print("  | " + "\n  | ".join(r.stderr.strip().splitlines()[-15:]))
@@ -266,8 +275,42 @@ def main():
               len(sfn.list_executions(stateMachineArn=t["machine"])["executions"]) == 1 and
               len(lambda_invocations(recording)) == 1,
               "and delivers nothing more (exactly one delivery per generation)", again)
+        tls_phase()
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)
+
+
+def tls_phase():
+    with MotoServer(os.path.join(WORK, "moto-tls.log"), tls_dir=os.path.join(WORK, "tls")) as moto:
+        print(f"moto_server on {moto.url}")
+        s3 = moto.client("s3")
+        s3.create_bucket(Bucket="eb-tls")
+        records = []
+        for member in ("a.csv", "b.csv"):
+            key = f"in/{DATE}/{member}"
+            etag = s3.put_object(Bucket="eb-tls", Key=key, Body=b"x")["ETag"].strip('"')
+            records.append({"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION,
+                            "eventTime": "2026-12-06T05:00:00.000Z",
+                            "eventName": "ObjectCreated:Put",
+                            "s3": {"bucket": {"name": "eb-tls"},
+                                   "object": {"key": key, "size": 1, "eTag": etag,
+                                              "sequencer": f"00{len(records)}"}}})
+        config = os.path.join(WORK, "tls.json")
+        with open(config, "w") as f:
+            json.dump({"barriers": {"tls": {"members": ["in/{date}/a.csv", "in/{date}/b.csv"],
+                                            "on_complete": [{"type": "manifest",
+                                                             "key": "ready/{date}.json"}]}},
+                       "state": {"url": "s3://eb-tls/"}}, f)
+        rc, lines = handle_env(moto.env, config, {"Records": records}, "tls-untrusted.json")
+        check(rc != 0 and not trips_of(lines) and "certificate" in json.dumps(lines),
+              "https: without SSL_CERT_FILE the self-signed server is refused", lines)
+        trusted = {**moto.env, "SSL_CERT_FILE": moto.ca_file}
+        rc, lines = handle_env(trusted, config, {"Records": records}, "tls-trusted.json")
+        check(rc == 0 and [x["barrier"] for x in trips_of(lines)] == ["tls"],
+              "https: with SSL_CERT_FILE naming its CA the state lives in its S3", lines)
+        body = s3.get_object(Bucket="eb-tls", Key=f"ready/{DATE}.json")["Body"].read()
+        check(json.loads(body).get("idempotency_key") == f"tls/{DATE}/1",
+              "https: the manifest was written", body)
 
 
 def lambda_invocations(recording):

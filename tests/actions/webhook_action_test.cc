@@ -9,7 +9,7 @@
 #include "actions/local_actions.h"
 #include "base/crypto.h"
 #include "fakes/fake_http.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 #include "fakes/loopback_server.h"
 #include "stores/memory_store.h"
 
@@ -138,12 +138,12 @@ test::LoopbackServer::Handler Answers(std::vector<int> statuses = {}) {
   };
 }
 
-// Through libcurl to a real socket: what a receiver sees.
+// Through the HTTP client to a real socket: what a receiver sees.
 TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
   test::LoopbackServer server(Answers());
   ASSERT_TRUE(server.ok());
   std::string url = server.endpoint() + "/hook";
-  auto client = http::NewCurlClient();
+  auto client = http::NewClient();
   ActionReport report;
   Status s = RunWebhook(Hook(url), Trip(), *client, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -168,7 +168,7 @@ TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
 TEST(CurlWebhookTest, Non2xxFailsTheActionAndEveryAttemptCarriesTheSameKey) {
   test::LoopbackServer server(Answers({500, 404}));
   std::string url = server.endpoint() + "/hook";
-  auto client = http::NewCurlClient();
+  auto client = http::NewClient();
   ActionReport report;
   Status s = RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report);
   EXPECT_FALSE(s.ok());
@@ -185,7 +185,7 @@ TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
     test::LoopbackServer gone(Answers());
     url = gone.endpoint() + "/gone";
   }
-  auto client = http::NewCurlClient();
+  auto client = http::NewClient();
   ActionReport report;
   Status s = RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report);
   EXPECT_FALSE(s.ok());
@@ -194,7 +194,7 @@ TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
 
 TEST(LocalActionRunnerTest, WebhookThroughTheRunner) {
   test::LoopbackServer server(Answers());
-  auto client = http::NewCurlClient();
+  auto client = http::NewClient();
   FakeClock clock;
   MemoryStore store(clock);
   LocalActionRunner runner(store, Logger::Null(), client.get(), Env({{"HOOK_SECRET", "k"}}));

@@ -1,6 +1,6 @@
 // The Runtime API client: the requests it sends (scripted HTTP records them),
 // how it reads the documented headers, and the loop against the fake Runtime
-// API server over real HTTP (libcurl).
+// API server over real HTTP (the cpp-httplib client).
 #include "aws/lambda_runtime.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 
 #include "fakes/fake_http.h"
 #include "fakes/runtime_api_server.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace eb::aws {
 namespace {
@@ -146,7 +146,7 @@ TEST(LambdaLoop, AgainstTheFakeRuntimeApiEveryInvocationIsAnsweredOnce) {
   std::string ok_id = api.Enqueue("ok");
   std::string throws_id = api.Enqueue("throw");
   std::string fails_id = api.Enqueue("fail");
-  auto http = http::NewCurlClient();
+  auto http = http::NewClient();
   LambdaRuntimeClient client(*http, api.endpoint());
   LogCapture capture;
   std::vector<std::string> traces;
@@ -226,7 +226,7 @@ TEST(LambdaLoop, EndsWhenTheRuntimeApiGoesAway) {
 TEST(FakeRuntimeApi, RefusesAnswersForUnknownOrAnsweredIds) {
   test::FakeRuntimeApi api;
   ASSERT_TRUE(api.ok());
-  auto http = http::NewCurlClient();
+  auto http = http::NewClient();
   LambdaRuntimeClient client(*http, api.endpoint());
   EXPECT_EQ(client.Respond("never-handed-out", "x").code(), Code::kInvalidArgument);
   api.Enqueue("e");

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace {
 
@@ -130,7 +130,7 @@ TEST_F(ServeCliTest, ServesThenStopsGracefullyOnSigterm) {
   }
   ASSERT_GT(port, 0) << ReadAll(dir_ / "out.txt");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  auto client = eb::http::NewCurlClient();
+  auto client = eb::http::NewClient();
   auto send = [&](const std::string& method, const std::string& path, const std::string& body,
                   bool auth) {
     eb::http::Request r;

@@ -86,7 +86,7 @@ std::string MakeSandboxRoot(const std::string& zip, const std::string& parent,
     return "";
   }
   for (const char* decoy :
-       {"libc.so.6", "libcurl.so.4", "libstdc++.so.6", "ld-linux-x86-64.so.2"}) {
+       {"libc.so.6", "libssl.so.3", "libstdc++.so.6", "ld-linux-x86-64.so.2"}) {
     std::ofstream(root / "lib64" / decoy) << "not a library: the package must never load this\n";
   }
   return root.string();

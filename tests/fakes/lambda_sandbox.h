@@ -2,7 +2,7 @@
 // and the cold-start benchmark. The root holds only
 //   ROOT/var/task/...   the zip's contents (where Lambda unpacks it)
 //   ROOT/proc           /proc, bind-mounted in the child's own mount namespace
-//   ROOT/lib64/...      decoys: files named libc.so.6 and libcurl.so.4 that are not
+//   ROOT/lib64/...      decoys: files named libc.so.6 and libssl.so.3 that are not
 //                       libraries (Lambda's LD_LIBRARY_PATH lists /lib64: a package
 //                       that searched it before its own lib/ would fail to start)
 // plus whatever a test adds (a configuration, a state folder). The child enters

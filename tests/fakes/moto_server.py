@@ -4,6 +4,9 @@
         s3 = moto.client("s3")        # boto3, pointed at it
         moto.env                      # AWS_* variables for the AWS CLI / eventbarrier
 
+    with MotoServer(tls_dir=DIR) as moto:   # https, a self-signed certificate for
+        moto.ca_file                         # 127.0.0.1 written to DIR (the CA to trust)
+
 Run with the interpreter scripts/aws-python.sh prints (moto, boto3).
 """
 import ctypes
@@ -31,9 +34,12 @@ def die_with_parent():
 
 
 class MotoServer:
-    def __init__(self, log_path=None, extra_env=None):
+    def __init__(self, log_path=None, extra_env=None, tls_dir=None):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.ca_file = self.key_file = None
+        if tls_dir:
+            self.ca_file, self.key_file = self_signed(tls_dir)
+        self.url = f"{'https' if tls_dir else 'http'}://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.proc = None
         self.env = {
@@ -53,7 +59,8 @@ class MotoServer:
         # moto.server's main, with this interpreter (no console script on PATH needed).
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from moto.server import main; main()",
-             "-H", "127.0.0.1", "-p", str(self.port)],
+             "-H", "127.0.0.1", "-p", str(self.port)] +
+            (["-c", self.ca_file, "-k", self.key_file] if self.ca_file else []),
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env, **self.server_env},
             preexec_fn=die_with_parent)
         deadline = time.monotonic() + 60
@@ -61,7 +68,8 @@ class MotoServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
             try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=2).read()
+                urllib.request.urlopen(self.url + "/moto-api/", timeout=2,
+                                       context=self.ssl_context()).read()
                 return self
             except OSError:
                 if time.monotonic() > deadline:
@@ -83,9 +91,45 @@ class MotoServer:
         import json
         req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
-        return urllib.request.urlopen(req, timeout=10).read()
+        return urllib.request.urlopen(req, timeout=10, context=self.ssl_context()).read()
+
+    def ssl_context(self):
+        import ssl
+        return ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
 
     def client(self, service):
         import boto3
         return boto3.client(service, endpoint_url=self.url, region_name=REGION,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+                            aws_access_key_id="testing", aws_secret_access_key="testing",
+                            verify=self.ca_file if self.ca_file else True)
+
+
+def self_signed(directory):
+    """A key and a self-signed certificate for 127.0.0.1 and localhost (cryptography,
+    which moto itself depends on). Returns (cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    os.makedirs(directory, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eventbarrier test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path

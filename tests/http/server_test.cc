@@ -1,4 +1,4 @@
-// The HTTP server on loopback, driven by the libcurl client and raw sockets:
+// The HTTP server on loopback, driven by the HTTP client and raw sockets:
 // requests reach the handler whole, the body limit answers 413 without the
 // handler, stalled connections are cut by the timeouts, the worker pool is
 // bounded, and Shutdown lets a request in progress finish while new
@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "fakes/loopback_server.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 
 namespace eb::http {
 namespace {
@@ -52,7 +52,7 @@ class Running {
 
 Result<Response> Send(const std::string& method, const std::string& url,
                       const std::string& body = "", Headers headers = {}) {
-  static auto client = NewCurlClient();
+  static auto client = NewClient();
   Request r;
   r.method = method;
   r.url = url;

@@ -31,7 +31,7 @@
 
 #include "aws/s3_config.h"
 #include "fakes/vectors.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 #include "integration/ceph_env.h"
 #include "integration/http_balancer.h"
 #include "stores/s3_store.h"
@@ -90,7 +90,7 @@ class ServeProcess {
   }
   // The value of one metric line ("name" or "name{labels}"), -1 if absent or unreachable.
   double Metric(const std::string& name) const {
-    static auto client = http::NewCurlClient();
+    static auto client = http::NewClient();
     http::Request r;
     r.url = "http://127.0.0.1:" + std::to_string(port_) + "/metrics";
     r.timeout_ms = 5000;

@@ -129,9 +129,13 @@ TEST_F(LambdaPackageTest, TheZipHoldsTheBinaryAsBootstrapAndFollowsTheRule) {
   Ran list = Shell("unzip -Z1 '" + kZip + "'");
   ASSERT_EQ(list.code, 0) << list.output;
   for (const char* entry : {"bootstrap\n", "eventbarrier.json\n", "lib/libc.so.6\n",
-                            "lib/libcurl.so.4\n", "lib/libstdc++.so.6\n", "lib/libssl.so.3\n"}) {
+                            "lib/libcpp-httplib.so.0.11\n", "lib/libssl.so.3\n"}) {
     EXPECT_NE(list.output.find(entry), std::string::npos) << entry << " missing from\n"
                                                           << list.output;
+  }
+  // One HTTP library (cpp-httplib over OpenSSL): libcurl and what it brings are gone.
+  for (const char* gone : {"libcurl", "libldap", "libgnutls", "libssh2", "librtmp", "libkrb5"}) {
+    EXPECT_EQ(list.output.find(gone), std::string::npos) << gone << " in\n" << list.output;
   }
   Ran check = Shell("bash " + kScripts + "/check-lambda-package.sh '" + kZip + "'");
   EXPECT_EQ(check.code, 0) << check.output;
@@ -149,7 +153,8 @@ TEST_F(LambdaPackageTest, TheRuleCheckRefusesBrokenPackages) {
     const char* expected;  // in the checker's message
   };
   std::vector<Breakage> cases = {
-      {"missing-lib", "rm lib/libcurl.so.4", "needs libcurl.so.4, which is not in lib/"},
+      {"missing-lib", "rm lib/libcpp-httplib.so.0.11",
+       "needs libcpp-httplib.so.0.11, which is not in lib/"},
       {"runpath", "patchelf --set-rpath '$ORIGIN/lib' bootstrap", "DT_RUNPATH"},
       {"system-loader", "patchelf --set-interpreter /lib64/ld-linux-x86-64.so.2 bootstrap",
        "not the bundled loader"},
@@ -159,8 +164,8 @@ TEST_F(LambdaPackageTest, TheRuleCheckRefusesBrokenPackages) {
        "not an ELF binary"},
       {"foreign-rpath", "patchelf --force-rpath --set-rpath /usr/lib/x86_64-linux-gnu bootstrap",
        "DT_RPATH is '/usr/lib/x86_64-linux-gnu'"},
-      {"symlink", "ln -s libcurl.so.4 lib/libcurl.so", "is a symlink"},
-      {"lib-runpath", "patchelf --set-rpath /usr/lib lib/libcurl.so.4",
+      {"symlink", "ln -s libssl.so.3 lib/libssl.so", "is a symlink"},
+      {"lib-runpath", "patchelf --set-rpath /usr/lib lib/libssl.so.3",
        "has its own RPATH/RUNPATH"},
   };
   for (const auto& c : cases) {
