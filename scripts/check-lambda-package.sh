@@ -81,7 +81,7 @@ ld_build=$(grep -aoE 'ld\.so \([^)]*\) [a-z ]*release version [0-9.]*[0-9]' "$di
 [ -n "$libc_build" ] && [ -n "$ld_build" ] || fail "cannot read the glibc build of libc.so.6 / $loader"
 [ "${libc_build#GNU C Library }" = "${ld_build#ld.so }" ] ||
   fail "the loader ($ld_build) and libc.so.6 ($libc_build) come from different glibc builds"
-newest_defined=$(objdump -T "$dir/lib/libc.so.6" | grep -oE 'GLIBC_[0-9][0-9.]*[0-9]' | sort -uV | tail -1)
+newest_defined=$(readelf -W --dyn-syms "$dir/lib/libc.so.6" | grep -oE 'GLIBC_[0-9][0-9.]*[0-9]' | sort -uV | tail -1)
 [ "$(printf '%s\n%s\n' "$newest_needed" "$newest_defined" | sort -V | tail -1)" = "$newest_defined" ] ||
   fail "an ELF file needs $newest_needed, the bundled libc defines only up to $newest_defined"
 

@@ -16,6 +16,15 @@ PKGS=(build-essential cmake pkg-config ninja-build
 # already carries npm, and Debian's npm package would conflict with it.
 command -v npm >/dev/null || PKGS+=(npm)
 if [ "${EVENTBARRIER_WITH_CEPH:-1}" = 1 ]; then PKGS+=(ceph-mon ceph-osd radosgw ceph-common); fi
+# The arm64 Lambda zip cross-built on x86_64 (make package ARCH=arm64; tests/lambda's
+# arm64 test): Debian's cross toolchain, the arm64 libraries (multiarch) and qemu-user.
+# EVENTBARRIER_WITH_ARM64=0 leaves them out.
+ARM64_PKGS=()
+if [ "$(uname -m)" = x86_64 ] && { [ "${EVENTBARRIER_WITH_ARM64:-1}" = 1 ] ||
+     [ "${EB_ARCH:-}" = aarch64 ]; }; then
+  ARM64_PKGS=(crossbuild-essential-arm64 qemu-user-static libssl-dev:arm64 libcpp-httplib-dev:arm64)
+  PKGS+=("${ARM64_PKGS[@]}")
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,6 +32,9 @@ done
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
+  if [ ${#ARM64_PKGS[@]} -gt 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

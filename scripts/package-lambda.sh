@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# package-lambda.sh - the AWS Lambda zip (provided.al2023, x86_64 or arm64: the build machine's).
+# package-lambda.sh - the AWS Lambda zip (provided.al2023, x86_64 or arm64: the binary's machine;
+# an arm64 binary cross-built on x86_64 is listed and checked under qemu-user).
 #
 #   scripts/package-lambda.sh --binary build-release/eventbarrier --config examples/barriers.json \
 #                             --out dist/eventbarrier-lambda-x86_64.zip
@@ -37,9 +38,25 @@ fail() { echo "package-lambda: $*" >&2; exit 1; }
 [ -n "$binary" ] && [ -n "$out" ] || fail "usage: --binary FILE --out ZIP (--config FILE | --no-config)"
 [ -f "$binary" ] || fail "no binary $binary (build it first)"
 [ "$no_config" = 1 ] || [ -n "$config" ] || fail "--config FILE (or --no-config) is required"
-for tool in ldd readelf patchelf strip zip unzip objdump; do
+for tool in ldd readelf patchelf strip zip unzip; do
   command -v "$tool" >/dev/null || fail "$tool is missing (make deps installs it)"
 done
+
+# A binary for another machine (make package ARCH=arm64 on x86_64): its loader lists its
+# libraries and runs the configuration check under qemu-user, and the cross strip strips it.
+# RUN prefixes every execution of the packaged code; STRIP is the strip for its machine.
+RUN=() STRIP=strip
+elf_machine=$(readelf -hW "$binary" | sed -n 's/^ *Machine: *//p')
+case "$elf_machine:$(uname -m)" in
+  *X86-64*:x86_64 | AArch64:aarch64) ;;
+  AArch64:*)
+    command -v qemu-aarch64-static >/dev/null || fail "qemu-aarch64-static is missing (make deps ARCH=arm64)"
+    command -v aarch64-linux-gnu-strip >/dev/null || fail "aarch64-linux-gnu-strip is missing (make deps ARCH=arm64)"
+    RUN=(qemu-aarch64-static) STRIP=aarch64-linux-gnu-strip ;;
+  *) fail "$binary is for '$elf_machine', which this machine can neither run nor emulate" ;;
+esac
+# ldd, through the binary's own loader (as ldd itself does: LD_TRACE_LOADED_OBJECTS).
+list_libraries() { env LD_TRACE_LOADED_OBJECTS=1 "${RUN[@]}" "$interp" "$1"; }
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/eb-package-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -50,15 +67,16 @@ interp=$(readelf -lW "$binary" | sed -n 's/.*\[Requesting program interpreter: \
 [ -n "$interp" ] || fail "$binary has no program interpreter (a static binary needs no packaging)"
 loader=$(basename "$interp")
 cp -L "$interp" "$stage/lib/$loader"
-missing=$(ldd "$binary" | grep 'not found' || true)
+libraries=$(list_libraries "$binary") || fail "$interp could not list the libraries of $binary"
+missing=$(echo "$libraries" | grep 'not found' || true)
 [ -z "$missing" ] || fail "unresolved libraries: $missing"
-ldd "$binary" | while read -r name arrow path _; do
+echo "$libraries" | while read -r name arrow path _; do
   [ "$arrow" = "=>" ] || continue  # the vdso and the loader line
   cp -L "$path" "$stage/lib/$name"
 done
 
 cp "$binary" "$stage/bootstrap"
-strip --strip-unneeded "$stage/bootstrap"
+"$STRIP" --strip-unneeded "$stage/bootstrap"
 # $ORIGIN needs /proc (the loader reads /proc/self/exe); TASK_ROOT/lib is the fallback without it.
 patchelf --set-interpreter "$task_root/lib/$loader" --force-rpath --set-rpath "\$ORIGIN/lib:$task_root/lib" \
   "$stage/bootstrap"
@@ -70,7 +88,7 @@ chmod 0755 "$stage/lib/$loader"
 # so this also proves the binary starts with the bundled libraries).
 if [ "$no_config" = 0 ]; then
   [ -f "$config" ] || fail "no configuration $config"
-  if ! env -u LD_LIBRARY_PATH -u LD_PRELOAD "$stage/lib/$loader" "$stage/bootstrap" lambda --check "$config"; then
+  if ! env -u LD_LIBRARY_PATH -u LD_PRELOAD "${RUN[@]}" "$stage/lib/$loader" "$stage/bootstrap" lambda --check "$config"; then
     fail "configuration $config is invalid: not packaged"
   fi
   cp "$config" "$stage/eventbarrier.json"

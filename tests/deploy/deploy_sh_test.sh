@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; FAILED=1; }
 # The real Makefile has the target deploy.sh calls, with the CONFIG it passes.
 make -s -n -C "$SRC" package CONFIG=examples/barriers.json 2>/dev/null | grep -q "package-lambda.sh .*--config examples/barriers.json" &&
   ok "the project's Makefile has 'make package CONFIG=...'" || fail "the project's Makefile lacks 'make package CONFIG=...'"
-grep -q 'LAMBDA_ZIP := dist/eventbarrier-lambda-$(ARCH).zip' "$SRC/Makefile" && grep -q 'ARCH := $(shell uname -m)' "$SRC/Makefile" &&
+make -s -n -C "$SRC" package 2>/dev/null | grep -q -- "--out dist/eventbarrier-lambda-$(uname -m).zip" &&
   ok "make package writes the zip deploy.sh uploads" || fail "make package's zip is not dist/eventbarrier-lambda-\$(uname -m).zip"
 
 # A copy of deploy/ in a scratch root, so `dist/` is the scratch one.
