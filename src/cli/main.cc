@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/cmd_doctor.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/lambda_function.h"
@@ -24,10 +25,13 @@ int main(int argc, char** argv) {
       "  eventbarrier watch --config barriers.json --dir /data/inbox\n"
       "  eventbarrier status --config barriers.json --state /data/inbox\n"
       "  eventbarrier serve --config barriers.json --state s3://bucket/.eventbarrier/ --listen 127.0.0.1:8080\n"
+      "  eventbarrier doctor --state s3://bucket/.eventbarrier/   (before trusting a new store)\n"
       "  eventbarrier lambda   (the AWS Lambda runtime; also as 'bootstrap', see docs/LAMBDA.md)\n"
       "Run 'eventbarrier COMMAND --help' for a command's options.");
   std::vector<std::pair<CLI::App*, Runner>> runners;
-  for (const Command& c : AllCommands()) {
+  std::vector<Command> commands = AllCommands();
+  commands.insert(commands.begin() + 1, DoctorCommand());  // after validate
+  for (const Command& c : commands) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     runners.emplace_back(sub, c.setup(*sub));
   }

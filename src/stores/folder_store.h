@@ -25,6 +25,7 @@ class FolderStore : public ObjectStore {
   explicit FolderStore(std::string root, FolderStoreOptions options = {});
 
   const Status& init_status() const { return init_status_; }
+  const std::string& root() const { return root_; }
 
   Result<std::string> Get(const std::string& key) override;
   Status Put(const std::string& key, const std::string& body) override;

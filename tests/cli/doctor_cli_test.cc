@@ -1,0 +1,93 @@
+// Runs `eventbarrier doctor` as a user does: against a folder (it passes and
+// leaves the folder as it found it), its --json, --help and usage errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+CliRun Doctor(const std::string& args) {
+  CliRun run;
+  FILE* pipe = ::popen((std::string(EB_BINARY) + " doctor " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
+  int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+class DoctorCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("eb-doctor-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(DoctorCliTest, AFolderPassesAndIsLeftAsFound) {
+  CliRun run = Doctor("--state " + dir_.string() + " --json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  json report = json::parse(run.out);
+  EXPECT_TRUE(report.at("ok").get<bool>());
+  std::vector<std::string> names;
+  for (const auto& c : report.at("checks")) {
+    names.push_back(c.at("name"));
+    EXPECT_EQ(c.at("outcome"), "pass") << c.dump();
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"put-if-absent", "racers", "list-after-write", "list-order",
+                                      "list-pagination", "list-start-after", "list-after-delete",
+                                      "bulk-delete", "clock", "permissions", "cleanup"}));
+  EXPECT_FALSE(fs::exists(dir_ / ".eventbarrier")) << "the scratch folders it created are removed";
+}
+
+TEST_F(DoctorCliTest, TextOutputHasALinePerCheckAndAVerdict) {
+  CliRun run = Doctor("--state file://" + dir_.string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("PASS  racers            20 keys x 32 racers: exactly one winner each"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("\nOK ("), std::string::npos) << run.out;
+}
+
+TEST_F(DoctorCliTest, HelpTeachesWhatIsCheckedAndTheExitStatus) {
+  CliRun run = Doctor("--help");
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* text : {"PUT-if-absent", "racers", "list-pagination", "clock", "IAM action",
+                           "Exit status", "cleanup", "_doctor/"}) {
+    EXPECT_NE(run.out.find(text), std::string::npos) << text;
+  }
+}
+
+TEST_F(DoctorCliTest, UsageErrorsNameTheField) {
+  CliRun none = Doctor("");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.out.find("--state"), std::string::npos) << none.out;
+  CliRun racers = Doctor("--state " + dir_.string() + " --racers 1");
+  EXPECT_EQ(racers.exit_code, 2);
+  EXPECT_NE(racers.out.find("--racers"), std::string::npos) << racers.out;
+  CliRun config = Doctor("--config " + (dir_ / "missing.json").string());
+  EXPECT_EQ(config.exit_code, 1);
+  EXPECT_NE(config.out.find("missing.json"), std::string::npos) << config.out;
+}
+
+}  // namespace
