@@ -104,7 +104,7 @@ Runner SetupDoctor(CLI::App& sub) {
   struct Opts {
     std::string state, config;
     bool json = false;
-    int racers = 32, race_keys = 20, list_keys = 1050;
+    int racers = 32, race_keys = 20, list_keys = 1050, race_body_bytes = 64 * 1024;
     double max_skew_s = 30;
   };
   auto o = std::make_shared<Opts>();
@@ -117,51 +117,45 @@ Runner SetupDoctor(CLI::App& sub) {
   sub.add_option("--racers", o->racers,
                  "Concurrent PUT-if-absent writers per key, 2-256 (default 32)");
   sub.add_option("--race-keys", o->race_keys, "Keys the racers race on, 1-1000 (default 20)");
+  sub.add_option(
+      "--race-body-bytes", o->race_body_bytes,
+      "Bytes each racer writes, 0-16777216 (default 65536: a wider window for check-then-write)");
   sub.add_option("--list-keys", o->list_keys,
                  "Keys for the LIST and bulk delete checks, 1001-100000 (default 1050: two pages)");
   sub.add_option("--max-clock-skew", o->max_skew_s,
                  "Seconds of clock skew tolerated, 0-3600 (default 30)");
   sub.footer(
-      "Exactly once rests on the store: of many concurrent PUT-if-absent writes to one key exactly "
-      "one\n"
-      "must win, and LIST must show every key as soon as it is written. Some S3-compatible servers "
-      "and\n"
-      "emulators do not keep these promises, and a barrier on them trips twice without any error.\n"
-      "Run doctor once against every new store before trusting it (serve, watch and handle do "
-      "not).\n"
-      "\n"
-      "It writes under <state prefix>_doctor/<host>-<pid>-<ms>/ and deletes everything there at "
-      "the\n"
-      "end, also after a failure. One line per check, PASS/WARN/FAIL/SKIP with the evidence:\n"
-      "  put-if-absent      a second write to a key is refused with already-exists (S3: 412)\n"
-      "  racers             32 writers race on one key, 20 times: exactly one winner each, and "
-      "GET\n"
-      "                     returns the winner's body (a non-atomic store fails this, not the "
-      "above)\n"
-      "  list-after-write   new keys are listed at once (10 one by one, 1,050 written in "
-      "parallel)\n"
-      "  list-order         keys come back in byte order; list-pagination: 1,050 keys over two "
-      "pages\n"
-      "  list-start-after   start-after skips exactly the keys up to it; list-after-delete: a "
-      "deleted\n"
-      "                     key is gone from LIST and GET, a second DELETE is fine\n"
-      "  bulk-delete        DeleteMany (S3 DeleteObjects) removes 1,000 keys in one call\n"
-      "  clock              server clock (Date header, LastModified) minus this machine's; fails\n"
-      "                     beyond --max-clock-skew (30 s: timeouts and leases are judged on it)\n"
-      "  permissions        each store call, with the IAM action to allow when it is denied\n"
-      "  actions            with --config: the IAM actions of the configured actions (listed "
-      "only)\n"
-      "  cleanup            nothing is left under the scratch prefix\n"
-      "\n"
-      "Exit status: 0 when no check failed; 1 when one did (the verdict names the promise that "
-      "would\n"
-      "break), or the store cannot be opened; 2 for a bad command line. Takes seconds on a local\n"
-      "Ceph RGW; about 2,000 requests. See docs/DOCTOR.md.\n"
-      "\n"
-      "Examples:\n"
-      "  eventbarrier doctor --state "
-      "'s3://my-bucket/eventbarrier/?endpoint=http://127.0.0.1:7480'\n"
-      "  eventbarrier doctor --config barriers.json --json");
+      R"(Exactly once rests on the store: of many concurrent PUT-if-absent writes to one key exactly
+one must win, and LIST must show every key as soon as it is written. Some S3-compatible servers
+and emulators do not keep these promises, and a barrier on them trips twice without any error.
+Run doctor against every new store before trusting it (serve, watch and handle do not run it).
+
+It writes under <state prefix>_doctor/<host>-<pid>-<ms>/ and deletes everything there at the
+end, also after a failure. One line per check, PASS/WARN/FAIL/SKIP, with the evidence:
+  put-if-absent      a second write to a key is refused with already-exists (S3: 412)
+  racers             32 writers race on one key with 64 KiB bodies, 20 times: exactly one
+                     winner each, and GET returns the winner's body. A store whose check and
+                     write are not atomic fails this one, not the one above. A pass is
+                     evidence, not proof: a race that did not happen cannot be seen.
+  list-after-write   new keys are listed at once (10 one by one, 1,050 written in parallel)
+  list-order         keys come back in byte order (space, '+', '/', '~', UTF-8, ...)
+  list-pagination    1,050 keys over two pages, through continuation tokens
+  list-start-after   start-after skips exactly the keys up to it
+  list-after-delete  a deleted key is gone from LIST and GET; a second DELETE is fine
+  bulk-delete        DeleteMany (S3 DeleteObjects) removes 1,000 keys in one call
+  clock              server clock (Date header, LastModified) minus this machine's; fails
+                     beyond --max-clock-skew (timeouts and leases are judged on it)
+  permissions        each store call, with the IAM action to allow when it is denied
+  actions            with --config: the IAM actions of the configured actions (listed only)
+  cleanup            nothing is left under the scratch prefix
+
+Exit status: 0 when no check failed; 1 when one did (the verdict names the promise that
+would break) or the store cannot be opened; 2 for a bad command line. About 2,100 requests;
+seconds on a local Ceph RGW. See docs/DOCTOR.md.
+
+Examples:
+  eventbarrier doctor --state 's3://my-bucket/eventbarrier/?endpoint=http://127.0.0.1:7480'
+  eventbarrier doctor --config barriers.json --json)");
   return [o] {
     if (o->state.empty() && o->config.empty()) {
       std::cerr << "error: --state: give the store to check (or --config with state.url)\n";
@@ -170,6 +164,7 @@ Runner SetupDoctor(CLI::App& sub) {
     for (auto [name, value, lo, hi] :
          {std::tuple{"--racers", double(o->racers), 2.0, 256.0},
           std::tuple{"--race-keys", double(o->race_keys), 1.0, 1000.0},
+          std::tuple{"--race-body-bytes", double(o->race_body_bytes), 0.0, 16777216.0},
           std::tuple{"--list-keys", double(o->list_keys), 1001.0, 100000.0},
           std::tuple{"--max-clock-skew", o->max_skew_s, 0.0, 3600.0}}) {
       if (value < lo || value > hi) {
@@ -196,6 +191,7 @@ Runner SetupDoctor(CLI::App& sub) {
         config.state.prefix + "_doctor/" + WorkerId() + "-" + std::to_string(clock.NowMs()) + "/";
     options.racers = o->racers;
     options.race_keys = o->race_keys;
+    options.race_body_bytes = static_cast<size_t>(o->race_body_bytes);
     options.list_keys = o->list_keys;
     options.max_clock_skew_ms = static_cast<TimeMs>(o->max_skew_s * 1000);
     if (parsed) options.action_permissions = ActionPermissions(config);

@@ -298,8 +298,12 @@ void Doctor::PutIfAbsentOnce(CheckResult& r) {
 
 void Doctor::Racers(CheckResult& r) {
   const int keys = o_.race_keys, racers = o_.racers;
+  // Bodies of race_body_bytes: a server that checks, then reads and stores the
+  // body, then writes has a window as wide as the body takes.
   auto body = [&](int k, int t) {
-    return "key " + std::to_string(k) + " racer " + std::to_string(t);
+    std::string b = "key " + std::to_string(k) + " racer " + std::to_string(t) + " ";
+    b.resize(std::max<size_t>(b.size(), o_.race_body_bytes), '.');
+    return b;
   };
   std::vector<std::vector<Status>> results(keys, std::vector<Status>(racers));
   {
@@ -344,7 +348,8 @@ void Doctor::Racers(CheckResult& r) {
     } else if (winners.size() > 1) {
       problem = std::to_string(winners.size()) + " of " + std::to_string(racers) + " racers won";
     } else if (winners.size() == 1 && *stored != body(k, winners[0])) {
-      problem = "racer " + std::to_string(winners[0]) + " won but GET returns '" + *stored + "'";
+      problem = "racer " + std::to_string(winners[0]) + " won but GET returns '" +
+                stored->substr(0, 40) + "...'";
     } else if (winners.empty()) {
       // A winner whose answer was lost sees its own write on the retry (412): the
       // protocol reads the record back, and so does this check.
@@ -363,7 +368,8 @@ void Doctor::Racers(CheckResult& r) {
       if (first_bad.empty()) first_bad = name + ": " + problem;
     }
   }
-  std::string size = std::to_string(keys) + " keys x " + std::to_string(racers) + " racers";
+  std::string size = std::to_string(keys) + " keys x " + std::to_string(racers) + " racers, " +
+                     std::to_string(o_.race_body_bytes) + "-byte bodies";
   if (bad_keys > 0 || errors > 0) {
     r.outcome = Outcome::kFail;
     r.evidence = size + ": ";

@@ -56,8 +56,11 @@ using ServerTimeProbe = std::function<Result<ServerTimes>(const std::string& key
 struct DoctorOptions {
   // Where the checks write; ends with '/'. Deleted (every key under it) at the end.
   std::string scratch;
-  int racers = 32;       // concurrent PUT-if-absent per key
-  int race_keys = 20;    // keys raced on
+  int racers = 32;     // concurrent PUT-if-absent per key
+  int race_keys = 20;  // keys raced on
+  // Bytes of each racer's body: a server that checks, then receives and stores the body,
+  // then commits, races for as long as the body takes.
+  size_t race_body_bytes = 64 * 1024;
   int list_keys = 1050;  // keys for pagination and bulk delete (> 1,000: two pages)
   int writers = 16;      // threads writing the list keys
   // Above this |skew| (server minus local) timeouts, leases and retention are
