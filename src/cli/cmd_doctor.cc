@@ -86,12 +86,12 @@ void PrintText(const DoctorReport& report) {
     std::string outcome = OutcomeName(c.outcome);
     for (auto& ch : outcome) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     std::string name = c.name;
-    name.resize(std::max<size_t>(name.size(), 18), ' ');
+    name.resize(std::max<size_t>(name.size(), 19), ' ');
     std::cout << outcome << "  " << name << c.evidence << " [" << c.elapsed_ms << " ms]\n";
     if (c.outcome == Outcome::kFail)
-      std::cout << "      " << std::string(18, ' ') << "breaks: " << c.promise << "\n";
+      std::cout << "      " << std::string(19, ' ') << "breaks: " << c.promise << "\n";
     if (!c.advice.empty() && c.outcome != Outcome::kPass)
-      std::cout << "      " << std::string(18, ' ') << "to do:  " << c.advice << "\n";
+      std::cout << "      " << std::string(19, ' ') << "to do:  " << c.advice << "\n";
   }
   std::cout << "\n"
             << (report.ok() ? "OK" : "FAIL") << " (" << report.elapsed_ms
@@ -150,7 +150,7 @@ end, also after a failure. One line per check, PASS/WARN/FAIL/SKIP, with the evi
   cleanup            nothing is left under the scratch prefix
 
 Exit status: 0 when no check failed; 1 when one did (the verdict names the promise that
-would break) or the store cannot be opened; 2 for a bad command line. About 2,100 requests;
+would break) or the store cannot be opened; 2 for a bad command line. About 1,800 requests;
 seconds on a local Ceph RGW. See docs/DOCTOR.md.
 
 Examples:

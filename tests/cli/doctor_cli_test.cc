@@ -63,7 +63,7 @@ TEST_F(DoctorCliTest, AFolderPassesAndIsLeftAsFound) {
 TEST_F(DoctorCliTest, TextOutputHasALinePerCheckAndAVerdict) {
   CliRun run = Doctor("--state file://" + dir_.string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_NE(run.out.find("PASS  racers            20 keys x 32 racers, 65536-byte bodies: exactly one winner each"),
+  EXPECT_NE(run.out.find("PASS  racers             20 keys x 32 racers, 65536-byte bodies: exactly one winner each"),
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("\nOK ("), std::string::npos) << run.out;

@@ -59,6 +59,7 @@ TEST(DoctorCeph, ANonAtomicWrapperOverTheSameStoreFailsTheRacers) {
     if (c.name == "racers") racers = &c;
   }
   ASSERT_NE(racers, nullptr);
+  std::cout << "racers through the non-atomic wrapper on Ceph RGW: " << racers->evidence << "\n";
   EXPECT_EQ(racers->outcome, cli::Outcome::kFail) << racers->evidence;
   EXPECT_NE(racers->evidence.find("32 of 32 racers won"), std::string::npos) << racers->evidence;
   EXPECT_FALSE(report.ok());
