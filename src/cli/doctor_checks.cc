@@ -266,6 +266,7 @@ void Doctor::PutIfAbsentOnce(CheckResult& r) {
   if (!first.ok()) {
     r.outcome = Outcome::kFail;
     r.evidence = "the first PUT-if-absent of a new key failed: " + Brief(first);
+    r.promise = "the store takes a write at all (nothing else could be checked)";
     r.advice = first.IsAlreadyExists()
                    ? "the store says a key that was never written exists: it cannot be used"
                    : "fix access to the store first (endpoint, bucket, credentials, permissions)";
@@ -782,7 +783,8 @@ CheckResult Doctor::Cleanup() {
   }
   r.elapsed_ms = clock_.NowMs() - start;
   if (!left.status.ok()) {
-    r.outcome = Outcome::kWarn;
+    // No write succeeded: there is most likely nothing to clean up.
+    r.outcome = written_ ? Outcome::kWarn : Outcome::kSkip;
     r.evidence = "cannot list the scratch prefix: " + Brief(left.status);
   } else if (!left.objects.empty()) {
     r.outcome = Outcome::kWarn;

@@ -56,7 +56,8 @@ TEST_F(DoctorChecksTest, MemoryStoreKeepsEveryPromise) {
   DoctorReport report = RunDoctor(memory_, clock_, Options());
   EXPECT_TRUE(report.ok()) << Dump(report);
   for (const auto& c : report.checks) EXPECT_EQ(c.outcome, Outcome::kPass) << Dump(report);
-  EXPECT_NE(Find(report, "racers")->evidence.find("20 keys x 32 racers, 65536-byte bodies: exactly one winner each"),
+  EXPECT_NE(Find(report, "racers")
+                ->evidence.find("20 keys x 32 racers, 65536-byte bodies: exactly one winner each"),
             std::string::npos);
   EXPECT_EQ(memory_.size(), 0u) << "scratch keys left behind";
   EXPECT_NE(report.Verdict().find("every promise"), std::string::npos);
@@ -301,6 +302,8 @@ TEST_F(DoctorChecksTest, AStoreThatIsDownStopsAfterTheFirstWrite) {
   EXPECT_EQ(OutcomeOf(report, "racers"), Outcome::kSkip) << Dump(report);
   EXPECT_LT(counting.total(), 10) << "no racers or list keys against a store that took no write";
   EXPECT_FALSE(report.ok());
+  EXPECT_NE(report.Verdict().find("the store takes a write at all"), std::string::npos)
+      << report.Verdict();
 }
 
 TEST_F(DoctorChecksTest, ConfiguredActionsAreListedNotExercised) {
