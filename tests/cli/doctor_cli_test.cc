@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -63,10 +64,35 @@ TEST_F(DoctorCliTest, AFolderPassesAndIsLeftAsFound) {
 TEST_F(DoctorCliTest, TextOutputHasALinePerCheckAndAVerdict) {
   CliRun run = Doctor("--state file://" + dir_.string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_NE(run.out.find("PASS  racers             20 keys x 32 racers, 65536-byte bodies: exactly one winner each"),
+  EXPECT_NE(run.out.find("PASS  racers             20 keys x 32 racers, 65536-byte bodies: exactly "
+                         "one winner each"),
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("\nOK ("), std::string::npos) << run.out;
+}
+
+TEST_F(DoctorCliTest, AConfigGivesTheStateItsPrefixAndTheActionsIamNeeds) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "barriers.json")
+      << R"({"barriers": {"daily": {"members": ["in/{date}/a.csv", "in/{date}/b.csv"],
+              "on_complete": [{"type": "sqs", "queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/q"}]}},
+            "state": {"url": ")"
+      << (dir_ / "state").string() << R"(", "prefix": "eb/"}})";
+  CliRun run = Doctor("--config " + (dir_ / "barriers.json").string() + " --json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  json report = json::parse(run.out);
+  EXPECT_EQ(report.at("scratch").get<std::string>().rfind("eb/_doctor/", 0), 0u)
+      << report.at("scratch");
+  bool listed = false;
+  for (const auto& c : report.at("checks")) {
+    if (c.at("name") == "actions") {
+      EXPECT_EQ(c.at("outcome"), "skip");
+      listed = c.at("evidence").get<std::string>().find("sqs:SendMessage (sqs action)") !=
+               std::string::npos;
+    }
+  }
+  EXPECT_TRUE(listed) << run.out;
+  EXPECT_FALSE(fs::exists(dir_ / "state" / "eb"));
 }
 
 TEST_F(DoctorCliTest, HelpTeachesWhatIsCheckedAndTheExitStatus) {
