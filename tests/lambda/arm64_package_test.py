@@ -13,15 +13,16 @@ double that follows AWS's documented protocol (version 2018-06-01): the two
 members of a barrier arrive in two invocations and the second trips it; an
 s3:TestEvent is acknowledged and ignored.
 """
-import http.server
 import json
 import os
-import queue
 import subprocess
 import sys
 import threading
 import time
 import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from runtime_api import RuntimeApi  # noqa: E402
 
 ZIP, QEMU, SRC, WORK = sys.argv[1:5]
 passed = failed = 0
@@ -35,66 +36,6 @@ def check(cond, what, detail=None):
     else:
         failed += 1
         print(f"FAIL: {what}" + (f": {detail!r}" if detail is not None else ""))
-
-
-class RuntimeApi(http.server.ThreadingHTTPServer):
-    """GET /2018-06-01/runtime/invocation/next hands out queued events;
-    POST .../invocation/ID/response|error records the answer."""
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.events = queue.Queue()
-        self.answers = {}
-        self.violations = []
-        self.lock = threading.Lock()
-        self.count = 0
-
-    def enqueue(self, payload):
-        with self.lock:
-            self.count += 1
-            rid = f"req-{self.count}"
-        self.events.put((rid, payload))
-        return rid
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body, headers=()):
-        data = body.encode()
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        if self.path != "/2018-06-01/runtime/invocation/next":
-            self.server.violations.append(("GET", self.path))
-            return self.reply(404, "{}")
-        rid, payload = self.server.events.get()
-        deadline = str(int(time.time() * 1000) + 60_000)
-        self.reply(200, payload, [
-            ("Lambda-Runtime-Aws-Request-Id", rid), ("Lambda-Runtime-Deadline-Ms", deadline),
-            ("Lambda-Runtime-Invoked-Function-Arn",
-             "arn:aws:lambda:us-east-1:123456789012:function:eventbarrier-arm64"),
-            ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")])
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        parts = self.path.split("/")
-        if len(parts) == 6 and parts[3] == "invocation" and parts[5] in ("response", "error"):
-            with self.server.lock:
-                if parts[4] in self.server.answers:
-                    self.server.violations.append(("second answer", parts[4]))
-                self.server.answers[parts[4]] = (parts[5], body)
-            return self.reply(202, '{"status":"OK"}')
-        self.server.violations.append(("POST", self.path, body))
-        return self.reply(404, "{}")
 
 
 def s3_event(key, sequencer):
