@@ -14,12 +14,22 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimeMs NowMs() = 0;
+  // Waits `ms` (a retry's backoff). A fake clock moves instead.
+  virtual void SleepMs(TimeMs ms) = 0;
 };
 
 // The real wall clock.
 class SystemClock : public Clock {
  public:
   TimeMs NowMs() override;
+  void SleepMs(TimeMs ms) override;
+};
+
+// A clock that never jumps (not the wall clock's epoch): for latencies.
+class SteadyClock : public Clock {
+ public:
+  TimeMs NowMs() override;
+  void SleepMs(TimeMs ms) override;
 };
 
 // A clock that moves only when told to. Not thread-safe by itself.
@@ -27,6 +37,7 @@ class FakeClock : public Clock {
  public:
   explicit FakeClock(TimeMs start = 1'700'000'000'000) : now_(start) {}
   TimeMs NowMs() override { return now_; }
+  void SleepMs(TimeMs ms) override { now_ += ms; }
   void Advance(TimeMs ms) { now_ += ms; }
   void Set(TimeMs ms) { now_ = ms; }
 

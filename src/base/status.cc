@@ -11,6 +11,7 @@ const char* CodeName(Code code) {
     case Code::kUnavailable: return "unavailable";
     case Code::kPermissionDenied: return "permission-denied";
     case Code::kInvalidArgument: return "invalid-argument";
+    case Code::kFailedPrecondition: return "failed-precondition";
     case Code::kInternal: return "internal";
   }
   return "unknown";

@@ -6,6 +6,8 @@
 //   kPermissionDenied  403, bad credentials: stop and say so.
 //   kNotFound          404 / no such key.
 //   kInvalidArgument   bad input (config, event, key): report, never retry.
+//   kFailedPrecondition the state needs an operator's step first (e.g. `eventbarrier
+//                      migrate`): stop and say which.
 //   kInternal          a bug or an impossible state.
 #pragma once
 
@@ -24,6 +26,7 @@ enum class Code {
   kUnavailable,
   kPermissionDenied,
   kInvalidArgument,
+  kFailedPrecondition,
   kInternal,
 };
 
@@ -41,6 +44,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
   static Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -29,15 +29,6 @@ namespace {
 
 constexpr size_t kMinTokenBytes = 16;
 
-// Request latencies come from a clock that never jumps.
-class SteadyClock : public Clock {
- public:
-  TimeMs NowMs() override {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-  }
-};
-
 struct ListenAddress {
   std::string host;
   int port = 0;

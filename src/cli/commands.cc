@@ -12,6 +12,7 @@ const std::vector<Command>& AllCommands() {
       {"events", "Inspect event payloads: 'events decode FILE' prints the records it holds", SetupEvents},
       {"watch", "Embedded mode: watch a folder, trip barriers as files arrive, run actions locally", SetupWatch},
       {"status", "Show every barrier instance: arrived and missing members, last trip, pending re-drives", SetupStatus},
+      {"migrate", "Convert state written by an older eventbarrier to the current format (run once, workers stopped)", SetupMigrate},
       {"lambda", "Run as the AWS Lambda custom runtime (what the packaged 'bootstrap' does)", SetupLambda},
   };
   return kCommands;

@@ -25,6 +25,7 @@ Runner SetupWatch(CLI::App& sub);
 Runner SetupStatus(CLI::App& sub);
 Runner SetupLambda(CLI::App& sub);
 Runner SetupServe(CLI::App& sub);
+Runner SetupMigrate(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 

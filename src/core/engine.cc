@@ -1,6 +1,8 @@
 #include "core/engine.h"
 
-#include "core/engine_eval.h"
+#include "core/compaction.h"
+#include "core/evaluator.h"
+#include "core/marker_details.h"
 
 namespace eb {
 
@@ -12,22 +14,16 @@ Engine::Engine(const Config& config, ObjectStore& store, ActionRunner& actions, 
       clock_(clock),
       log_(log),
       options_(std::move(options)),
-      layout_(config.state.prefix) {}
+      layout_(config.state.prefix),
+      ctx_{config_, store_, actions_, clock_, log_, options_, layout_},
+      trips_(ctx_) {}
 
 Engine::~Engine() = default;
 
-const ShardPlan& Engine::PlanFor(const BarrierSpec& spec) {
-  auto it = plans_.find(spec.name);
-  if (it == plans_.end()) it = plans_.emplace(spec.name, ShardPlan(spec, options_.shard_size)).first;
-  return it->second;
-}
-
-const std::set<std::string>& Engine::MemberTagsOf(const BarrierSpec& spec) {
-  auto it = member_tag_sets_.find(spec.name);
-  if (it == member_tag_sets_.end()) {
-    it = member_tag_sets_.emplace(spec.name, std::set<std::string>(spec.member_tags.begin(), spec.member_tags.end())).first;
-  }
-  return it->second;
+const BarrierShape& Engine::ShapeOf(const BarrierSpec& spec) {
+  auto& shape = shapes_[spec.name];
+  if (!shape) shape = std::make_unique<BarrierShape>(spec, options_.shard_size);
+  return *shape;
 }
 
 std::string Engine::NextClaimToken() {
@@ -63,68 +59,150 @@ std::vector<ArrivalMatch> Engine::Match(const Arrival& arrival) const {
   return matches;
 }
 
+Status Engine::EnsureFormat() {
+  if (format_checked_) return Status::Ok();
+  std::string key = layout_.Encode(StateKey::Format());
+  // Another engine stamps a fresh state before it writes anything else, so
+  // an open index without a stamp means format 1 only if the stamp is still
+  // missing after we saw the index.
+  for (int look = 0; look < 2; ++look) {
+    auto body = store_.Get(key);
+    if (body.ok()) {
+      if (body->find("\"format\":2") != std::string::npos) {
+        format_checked_ = true;
+        return Status::Ok();
+      }
+      auto at = body->find("\"format\":");
+      int format = at == std::string::npos ? 0 : std::atoi(body->c_str() + at + 9);
+      if (format > kStateFormat) {
+        return Status::FailedPrecondition("the state under " + layout_.state_prefix() + " is of format " +
+                                          std::to_string(format) + ", written by a newer eventbarrier; upgrade this one");
+      }
+      return NeedsMigration("the state under " + layout_.state_prefix());
+    }
+    if (!body.status().IsNotFound()) return body.status();
+    if (look == 1) return NeedsMigration("the state under " + layout_.state_prefix());
+    // No stamp: a fresh state, or one written in format 1 (which had none but
+    // always had an open index once anything arrived).
+    ListOptions probe;
+    probe.prefix = layout_.OpenPrefix();
+    probe.max_keys = 1;
+    auto open = store_.List(probe);
+    if (!open.ok()) return open.status();
+    if (open->objects.empty()) break;
+  }
+  Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
+  if (!s.ok() && !s.IsAlreadyExists()) return s;
+  format_checked_ = true;
+  return Status::Ok();
+}
+
 Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& instance) {
-  std::string key = layout_.Encode({StateKeyKind::kOpen, barrier, instance});
+  std::string key = layout_.Encode(StateKey::Open(barrier, instance));
   TimeMs now = clock_.NowMs();
   if (auto it = open_indexed_.find(key); it != open_indexed_.end() && now - it->second < options_.open_cache_ttl_ms) {
     return Status::Ok();
   }
-  Status s = RetryConflicts(options_.conflict_retries, [&] { return store_.PutIfAbsent(key, ""); });
-  if (!s.ok() && !s.IsAlreadyExists()) return s;
+  // Read first, create only when missing: a burst of cold processes all
+  // arriving for one instance must not all write the same key.
+  auto present = store_.Get(key);
+  if (!present.ok()) {
+    if (!present.status().IsNotFound()) return present.status();
+    Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
+    if (!s.ok() && !s.IsAlreadyExists()) return s;
+  }
   open_indexed_[key] = now;
   return Status::Ok();
 }
 
-void Engine::TrimCaches() {
-  if (trip_cache_.size() > kMaxCachedRecords) trip_cache_.clear();
-  if (record_ids_cache_.size() > kMaxCachedRecords) record_ids_cache_.clear();
-  if (window_cache_.size() > kMaxCachedCheckpoints) window_cache_.clear();
+Result<int64_t> Engine::IsLateCopy(const std::string& barrier, const std::string& instance, const std::string& id) {
+  // A marker written anew after its tombstone exists is a late copy: the
+  // finisher writes tombstones before it deletes markers, so a tombstone is
+  // there before any copy can re-create a consumed arrival's marker. One GET
+  // for every new marker; the rest only for the rare late copy.
+  auto tombstone = store_.Get(layout_.Encode(StateKey::Tombstone(barrier, instance, id)));
+  if (!tombstone.ok()) return tombstone.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : tombstone.status();
+  auto parsed = ParseTombstone(*tombstone);
+  if (!parsed.ok()) return parsed.status();
+  // Only a finished generation's tombstone decides here: an unfinished one
+  // may still turn out void (the finisher's settling catches the copy then).
+  auto done = store_.Get(layout_.Encode(StateKey::TripDone(barrier, instance, parsed->generation)));
+  if (!done.ok()) return done.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : done.status();
+  if (ParseDone(*done).void_trip) return int64_t{0};
+  auto verdict = trips_.ReadVerdict(barrier, instance, parsed->generation);
+  if (!verdict.ok()) return verdict.status();
+  if (*verdict && (*verdict)->void_trip) return int64_t{0};  // listed by a void generation: not consumed
+  return parsed->generation;
 }
 
-Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
-  TrimCaches();
+Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) { return OnArrival(arrival, Match(arrival)); }
+
+Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vector<ArrivalMatch>& matches) {
+  trips_.Trim();
   ArrivalOutcome outcome;
-  std::vector<ArrivalMatch> matches = Match(arrival);
   if (matches.empty()) {
     outcome.ignored = true;
     return outcome;
   }
+  EB_RETURN_IF_ERROR(EnsureFormat());
   std::string id = ArrivalId(arrival);
   for (const ArrivalMatch& m : matches) {
     const BarrierSpec& spec = *m.barrier;
-    StateKey marker{StateKeyKind::kArrival, spec.name, m.instance, m.tag, id};
-    marker.shard = PlanFor(spec).ShardOf(m.tag);
-    ConsumedArrival body{id, m.member, m.tag, arrival};
+    const BarrierShape& shape = ShapeOf(spec);
+    int shard = shape.plan().ShardOf(m.tag);
+    // The marker's key carries the manifest's fields when they fit, so a
+    // claimant reads no marker body (docs/PROTOCOL.md).
+    StateKey marker = StateKey::Arrival(spec.name, m.instance, m.tag, id, shard,
+                                        EncodeMarkerDetails(arrival, m.tag.size() + 1 + id.size()));
+    ConsumedArrival body{id, m.member, m.tag, arrival, !marker.details.empty()};
     // Index first: every marker that exists is reachable by the sweeper, even
     // if this invocation dies right after writing it and is never retried.
     EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
-    // Promise 2: the marker id comes from the event, so every copy of an event
-    // maps to one marker; PUT-if-absent makes a duplicate a no-op.
-    Status s = RetryConflicts(options_.conflict_retries,
-                              [&] { return store_.PutIfAbsent(layout_.Encode(marker), SerializeMarker(body)); });
+    // Promise 2: the marker key comes from the event, so every copy of an
+    // event maps to one marker; PUT-if-absent makes a duplicate a no-op.
+    Status s = ctx_.Put(marker, SerializeMarker(body), /*if_absent=*/true);
     bool duplicate = s.IsAlreadyExists();
     if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
+    if (!duplicate) {
+      auto late = IsLateCopy(spec.name, m.instance, id);
+      if (!late.ok()) return late.status();
+      if (*late > 0) {
+        // Its marker is one a late copy just re-created: take it back, so it
+        // never completes a set (the finisher's tombstones would then void
+        // that generation), and say so.
+        EB_RETURN_IF_ERROR(ctx_.DeleteKeys({layout_.Encode(marker)}));
+        ++outcome.duplicates;
+        ++outcome.late_duplicates;
+        log_.Warn("late duplicate: this arrival was consumed already",
+                  {{"barrier", spec.name}, {"instance", m.instance}, {"key", arrival.key},
+                   {"consumed_by_generation", std::to_string(*late)}});
+        continue;
+      }
+    }
     (duplicate ? outcome.duplicates : outcome.counted)++;
     // A wide barrier's arrival lists only its own shard (promise 5).
-    auto markers = ListAll(store_, marker.shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
-                                                    : layout_.ArrivalShardPrefix(spec.name, m.instance, marker.shard));
+    auto markers = ListAll(store_, shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
+                                             : layout_.ArrivalShardPrefix(spec.name, m.instance, shard));
     if (!markers.ok()) return markers.status();
-    Evaluator evaluator(*this, spec, m.instance, m.bindings, id);
+    InstanceEvaluator evaluator(ctx_, trips_, shape, m.instance, m.bindings, id, [this] { return NextClaimToken(); });
     evaluator.set_own_marker(std::move(body));
-    if (marker.shard >= 0) {
-      EB_RETURN_IF_ERROR(evaluator.RunFromShard(marker.shard, std::move(*markers), duplicate, &outcome.trips));
-      continue;
+    if (shard >= 0) {
+      EB_RETURN_IF_ERROR(evaluator.RunFromShard(shard, std::move(*markers), duplicate, &outcome.trips));
+    } else {
+      InstanceEvaluator::RunOptions options;
+      options.markers = std::move(*markers);
+      options.always_load_trips = duplicate;
+      EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &outcome.trips));
     }
-    Evaluator::RunOptions options;
-    options.markers = std::move(*markers);
-    options.always_load_trips = duplicate;
-    EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &outcome.trips));
+    outcome.claims_won += evaluator.counts().claims_won;
+    outcome.claims_lost += evaluator.counts().claims_lost;
   }
   return outcome;
 }
 
 Result<SweepOutcome> Engine::Sweep(bool compact) {
-  TrimCaches();
+  trips_.Trim();
+  EB_RETURN_IF_ERROR(EnsureFormat());
   SweepOutcome outcome;
   auto entries = ListAll(store_, layout_.OpenPrefix());
   if (!entries.ok()) return entries.status();
@@ -145,12 +223,13 @@ Result<SweepOutcome> Engine::Sweep(bool compact) {
       continue;
     }
     ++outcome.instances;
-    Evaluator evaluator(*this, *spec, k->instance, *bindings, "sweep");
-    Evaluator::RunOptions options;
+    const BarrierShape& shape = ShapeOf(*spec);
+    InstanceEvaluator evaluator(ctx_, trips_, shape, k->instance, *bindings, "sweep", [this] { return NextClaimToken(); });
+    InstanceEvaluator::RunOptions options;
     options.sweeping = true;
     Status s = evaluator.Run(std::move(options), &outcome.trips);
     if (s.ok() && compact) {
-      auto deleted = evaluator.Compact();
+      auto deleted = CompactInstance(ctx_, shape, k->instance);
       if (deleted.ok()) outcome.compacted += *deleted;
       else s = deleted.status();
     }
@@ -167,6 +246,11 @@ Result<SweepOutcome> Engine::Sweep(bool compact) {
                                               {"error", s.ToString()}});
       if (first_error.ok()) first_error = s;
     }
+  }
+  if (compact) {
+    auto expired = ExpireTombstones(ctx_);
+    if (expired.ok()) outcome.compacted += *expired;
+    else if (first_error.ok()) first_error = expired.status();
   }
   if (!first_error.ok()) return first_error;
   return outcome;

@@ -9,6 +9,8 @@ namespace eb {
 namespace {
 
 constexpr const char* kOpenDir = "_open/";
+constexpr const char* kConsumedDir = "_consumed/";
+constexpr const char* kFormatName = "_format";
 
 std::string PadShard(int shard) {
   char buf[16];
@@ -117,15 +119,60 @@ bool ParseArrivalName(std::string_view name, StateKey* out) {
     if (!ParseDigits(name.substr(0, slash), &shard) || shard > 1'000'000'000) return false;
     name.remove_prefix(slash + 1);
   }
+  if (name.find('/') != std::string_view::npos) return false;
   size_t dot = name.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return false;
-  if (name.find('/') != std::string_view::npos) return false;
+  std::string_view rest = name.substr(dot + 1);
+  size_t details = rest.find('.');
+  if (details == 0) return false;
   out->kind = StateKeyKind::kArrival;
   out->shard = static_cast<int>(shard);
   out->tag = std::string(name.substr(0, dot));
-  out->id = std::string(name.substr(dot + 1));
+  out->id = std::string(rest.substr(0, details));
+  out->details = details == std::string_view::npos ? "" : std::string(rest.substr(details + 1));
   return true;
 }
+
+StateKey StateKey::Arrival(std::string barrier, std::string instance, std::string tag, std::string id,
+                           int shard, std::string details) {
+  StateKey k{StateKeyKind::kArrival, std::move(barrier), std::move(instance), std::move(tag), std::move(id)};
+  k.shard = shard;
+  k.details = std::move(details);
+  return k;
+}
+StateKey StateKey::Tombstone(std::string barrier, std::string instance, std::string id) {
+  return {StateKeyKind::kTombstone, std::move(barrier), std::move(instance), "", std::move(id)};
+}
+namespace {
+StateKey TripKind(StateKeyKind kind, std::string barrier, std::string instance, int64_t generation) {
+  StateKey k{kind, std::move(barrier), std::move(instance)};
+  k.generation = generation;
+  return k;
+}
+}  // namespace
+StateKey StateKey::Trip(std::string b, std::string i, int64_t g) {
+  return TripKind(StateKeyKind::kTrip, std::move(b), std::move(i), g);
+}
+StateKey StateKey::TripDone(std::string b, std::string i, int64_t g) {
+  return TripKind(StateKeyKind::kTripDone, std::move(b), std::move(i), g);
+}
+StateKey StateKey::TripStale(std::string b, std::string i, int64_t g) {
+  return TripKind(StateKeyKind::kTripStale, std::move(b), std::move(i), g);
+}
+StateKey StateKey::TripAttempt(std::string b, std::string i, int64_t g, int attempt) {
+  StateKey k = TripKind(StateKeyKind::kTripAttempt, std::move(b), std::move(i), g);
+  k.attempt = attempt;
+  return k;
+}
+StateKey StateKey::Head(std::string b, std::string i) { return {StateKeyKind::kHead, std::move(b), std::move(i)}; }
+StateKey StateKey::Open(std::string b, std::string i) { return {StateKeyKind::kOpen, std::move(b), std::move(i)}; }
+StateKey StateKey::ShardHint(std::string b, std::string i, int64_t g, int shard, int64_t count) {
+  StateKey k = TripKind(StateKeyKind::kShardHint, std::move(b), std::move(i), g);
+  k.shard = shard;
+  k.count = count;
+  return k;
+}
+StateKey StateKey::Format() { return {StateKeyKind::kFormat}; }
 
 std::string MemberTag(const std::string& text) { return Sha256Hex(text).substr(0, 12); }
 
@@ -148,13 +195,14 @@ std::string KeyLayout::HintPrefix(const std::string& b, const std::string& i) co
 std::string KeyLayout::HintGenerationPrefix(const std::string& b, const std::string& i, int64_t g) const {
   return HintPrefix(b, i) + PadGeneration(g) + "/";
 }
-std::string KeyLayout::ConsumedPrefix(const std::string& b, const std::string& i) const {
-  return InstancePrefix(b, i) + "c/";
+std::string KeyLayout::TombstoneRoot() const { return prefix_ + kConsumedDir; }
+std::string KeyLayout::TombstonePrefix(const std::string& b, const std::string& i) const {
+  return TombstoneRoot() + b + "/" + i + "/";
 }
 std::string KeyLayout::TripPrefix(const std::string& b, const std::string& i) const {
   return InstancePrefix(b, i) + "t/";
 }
-std::string KeyLayout::WindowPrefix(const std::string& b, const std::string& i) const {
+std::string KeyLayout::LegacyWindowPrefix(const std::string& b, const std::string& i) const {
   return InstancePrefix(b, i) + "w/";
 }
 std::string KeyLayout::OpenPrefix() const { return prefix_ + kOpenDir; }
@@ -163,25 +211,26 @@ std::string KeyLayout::Encode(const StateKey& k) const {
   switch (k.kind) {
     case StateKeyKind::kArrival:
       return (k.shard < 0 ? ArrivalPrefix(k.barrier, k.instance) : ArrivalShardPrefix(k.barrier, k.instance, k.shard)) +
-             k.tag + "." + k.id;
+             k.tag + "." + k.id + (k.details.empty() ? "" : "." + k.details);
     case StateKeyKind::kShardHint: {
       char buf[48];
       std::snprintf(buf, sizeof buf, "%s.%010lld", PadShard(k.shard).c_str(), static_cast<long long>(k.count));
       return HintGenerationPrefix(k.barrier, k.instance, k.generation) + buf;
     }
-    case StateKeyKind::kConsumed: return ConsumedPrefix(k.barrier, k.instance) + k.id;
+    case StateKeyKind::kTombstone: return TombstonePrefix(k.barrier, k.instance) + k.id;
     case StateKeyKind::kTrip: return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation);
     case StateKeyKind::kTripDone:
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".done";
+    case StateKeyKind::kTripStale:
+      return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".stale";
     case StateKeyKind::kTripAttempt: {
       char buf[32];
       std::snprintf(buf, sizeof buf, ".attempt-%04d", k.attempt);
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + buf;
     }
-    case StateKeyKind::kWindow:
-      return WindowPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + "." + k.id;
     case StateKeyKind::kHead: return InstancePrefix(k.barrier, k.instance) + "head";
     case StateKeyKind::kOpen: return OpenPrefix() + k.barrier + "/" + k.instance;
+    case StateKeyKind::kFormat: return prefix_ + kFormatName;
   }
   return "";
 }
@@ -194,13 +243,15 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
   if (!IsStateKey(key) && !prefix_.empty()) return std::nullopt;
   std::vector<std::string> parts = SplitKey(key.substr(prefix_.size()));
   StateKey k;
-  if (parts.size() == 3 && parts[0] + "/" == kOpenDir) {
-    k.kind = StateKeyKind::kOpen;
-    k.barrier = parts[1];
-    k.instance = parts[2];
-    return k;
+  if (parts.size() == 1 && parts[0] == kFormatName) return StateKey::Format();
+  if (parts.size() == 3 && parts[0] + "/" == kOpenDir && !parts[1].empty() && !parts[2].empty()) {
+    return StateKey::Open(parts[1], parts[2]);
   }
-  if (parts.size() < 3 || parts[0].empty() || parts[1].empty()) return std::nullopt;
+  if (parts.size() == 4 && parts[0] + "/" == kConsumedDir) {
+    if (parts[1].empty() || parts[2].empty() || parts[3].empty()) return std::nullopt;
+    return StateKey::Tombstone(parts[1], parts[2], parts[3]);
+  }
+  if (parts.size() < 3 || parts[0].empty() || parts[1].empty() || parts[0][0] == '_') return std::nullopt;
   k.barrier = parts[0];
   k.instance = parts[1];
   if (parts.size() == 3) {
@@ -233,26 +284,18 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
     if (!ParseArrivalName(name, &k)) return std::nullopt;
     return k;
   }
-  if (dir == "w") {
-    if (name.size() < 12 || name[10] != '.' || !ParseDigits(name.substr(0, 10), &k.generation)) return std::nullopt;
-    k.kind = StateKeyKind::kWindow;
-    k.id = name.substr(11);
-    return k;
-  }
-  if (dir == "c") {
-    k.kind = StateKeyKind::kConsumed;
-    k.id = name;
-    return k;
-  }
   if (dir != "t" || name.size() < 10 || !ParseDigits(name.substr(0, 10), &k.generation)) return std::nullopt;
   std::string rest = name.substr(10);
   if (rest.empty()) {
     k.kind = StateKeyKind::kTrip;
   } else if (rest == ".done") {
     k.kind = StateKeyKind::kTripDone;
+  } else if (rest == ".stale") {
+    k.kind = StateKeyKind::kTripStale;
   } else if (rest.rfind(".attempt-", 0) == 0) {
     int64_t n;
-    if (!ParseDigits(rest.substr(9), &n) || rest.size() != 13) return std::nullopt;
+    // 4 digits, more once a trip has been re-driven 10,000 times.
+    if (rest.size() < 13 || !ParseDigits(rest.substr(9), &n) || n > 1'000'000'000) return std::nullopt;
     k.kind = StateKeyKind::kTripAttempt;
     k.attempt = static_cast<int>(n);
   } else {

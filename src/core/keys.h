@@ -1,17 +1,21 @@
 // The state key layout, in one pure module (after leveldb's db/filename.h).
 // Under the state prefix P (default ".eventbarrier/"), for barrier B and instance I:
 //
-//   P B/I/a/<tag>.<id>            arrival marker (tag: which member or key; id: the event)
-//   P B/I/a/<shard>/<tag>.<id>    the same in a barrier wider than the shard size (core/shards.h)
-//   P B/I/h/<gen>/<shard>.<count> shard hint: <count> distinct members of <shard> were
-//                                 present and unconsumed when <gen> was the next generation
-//   P B/I/c/<id>                  consumed marker (the arrival moved out of a/)
-//   P B/I/t/<gen>                 trip record, gen zero-padded to 10 digits
-//   P B/I/t/<gen>.done            the trip's actions succeeded and its markers moved
-//   P B/I/t/<gen>.attempt-<n>     re-drive claim number n (4 digits)
-//   P B/I/w/<gen>.<nonce>         consumed-window checkpoint written with trip <gen>
-//   P B/I/head                    hint: every generation <= the number inside is done
-//   P _open/B/I                   index of instances that may have an open generation
+//   P _format                       the state format this prefix holds (kStateFormat)
+//   P _open/B/I                     index of instances that may have an open generation
+//   P _consumed/B/I/<id>            tombstone: arrival <id> was consumed (body: by which
+//                                   generation). One prefix, so a lifecycle rule expires them
+//   P B/I/a/<tag>.<id>[.<details>]  arrival marker (tag: which member or key; id: the event;
+//                                   details: the manifest fields when they fit, core/marker_details.h)
+//   P B/I/a/<shard>/<tag>.<id>...   the same in a barrier wider than the shard size (core/shards.h)
+//   P B/I/h/<gen>/<shard>.<count>   shard hint: <count> distinct members of <shard> were
+//                                   present when <gen> was the next generation
+//   P B/I/t/<gen>                   trip record, gen zero-padded to 10 digits
+//   P B/I/t/<gen>.attempt-<n>       re-drive claim number n
+//   P B/I/t/<gen>.done              the trip is finished (actions ran, markers deleted)
+//   P B/I/t/<gen>.stale             ids the record listed that an earlier generation had
+//                                   consumed (stale duplicates): not consumed by <gen>
+//   P B/I/head                      hint: every generation <= the number inside is done
 //
 // Instance names are the bound variable values, sorted by variable name,
 // percent-encoded, joined with ','. A barrier without variables has instance "_".
@@ -26,18 +30,51 @@
 
 namespace eb {
 
-enum class StateKeyKind { kArrival, kConsumed, kTrip, kTripDone, kTripAttempt, kWindow, kHead, kOpen, kShardHint };
+// The version of the state layout and of every object the engine writes.
+// Format 1 (before 2026-12) carried a consumed window in its trip records;
+// `eventbarrier migrate` converts it.
+constexpr int kStateFormat = 2;
+// The body of objects whose key says everything (the format stamp, the open
+// index, shard hints): only the format they were written in.
+inline constexpr const char* kFormatBody = "{\"format\":2}";
+
+enum class StateKeyKind {
+  kArrival,
+  kTombstone,
+  kTrip,
+  kTripDone,
+  kTripAttempt,
+  kTripStale,
+  kHead,
+  kOpen,
+  kShardHint,
+  kFormat,
+};
 
 struct StateKey {
   StateKeyKind kind = StateKeyKind::kArrival;
   std::string barrier;
   std::string instance;
-  std::string tag;        // kArrival
-  std::string id;         // kArrival, kConsumed; the nonce of kWindow
-  int64_t generation = 0;  // kTrip, kTripDone, kTripAttempt, kWindow
-  int attempt = 0;        // kTripAttempt
-  int shard = -1;         // kArrival in a sharded barrier (-1: unsharded layout), kShardHint
-  int64_t count = 0;      // kShardHint
+  std::string tag;         // kArrival
+  std::string id;          // kArrival, kTombstone
+  std::string details;     // kArrival: the encoded manifest fields, or empty
+  int64_t generation = 0;  // kTrip*, kShardHint
+  int attempt = 0;         // kTripAttempt
+  int shard = -1;          // kArrival in a sharded barrier (-1: unsharded layout), kShardHint
+  int64_t count = 0;       // kShardHint
+
+  static StateKey Arrival(std::string barrier, std::string instance, std::string tag, std::string id,
+                          int shard = -1, std::string details = "");
+  static StateKey Tombstone(std::string barrier, std::string instance, std::string id);
+  static StateKey Trip(std::string barrier, std::string instance, int64_t generation);
+  static StateKey TripDone(std::string barrier, std::string instance, int64_t generation);
+  static StateKey TripAttempt(std::string barrier, std::string instance, int64_t generation, int attempt);
+  static StateKey TripStale(std::string barrier, std::string instance, int64_t generation);
+  static StateKey Head(std::string barrier, std::string instance);
+  static StateKey Open(std::string barrier, std::string instance);
+  static StateKey ShardHint(std::string barrier, std::string instance, int64_t generation, int shard,
+                            int64_t count);
+  static StateKey Format();
 
   bool operator==(const StateKey&) const = default;
 };
@@ -56,10 +93,13 @@ class KeyLayout {
   std::string HintPrefix(const std::string& barrier, const std::string& instance) const;
   std::string HintGenerationPrefix(const std::string& barrier, const std::string& instance,
                                    int64_t generation) const;
-  std::string ConsumedPrefix(const std::string& barrier, const std::string& instance) const;
   std::string TripPrefix(const std::string& barrier, const std::string& instance) const;
-  std::string WindowPrefix(const std::string& barrier, const std::string& instance) const;
+  // Every tombstone (the prefix a lifecycle rule names), and those of one instance.
+  std::string TombstoneRoot() const;
+  std::string TombstonePrefix(const std::string& barrier, const std::string& instance) const;
   std::string OpenPrefix() const;
+  // Format 1's consumed-window checkpoints (read and deleted only by `migrate`).
+  std::string LegacyWindowPrefix(const std::string& barrier, const std::string& instance) const;
 
   std::string Encode(const StateKey& key) const;
   // Parses a full key under the state prefix; nullopt for anything else.
@@ -72,8 +112,9 @@ class KeyLayout {
   std::string prefix_;
 };
 
-// A marker key's name below the arrival prefix: "<tag>.<id>" or, sharded,
-// "<shard>/<tag>.<id>". Sets tag, id and shard of `out` (kind kArrival).
+// A marker key's name below the arrival prefix: "<tag>.<id>[.<details>]" or,
+// sharded, "<shard>/" before it. Sets tag, id, details and shard of `out`
+// (kind kArrival).
 bool ParseArrivalName(std::string_view name, StateKey* out);
 
 // Instance name from bindings (see above); "_" when there are none.

@@ -6,16 +6,11 @@
 #include <unordered_set>
 
 #include "core/keys.h"
+#include "core/trip_log.h"
 
 namespace eb {
 
 namespace {
-
-struct GenState {
-  bool record = false, done = false;
-  int attempts = 0;
-  TimeMs last_activity = 0;
-};
 
 class InstanceReader {
  public:
@@ -32,21 +27,15 @@ class InstanceReader {
   Result<InstanceStatus> Read() {
     auto trips = ListAll(store_, layout_.TripPrefix(spec_.name, out_.instance));
     if (!trips.ok()) return trips.status();
-    std::map<int64_t, GenState> gens;
-    for (const auto& obj : *trips) {
-      auto k = layout_.Decode(obj.key);
-      if (!k) continue;
-      GenState& g = gens[k->generation];
-      g.last_activity = std::max(g.last_activity, obj.last_modified);
-      if (k->kind == StateKeyKind::kTrip) g.record = true;
-      if (k->kind == StateKeyKind::kTripDone) g.done = true;
-      if (k->kind == StateKeyKind::kTripAttempt) g.attempts = std::max(g.attempts, k->attempt);
-    }
+    auto gens = ScanTripKeys(layout_, *trips);
     int64_t last = 0;
     for (const auto& [gen, g] : gens) {
       if (!g.record) continue;
       last = std::max(last, gen);
-      if (!g.done) out_.pending.push_back({gen, g.attempts, g.last_activity});
+      if (!g.done) {
+        out_.pending.push_back({gen, g.attempts, g.last_activity});
+        EB_RETURN_IF_ERROR(ReadInFlight(gen));
+      }
     }
     std::optional<TripRecord> latest;
     if (last > 0) {
@@ -78,21 +67,27 @@ class InstanceReader {
     return p.ok() ? p->Render(out_.vars) : text;
   }
 
-  Status ReadLatest(int64_t generation, bool done, std::optional<TripRecord>* latest) {
-    std::string key = layout_.Encode({StateKeyKind::kTrip, spec_.name, out_.instance, "", "", generation});
+  Result<TripRecord> ReadRecord(int64_t generation) {
+    std::string key = layout_.Encode(StateKey::Trip(spec_.name, out_.instance, generation));
     auto body = store_.Get(key);
     if (!body.ok()) return body.status().WithContext("reading " + key);
     auto record = ParseTrip(*body);
     if (!record.ok()) return record.status().WithContext(key);
+    return record;
+  }
+
+  // An unfinished trip's arrivals are still in a/ but belong to it.
+  Status ReadInFlight(int64_t generation) {
+    auto record = ReadRecord(generation);
+    if (!record.ok()) return record.status();
     for (const auto& c : record->arrivals) consumed_.insert(c.id);
-    for (const auto& w : record->window) consumed_.insert(w.ids.begin(), w.ids.end());
-    if (!record->window_checkpoint.empty()) {
-      auto window_body = store_.Get(record->window_checkpoint);
-      if (!window_body.ok()) return window_body.status().WithContext("reading " + record->window_checkpoint);
-      auto window = ParseWindow(*window_body);
-      if (!window.ok()) return window.status().WithContext(record->window_checkpoint);
-      for (const auto& w : *window) consumed_.insert(w.ids.begin(), w.ids.end());
-    }
+    return Status::Ok();
+  }
+
+  Status ReadLatest(int64_t generation, bool done, std::optional<TripRecord>* latest) {
+    auto record = ReadRecord(generation);
+    if (!record.ok()) return record.status();
+    for (const auto& c : record->arrivals) consumed_.insert(c.id);
     LastTripStatus trip;
     trip.generation = generation;
     trip.status = record->status;
@@ -101,7 +96,7 @@ class InstanceReader {
     trip.missing = record->missing;
     trip.done = done;
     if (done) {
-      std::string done_key = layout_.Encode({StateKeyKind::kTripDone, spec_.name, out_.instance, "", "", generation});
+      std::string done_key = layout_.Encode(StateKey::TripDone(spec_.name, out_.instance, generation));
       auto done_body = store_.Get(done_key);
       if (done_body.ok()) {
         trip.done_record = ParseDone(*done_body);
@@ -124,7 +119,9 @@ class InstanceReader {
       if (obj.key.compare(0, prefix.size(), prefix) != 0) continue;
       StateKey marker;
       if (!ParseArrivalName(std::string_view(obj.key).substr(prefix.size()), &marker)) continue;
-      if (consumed_.count(marker.id)) continue;  // a stale duplicate
+      // Listed by an unfinished or the latest trip. (A stale duplicate of an
+      // older one is counted until the next claim's tombstones drop it.)
+      if (consumed_.count(marker.id)) continue;
       tags.insert(marker.tag);
       ++out_.arrivals;
       if (out_.first_arrival_at == 0 || obj.last_modified < out_.first_arrival_at) {

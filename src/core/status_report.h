@@ -8,7 +8,7 @@
 // StatusOptions::all_instances it is found by listing the barrier's state.
 //
 // Pure over an ObjectStore and a Config: it only reads (LIST a/ and t/, GET the
-// latest trip record, its window checkpoint and its .done), never writes, and
+// latest and the unfinished trip records and the latest .done), never writes, and
 // never reads the clock: times are absolute, the caller says how old they are.
 #pragma once
 

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -60,6 +61,13 @@ class ObjectStore {
   // one Delete per key.
   virtual Status DeleteMany(const std::vector<std::string>& keys);
 
+  // Get and PutIfAbsent of many keys at once (a trip's tombstones, the rare
+  // marker bodies a claimant reads): results in the order of the input, each
+  // with the meaning of the single call. Stores that talk to a network run
+  // them concurrently (bounded); by default one after another.
+  virtual std::vector<Result<std::string>> GetMany(const std::vector<std::string>& keys);
+  virtual std::vector<Status> PutIfAbsentMany(const std::vector<std::pair<std::string, std::string>>& items);
+
   // A short description for logs, e.g. "folder:/var/lib/eb" (never a secret).
   virtual std::string Describe() const = 0;
 };
@@ -68,20 +76,25 @@ class ObjectStore {
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         const std::string& start_after = "");
 
-// Retries `op` on retryable statuses (Conflict, Unavailable) up to `attempts` times.
-// The store implementations that talk to a network already retry with backoff;
-// this is for the protocol's own conflict handling.
+// Retries `op` while it answers Conflict (409: two conditional writes
+// collided), up to `attempts` calls, sleeping on `clock` between them with
+// exponential backoff and full jitter (10 ms doubling, at most 1 s). Only the
+// protocol's own race is retried here: the S3 client already retries
+// Unavailable (5xx, timeouts) with its own backoff, and retrying those again
+// on top would multiply the requests of one call.
+TimeMs ConflictBackoffMs(int attempt);
 template <typename Op>
-auto RetryConflicts(int attempts, Op op) -> decltype(op()) {
+auto RetryConflicts(int attempts, Clock& clock, Op op) -> decltype(op()) {
   auto r = op();
   for (int i = 1; i < attempts; ++i) {
-    bool retry;
+    bool conflict;
     if constexpr (std::is_same_v<decltype(r), Status>) {
-      retry = r.IsRetryable();
+      conflict = r.code() == Code::kConflict;
     } else {
-      retry = !r.ok() && r.status().IsRetryable();
+      conflict = !r.ok() && r.status().code() == Code::kConflict;
     }
-    if (!retry) break;
+    if (!conflict) break;
+    clock.SleepMs(ConflictBackoffMs(i));
     r = op();
   }
   return r;

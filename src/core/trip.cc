@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json_writer.h"
+#include "core/keys.h"
 
 namespace eb {
 
@@ -26,10 +27,12 @@ void WriteArrivalFields(JsonWriter& w, const Arrival& a) {
   w.Key("sequencer").String(a.sequencer).Key("event_name").String(a.event_name).Key("source").String(a.source);
 }
 
-void WriteConsumed(JsonWriter& w, const ConsumedArrival& c) {
+void WriteConsumed(JsonWriter& w, const ConsumedArrival& c, bool with_format = false) {
   w.BeginObject();
+  if (with_format) w.Key("format").Int(kStateFormat);
   WriteArrivalFields(w, c.arrival);
   w.Key("id").String(c.id).Key("member").String(c.member).Key("tag").String(c.tag);
+  if (c.details_in_key) w.Key("details_in_key").Bool(true);
   w.EndObject();
 }
 
@@ -52,62 +55,51 @@ ConsumedArrival ConsumedFromJson(const json& j) {
   c.id = j.at("id").get<std::string>();
   c.member = j.value("member", "");
   c.tag = j.value("tag", "");
+  c.details_in_key = j.value("details_in_key", false);
   c.arrival = ArrivalFromJson(j);
   return c;
 }
 
 constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
-// Window ids are fixed-width (ArrivalId: 32 hex characters), so each entry's
-// ids travel as one concatenated string: far cheaper to write and parse than
-// a JSON array of strings, and records carry thousands of them.
-constexpr size_t kIdWidth = 32;
-
-void WriteWindow(JsonWriter& w, const std::vector<ConsumedWindowEntry>& window) {
-  w.BeginArray();
-  std::string ids;
-  for (const auto& entry : window) {
-    ids.clear();
-    ids.reserve(entry.ids.size() * kIdWidth);
-    for (const auto& id : entry.ids) ids += id;
-    w.BeginObject().Key("generation").Int(entry.generation).Key("claimed_at").Int(entry.claimed_at);
-    w.Key("ids").String(ids).EndObject();
-  }
-  w.EndArray();
-}
-
-std::vector<ConsumedWindowEntry> WindowFromJson(const json& j) {
-  std::vector<ConsumedWindowEntry> window;
-  for (const auto& w : j) {
-    ConsumedWindowEntry entry{w.at("generation").get<int64_t>(), w.at("claimed_at").get<TimeMs>(), {}};
-    const std::string& ids = w.at("ids").get_ref<const std::string&>();
-    if (ids.size() % kIdWidth != 0) throw std::runtime_error("window ids are not 32-character ids");
-    for (size_t i = 0; i < ids.size(); i += kIdWidth) entry.ids.push_back(ids.substr(i, kIdWidth));
-    window.push_back(std::move(entry));
-  }
-  return window;
-}
-
 }  // namespace
 
-std::string SerializeWindow(const std::vector<ConsumedWindowEntry>& window) {
+std::string SerializeTombstone(const Tombstone& t) {
   JsonWriter w;
-  w.BeginObject().Key("window");
-  WriteWindow(w, window);
+  w.BeginObject().Key("format").Int(kStateFormat).Key("generation").Int(t.generation);
   return w.EndObject().Take();
 }
 
-Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& text) {
+Result<Tombstone> ParseTombstone(const std::string& text) {
   try {
-    return WindowFromJson(json::parse(text).at("window"));
+    json j = json::parse(text);
+    return Tombstone{j.at("generation").get<int64_t>()};
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("corrupt window checkpoint: ") + e.what());
+    return Status::Internal(std::string("corrupt tombstone: ") + e.what());
+  }
+}
+
+std::string SerializeStale(const StaleVerdict& v) {
+  JsonWriter w;
+  w.BeginObject().Key("format").Int(kStateFormat).Key("void").Bool(v.void_trip).Key("ids").BeginArray();
+  for (const auto& id : v.ids) w.String(id);
+  w.EndArray();
+  return w.EndObject().Take();
+}
+
+Result<StaleVerdict> ParseStale(const std::string& text) {
+  try {
+    json j = json::parse(text);
+    return StaleVerdict{j.at("ids").get<std::vector<std::string>>(), j.value("void", false)};
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("corrupt stale list: ") + e.what());
   }
 }
 
 std::string SerializeTrip(const TripRecord& t) {
   JsonWriter w;
   w.BeginObject();
+  w.Key("format").Int(kStateFormat);
   w.Key("barrier").String(t.barrier).Key("instance").String(t.instance);
   w.Key("vars").BeginObject();
   for (const auto& [name, value] : t.bindings) w.Key(name).String(value);
@@ -121,9 +113,6 @@ std::string SerializeTrip(const TripRecord& t) {
   w.Key("missing").BeginArray();
   for (const auto& m : t.missing) w.String(m);
   w.EndArray();
-  w.Key("window");
-  WriteWindow(w, t.window);
-  w.Key("window_checkpoint").String(t.window_checkpoint);
   return w.EndObject().Take();
 }
 
@@ -131,6 +120,7 @@ Result<TripRecord> ParseTrip(const std::string& text) {
   try {
     json j = json::parse(text);
     TripRecord t;
+    t.format = j.value("format", 1);
     t.barrier = j.at("barrier").get<std::string>();
     t.instance = j.at("instance").get<std::string>();
     t.bindings = j.value("vars", Bindings{});
@@ -142,8 +132,6 @@ Result<TripRecord> ParseTrip(const std::string& text) {
     t.first_arrival_at = j.value("first_arrival_at", TimeMs{0});
     for (const auto& a : j.at("arrivals")) t.arrivals.push_back(ConsumedFromJson(a));
     t.missing = j.value("missing", std::vector<std::string>{});
-    if (j.contains("window")) t.window = WindowFromJson(j.at("window"));
-    t.window_checkpoint = j.value("window_checkpoint", "");
     return t;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt trip record: ") + e.what());
@@ -152,7 +140,7 @@ Result<TripRecord> ParseTrip(const std::string& text) {
 
 std::string SerializeMarker(const ConsumedArrival& m) {
   JsonWriter w;
-  WriteConsumed(w, m);
+  WriteConsumed(w, m, /*with_format=*/true);
   return w.Take();
 }
 
@@ -171,7 +159,9 @@ std::string SerializeDone(const DoneRecord& d) {
     for (const auto& [k, v] : a.fields) fields[k] = v;
     actions.push_back(ordered_json{{"type", a.type}, {"report", std::move(fields)}});
   }
-  ordered_json j{{"by", d.by}, {"at", d.at}, {"redriven", d.redriven}, {"actions", std::move(actions)}};
+  ordered_json j{{"format", kStateFormat}, {"by", d.by}, {"at", d.at}, {"redriven", d.redriven}};
+  if (d.void_trip) j["void"] = true;
+  j["actions"] = std::move(actions);
   return j.dump(-1, ' ', false, kReplace);
 }
 
@@ -183,6 +173,7 @@ DoneRecord ParseDone(const std::string& body) {
     d.by = j.value("by", "");
     d.at = j.value("at", TimeMs{0});
     d.redriven = j.value("redriven", false);
+    d.void_trip = j.value("void", false);
     if (auto actions = j.find("actions"); actions != j.end() && actions->is_array()) {
       for (const auto& a : *actions) {
         DoneRecord::Action action;

@@ -21,16 +21,13 @@ struct ConsumedArrival {
   std::string member;  // the member pattern (or the count prefix) it satisfied
   std::string tag;     // the marker's tag (see core/keys.h)
   Arrival arrival;
-};
-
-// Ids consumed by one earlier generation, carried forward in later records.
-struct ConsumedWindowEntry {
-  int64_t generation = 0;
-  TimeMs claimed_at = 0;
-  std::vector<std::string> ids;
+  // The marker's key carries the arrival's details (core/marker_details.h):
+  // with `arrival`, this names the marker key to delete once consumed.
+  bool details_in_key = false;
 };
 
 struct TripRecord {
+  int format = 2;  // kStateFormat when written; 1 for records of format 1 (they carry no field)
   std::string barrier;
   std::string instance;
   Bindings bindings;
@@ -42,24 +39,45 @@ struct TripRecord {
   TimeMs first_arrival_at = 0;  // store time of the generation's earliest marker
   std::vector<ConsumedArrival> arrivals;
   std::vector<std::string> missing;  // members (rendered) missing on timeout
-  // Arrival ids consumed by earlier generations within the retention window
-  // (newest first). With this record's own ids, it is everything a stale
-  // duplicate could repeat: see docs/PROTOCOL.md, "the consumed window".
-  std::vector<ConsumedWindowEntry> window;
-  // Key of the immutable checkpoint holding the window's older part (written
-  // every 64 generations), so a record carries at most 64 generations of ids.
-  std::string window_checkpoint;
 
   // "barrier/instance/generation": travels with every action.
   std::string IdempotencyKey() const;
 };
 
+// What the engine tells its caller about a trip it finished.
+struct TripSummary {
+  std::string barrier;
+  std::string instance;
+  int64_t generation = 0;
+  TripStatus status = TripStatus::kComplete;
+  bool redriven = false;  // finished someone else's unfinished trip
+  size_t objects = 0;
+  TimeMs first_arrival_at = 0;  // the trip record's: first arrival to claim is the trip latency
+  TimeMs claimed_at = 0;
+};
+
 std::string SerializeTrip(const TripRecord& trip);
 Result<TripRecord> ParseTrip(const std::string& json_text);
 
-// A window checkpoint's body.
-std::string SerializeWindow(const std::vector<ConsumedWindowEntry>& window);
-Result<std::vector<ConsumedWindowEntry>> ParseWindow(const std::string& json_text);
+// A tombstone's body: the generation whose record listed the arrival. (If
+// that generation turned out void, its `.stale` verdict says so, and a later
+// generation takes the tombstone over.)
+struct Tombstone {
+  int64_t generation = 0;
+};
+std::string SerializeTombstone(const Tombstone& tombstone);
+Result<Tombstone> ParseTombstone(const std::string& json_text);
+
+// The body of `t/<gen>.stale`, the verdict of a generation whose record
+// listed stale duplicates: their ids (earlier generations had consumed them,
+// their tombstones said so), and whether what was left failed to complete
+// the generation (void: it consumed nothing).
+struct StaleVerdict {
+  std::vector<std::string> ids;
+  bool void_trip = false;
+};
+std::string SerializeStale(const StaleVerdict& verdict);
+Result<StaleVerdict> ParseStale(const std::string& json_text);
 
 // Arrival marker bodies: the arrival plus the member it satisfied.
 std::string SerializeMarker(const ConsumedArrival& marker);
@@ -75,6 +93,10 @@ struct DoneRecord {
   std::string by;  // worker id
   TimeMs at = 0;
   bool redriven = false;
+  // The generation was claimed with arrivals that turned out to be stale
+  // duplicates and the rest did not complete it: it consumed nothing, ran no
+  // action, and the next generation waits for new arrivals.
+  bool void_trip = false;
   std::vector<Action> actions;
 };
 

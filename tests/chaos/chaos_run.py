@@ -343,6 +343,7 @@ def check(s3, workload, state_prefix, witness, counters):
     violations, facts = [], collections.Counter()
     keys = list_all(s3, state_prefix)
     trips, dones, markers = {}, set(), collections.defaultdict(set)
+    stale, void = {}, set()  # t/<gen>.stale: ids a record listed but did not consume; void generations
     for key in keys:
         rest = key[len(state_prefix):].split("/")
         # <barrier>/<instance>/t/<gen>[.done|.attempt-n] or .../a/<tag>.<id>
@@ -354,8 +355,22 @@ def check(s3, workload, state_prefix, witness, counters):
             trips[(barrier, instance, int(name))] = body
         elif kind == "t" and name.endswith(".done"):
             dones.add((barrier, instance, int(name[:-5])))
+        elif kind == "t" and name.endswith(".stale"):
+            verdict = json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+            stale[(barrier, instance, int(name[:-6]))] = set(verdict.get("ids", []))
+            if verdict.get("void"):
+                void.add((barrier, instance, int(name[:-6])))
         elif kind == "a":
-            markers[(barrier, instance)].add(name.split(".", 1)[1])
+            # <tag>.<id>[.<details>]: the id is the second dot-separated field.
+            markers[(barrier, instance)].add(name.split(".")[1])
+    # A void generation consumed nothing and ran no action (docs/PROTOCOL.md):
+    # it is no trip. A record's stale ids were consumed by an earlier one.
+    facts["void_generations"] = len(void)
+    for tid in void:
+        trips.pop(tid, None)
+    for tid, ids in stale.items():
+        if tid in trips:
+            trips[tid] = dict(trips[tid], arrivals=[a for a in trips[tid].get("arrivals", []) if a["id"] not in ids])
 
     facts["trips_expected"] = len(workload.expected)
     facts["trips_observed"] = len(trips)

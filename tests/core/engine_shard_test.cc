@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/engine.h"
+#include "core/marker_details.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
 #include "stores/memory_store.h"
@@ -45,8 +46,10 @@ class ShardedEngineTest : public ::testing::Test {
   // What an arrival of barrier "w" writes before it evaluates anything (the
   // open index and its marker, in its shard of 2), as if it died right after.
   void WriteMarkerOnly(const std::string& member) {
-    StateKey marker{StateKeyKind::kArrival, "w", "_", MemberTag(member), ArrivalId(Obj(member))};
+    StateKey marker = StateKey::Arrival("w", "_", MemberTag(member), ArrivalId(Obj(member)));
     marker.shard = ShardPlan(parsed_.config.barriers[0], 2).ShardOf(marker.tag);
+    Status format = store_.PutIfAbsent(".eventbarrier/_format", kFormatBody);
+    EXPECT_TRUE(format.ok() || format.IsAlreadyExists());
     Status open = store_.PutIfAbsent(".eventbarrier/_open/w/_", "");
     EXPECT_TRUE(open.ok() || open.IsAlreadyExists());
     EXPECT_TRUE(store_.PutIfAbsent(engine_->layout().Encode(marker),
@@ -81,10 +84,13 @@ TEST_F(ShardedEngineTest, NarrowBarrierKeepsTheUnshardedLayout) {
   Arrive(Obj("x"));
   std::vector<std::string> markers = Keys("b/_/a/");
   ASSERT_EQ(markers.size(), 1u);
-  EXPECT_EQ(markers[0], MemberTag("x") + "." + ArrivalId(Obj("x")));
+  // <tag>.<id>.<details>: no shard directory, the manifest fields in the name.
+  EXPECT_EQ(markers[0], MemberTag("x") + "." + ArrivalId(Obj("x")) + "." +
+                            EncodeMarkerDetails(Obj("x"), MemberTag("x").size() + 1 + ArrivalId(Obj("x")).size()));
+  EXPECT_EQ(markers[0], MemberTag("x") + "." + ArrivalId(Obj("x")) + ".10,etag-x-1,,bkt,2026-11-24T06%3A00%3A00.000Z,x");
 }
 
-TEST_F(ShardedEngineTest, ArrivalThatCompletesNoShardCostsTwoRequests) {
+TEST_F(ShardedEngineTest, ArrivalThatCompletesNoShardCostsThreeRequests) {
   Load(kWide);
   // One member of each two-member shard (which members share a shard follows
   // from their tags): none of their shards is complete.
@@ -100,8 +106,9 @@ TEST_F(ShardedEngineTest, ArrivalThatCompletesNoShardCostsTwoRequests) {
   counting_.Reset();
   Arrive(Obj(lonely[1]));
   Arrive(Obj(lonely[0], "2"));  // a re-upload: a new event, its shard still incomplete
-  EXPECT_EQ(counting_.total(), 4) << "PUT-if-absent marker + LIST of one shard, each";
+  EXPECT_EQ(counting_.total(), 6) << "PUT-if-absent marker + GET of its tombstone + LIST of one shard, each";
   EXPECT_EQ(counting_.count(test::StoreOp::kList), 2);
+  EXPECT_EQ(counting_.count(test::StoreOp::kGet), 2);
 }
 
 TEST_F(ShardedEngineTest, EveryGenerationTripsOnceAcrossManyGenerations) {
@@ -126,9 +133,7 @@ TEST_F(ShardedEngineTest, HintsOfAnEarlierGenerationCountForNothing) {
   for (int m = 0; m < 5; ++m) Arrive(Obj("m" + std::to_string(m)));
   // A hint a late writer left for the generation already tripped, for every shard.
   for (int s = 0; s < 3; ++s) {
-    StateKey hint{StateKeyKind::kShardHint, "w", "_", "", "", 1};
-    hint.shard = s;
-    hint.count = 2;
+    StateKey hint = StateKey::ShardHint("w", "_", 1, s, 2);
     ASSERT_TRUE(store_.PutIfAbsent(engine_->layout().Encode(hint), "").ok());
   }
   // Generation 2: shard 0 complete, the others not: no trip, one hint for generation 2.

@@ -1,4 +1,5 @@
 #include "core/trip.h"
+#include "core/keys.h"
 
 #include <gtest/gtest.h>
 
@@ -30,8 +31,6 @@ TripRecord Sample() {
   a.source = "aws:s3";
   t.arrivals.push_back({"0123456789abcdef0123456789abcdef", "sales/{date}/east.csv", "abcdefabcdef", a});
   t.missing = {"sales/2026-11-24/north.csv"};
-  t.window = {{16, 1'763'000'000'000, {"ffffffffffffffffffffffffffffffff", "00000000000000000000000000000000"}}};
-  t.window_checkpoint = ".eventbarrier/daily-sales/2026-11-24/w/0000000016.x";
   return t;
 }
 
@@ -42,27 +41,47 @@ TEST(TripTest, RecordRoundTrip) {
   EXPECT_EQ(SerializeTrip(*back), SerializeTrip(t));
   EXPECT_EQ(back->arrivals[0].arrival.key, t.arrivals[0].arrival.key);
   EXPECT_EQ(back->arrivals[0].arrival.size, 12345678901);
-  EXPECT_EQ(back->window[0].ids, t.window[0].ids);
-  EXPECT_EQ(back->window_checkpoint, t.window_checkpoint);
+  EXPECT_EQ(back->format, kStateFormat);
   EXPECT_EQ(back->IdempotencyKey(), "daily-sales/2026-11-24/17");
 }
 
-TEST(TripTest, MarkerAndWindowRoundTrip) {
+TEST(TripTest, MarkerTombstoneAndStaleRoundTrip) {
   TripRecord t = Sample();
+  t.arrivals[0].details_in_key = true;
   auto m = ParseMarker(SerializeMarker(t.arrivals[0]));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->arrival.key, t.arrivals[0].arrival.key);
   EXPECT_EQ(m->tag, "abcdefabcdef");
-  auto w = ParseWindow(SerializeWindow(t.window));
-  ASSERT_TRUE(w.ok());
-  EXPECT_EQ((*w)[0].ids, t.window[0].ids);
+  EXPECT_TRUE(m->details_in_key);
+  auto tomb = ParseTombstone(SerializeTombstone({17}));
+  ASSERT_TRUE(tomb.ok());
+  EXPECT_EQ(tomb->generation, 17);
+  auto stale = ParseStale(SerializeStale({{"a", "b"}, true}));
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(stale->ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(stale->void_trip);
+  // Every object the engine writes says its format.
+  for (const std::string& body : {SerializeTrip(t), SerializeMarker(t.arrivals[0]), SerializeTombstone({1}),
+                                  SerializeStale({}), SerializeDone(DoneRecord{})}) {
+    EXPECT_EQ(nlohmann::json::parse(body).value("format", 0), kStateFormat) << body;
+  }
+}
+
+TEST(TripTest, RecordsOfFormatOneAreRecognised) {
+  // What the engine before 2026-12 wrote: no format field, a consumed window.
+  auto old = ParseTrip(R"({"barrier":"b","instance":"_","generation":3,"status":"complete","arrivals":[],)"
+                       R"("window":[{"generation":2,"claimed_at":1,"ids":"0123456789abcdef0123456789abcdef"}],)"
+                       R"("window_checkpoint":""})");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->format, 1);
 }
 
 TEST(TripTest, CorruptRecordsAreErrorsNotCrashes) {
-  for (std::string bad : {"", "{", "{}", R"({"barrier":1})", R"({"window":[{"generation":1,"claimed_at":1,"ids":"abc"}]})"}) {
+  for (std::string bad : {"", "{", "{}", R"({"barrier":1})"}) {
     EXPECT_FALSE(ParseTrip(bad).ok()) << bad;
   }
-  EXPECT_FALSE(ParseWindow(R"({"window":[{"generation":1,"claimed_at":1,"ids":"abc"}]})").ok());
+  EXPECT_FALSE(ParseTombstone("{}").ok());
+  EXPECT_FALSE(ParseStale(R"({"ids":3})").ok());
   EXPECT_FALSE(ParseMarker("[]").ok());
 }
 

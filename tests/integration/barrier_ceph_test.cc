@@ -145,7 +145,7 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   std::regex trip_key(R"(\.eventbarrier/(b\d{3})/_/t/(\d{10})(\.done)?)");
   // Markers still in a/ may only be late duplicates of consumed arrivals (the
   // engine drops those lazily, before its next claim): each id is in the trip record.
-  std::regex arrival_marker(R"(\.eventbarrier/(b\d{3})/_/a/[^.]+\.(.+))");
+  std::regex arrival_marker(R"(\.eventbarrier/(b\d{3})/_/a/[^.]+\.([0-9a-f]{32})(\..*)?)");
   std::map<std::string, std::vector<std::string>> records_in_bucket;
   std::vector<std::pair<std::string, std::string>> stale;  // (barrier, id) still in a/
   std::map<std::string, std::set<std::string>> consumed;    // barrier -> ids in its trip record

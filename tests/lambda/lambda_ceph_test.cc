@@ -193,33 +193,52 @@ TEST(LambdaCeph, FourRuntimesTripEachGenerationOfThirtyBarriersExactlyOnce) {
   EXPECT_EQ(claims.size(), static_cast<size_t>(2 * kBarriers));
   for (const auto& [generation, count] : claims) EXPECT_EQ(count, 1) << generation;
 
-  // From the bucket: t/1 and t/2 (and their .done) per barrier, each consuming its own generation's
-  // objects.
+  // From the bucket: per barrier, two trips (a record with a .done that is
+  // not void), the first consuming generation 1's objects and the second
+  // generation 2's. A record may also list late duplicates, which its
+  // verdict (t/<gen>.stale) names; a generation claimed only with such copies
+  // is void (docs/PROTOCOL.md) and consumes nothing.
   auto store = S3Store::Open(state, aws::ProcessEnv());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto all = ListAll(**store, ".eventbarrier/");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
-  std::regex trip_key(R"(\.eventbarrier/(b\d{2})/_/t/(\d{10})(\.done)?)");
-  std::map<std::string, std::vector<std::string>> trip_keys;
+  std::regex trip_key(R"(\.eventbarrier/(b\d{2})/_/t/(\d{10})(\.done|\.stale)?)");
+  std::map<std::string, std::map<int64_t, TripRecord>> records;
+  std::map<std::string, std::map<int64_t, bool>> done_void;        // barrier -> gen -> void
+  std::map<std::string, std::map<int64_t, std::set<std::string>>> stale;
   for (const auto& o : *all) {
     std::smatch m;
     if (!std::regex_match(o.key, m, trip_key)) continue;
-    trip_keys[m[1]].push_back(m[2].str() + m[3].str());
-    if (m[3].matched) continue;
     auto body = (*store)->Get(o.key);
     ASSERT_TRUE(body.ok()) << o.key;
-    auto record = ParseTrip(*body);
-    ASSERT_TRUE(record.ok()) << o.key;
-    std::set<std::string> consumed;
-    for (const auto& c : record->arrivals) consumed.insert(c.arrival.key);
-    EXPECT_EQ(consumed, keys_of_generation[m[1].str() + "/" + std::to_string(record->generation)])
-        << o.key << ": a generation consumes exactly its own objects, never a late duplicate";
+    int64_t gen = std::stoll(m[2].str());
+    if (m[3].str() == ".done") {
+      done_void[m[1]][gen] = ParseDone(*body).void_trip;
+    } else if (m[3].str() == ".stale") {
+      auto verdict = ParseStale(*body);
+      ASSERT_TRUE(verdict.ok()) << o.key;
+      stale[m[1]][gen].insert(verdict->ids.begin(), verdict->ids.end());
+    } else {
+      auto record = ParseTrip(*body);
+      ASSERT_TRUE(record.ok()) << o.key;
+      records[m[1]][gen] = *record;
+    }
   }
-  EXPECT_EQ(trip_keys.size(), static_cast<size_t>(kBarriers));
-  for (const auto& [barrier, keys] : trip_keys) {
-    EXPECT_EQ(keys, (std::vector<std::string>{"0000000001", "0000000001.done", "0000000002",
-                                              "0000000002.done"}))
-        << barrier;
+  EXPECT_EQ(records.size(), static_cast<size_t>(kBarriers));
+  for (const auto& [barrier, by_gen] : records) {
+    int trip = 0;
+    for (const auto& [gen, record] : by_gen) {
+      ASSERT_TRUE(done_void[barrier].count(gen)) << barrier << "/" << gen << ": no .done";
+      if (done_void[barrier][gen]) continue;
+      ++trip;
+      std::set<std::string> consumed;
+      for (const auto& c : record.arrivals) {
+        if (!stale[barrier][gen].count(c.id)) consumed.insert(c.arrival.key);
+      }
+      EXPECT_EQ(consumed, keys_of_generation[barrier + "/" + std::to_string(trip)])
+          << barrier << "/" << gen << ": a trip consumes exactly its own objects, never a late duplicate";
+    }
+    EXPECT_EQ(trip, 2) << barrier;
   }
   std::printf(
       "%zu deliveries in %zu invocations (%d SQS batches) over %d runtimes: %zu claims in %.1f s\n",

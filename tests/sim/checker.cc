@@ -14,6 +14,9 @@ namespace {
 struct InstanceState {
   std::map<int64_t, TripRecord> trips;
   std::set<int64_t> done;
+  std::set<int64_t> void_trips;                     // done, consumed nothing
+  std::set<int64_t> verdict_void;                   // its t/<gen>.stale says void
+  std::map<int64_t, std::set<std::string>> stale;  // t/<gen>.stale: listed, not consumed
   std::map<std::string, std::string> markers;  // id -> tag (a/)
 };
 
@@ -50,7 +53,7 @@ void CheckWith(const Config& config, ObjectStore& store, const std::vector<Event
   }
   for (const auto& obj : *all) {
     auto k = layout.Decode(obj.key);
-    if (!k) continue;
+    if (!k || k->kind == StateKeyKind::kFormat) continue;
     InstanceState& s = state[{k->barrier, k->instance}];
     if (k->kind == StateKeyKind::kTrip) {
       auto body = store.Get(obj.key);
@@ -62,6 +65,17 @@ void CheckWith(const Config& config, ObjectStore& store, const std::vector<Event
       s.trips[k->generation] = *rec;
     } else if (k->kind == StateKeyKind::kTripDone) {
       s.done.insert(k->generation);
+      auto body = store.Get(obj.key);
+      if (body.ok() && ParseDone(*body).void_trip) s.void_trips.insert(k->generation);
+    } else if (k->kind == StateKeyKind::kTripStale) {
+      auto body = store.Get(obj.key);
+      auto verdict = body.ok() ? ParseStale(*body) : Result<StaleVerdict>(body.status());
+      if (!verdict.ok()) {
+        fail("unreadable stale list " + obj.key);
+        continue;
+      }
+      s.stale[k->generation].insert(verdict->ids.begin(), verdict->ids.end());
+      if (verdict->void_trip) s.verdict_void.insert(k->generation);
     } else if (k->kind == StateKeyKind::kArrival) {
       s.markers[k->id] = k->tag;
     }
@@ -95,12 +109,30 @@ void CheckWith(const Config& config, ObjectStore& store, const std::vector<Event
     for (const auto& [gen, rec] : s.trips) {
       if (gen != ++g) fail(where + ": trip generations have a gap before " + std::to_string(gen));
     }
-    if (spec->mode == BarrierMode::kOnce && s.trips.size() > 1) fail(where + ": once-mode instance tripped " + std::to_string(s.trips.size()) + " times");
+    if (spec->mode == BarrierMode::kOnce && s.trips.size() - s.void_trips.size() > 1) fail(where + ": once-mode instance tripped " + std::to_string(s.trips.size()) + " times");
     std::map<std::string, int64_t> consumed_by;
     for (const auto& [gen, rec] : s.trips) {
       std::string key = rec.IdempotencyKey();
       std::set<std::string> tags;
+      static const std::set<std::string> kNone;
+      auto listed_stale = s.stale.find(gen);
+      const std::set<std::string>& stale = listed_stale == s.stale.end() ? kNone : listed_stale->second;
+      // A stale id must really have been consumed by an earlier generation.
+      for (const auto& id : stale) {
+        auto earlier = consumed_by.find(id);
+        if (earlier == consumed_by.end() || earlier->second >= gen) fail(key + ": called " + id + " stale, but no earlier generation consumed it");
+      }
+      bool is_void = s.void_trips.count(gen) > 0;
+      if (is_void != (s.verdict_void.count(gen) > 0)) fail(key + ": .done and the verdict disagree on void");
+      if (is_void) {
+        if (stale.empty()) fail(key + ": void without a stale arrival");
+        auto runs = succeeded.find(key);
+        if (runs != succeeded.end()) fail(key + ": actions ran for a void generation");
+        if (!s.done.count(gen)) fail(key + ": trip never finished (no .done)");
+        continue;
+      }
       for (const auto& c : rec.arrivals) {
+        if (stale.count(c.id)) continue;  // listed, but consumed by an earlier generation
         tags.insert(c.tag);
         auto it = exp.tags.find(c.id);
         if (it == exp.tags.end()) fail(key + ": consumed an arrival that never happened: " + c.id);
@@ -119,6 +151,9 @@ void CheckWith(const Config& config, ObjectStore& store, const std::vector<Event
       if (runs != succeeded.end()) {
         for (const auto& seen : runs->second) {
           if (seen.claimed_by != rec.claimed_by) fail(key + ": an action ran with a record that lost the claim");
+          for (const auto& c : seen.arrivals) {
+            if (stale.count(c.id)) fail(key + ": an action's manifest named the stale duplicate " + c.id);
+          }
         }
       }
     }

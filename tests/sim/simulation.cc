@@ -71,6 +71,53 @@ class SimActions : public ActionRunner {
   double p_fail_;
 };
 
+// What the S3 client does under the engine: it retries an Unavailable answer
+// (5xx, timeouts) itself, up to 6 tries (aws/retry.h), so the engine sees one
+// only when every try failed. The fault layer below answers each try; it
+// also answers reads with 409, which S3 never does: the client takes that as
+// one more transient answer. (A 409 on a write stays the engine's to retry.)
+class ClientRetries : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<std::string> Get(const std::string& key) override {
+    return Retry([&] { return base_.Get(key); }, /*read=*/true);
+  }
+  Status Put(const std::string& key, const std::string& body) override {
+    return Retry([&] { return base_.Put(key, body); });
+  }
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    return Retry([&] { return base_.PutIfAbsent(key, body); });
+  }
+  Result<ListPage> List(const ListOptions& options) override {
+    return Retry([&] { return base_.List(options); }, /*read=*/true);
+  }
+  Status Delete(const std::string& key) override {
+    return Retry([&] { return base_.Delete(key); });
+  }
+  Status DeleteMany(const std::vector<std::string>& keys) override {
+    return Retry([&] { return base_.DeleteMany(keys); });
+  }
+
+ private:
+  static constexpr int kTries = 6;
+  template <typename Op>
+  static auto Retry(Op op, bool read = false) -> decltype(op()) {
+    auto r = op();
+    for (int i = 1; i < kTries; ++i) {
+      Code code;
+      if constexpr (std::is_same_v<decltype(r), Status>) {
+        code = r.code();
+      } else {
+        code = r.ok() ? Code::kOk : r.status().code();
+      }
+      bool unavailable = code == Code::kUnavailable || (read && code == Code::kConflict);
+      if (!unavailable) break;
+      r = op();
+    }
+    return r;
+  }
+};
+
 Arrival MakeArrival(const std::string& key, const std::string& sequencer) {
   Arrival a;
   a.bucket = "sim";
@@ -161,9 +208,9 @@ SimReport RunSimulation(const SimOptions& options) {
   const Config& config = parsed.config;
   std::vector<Event> events = MakeEvents(setup_rng);
   int workers = std::uniform_int_distribution<int>(2, 16)(setup_rng);
-  // Small checkpoint intervals so window checkpoints and done hints happen in every run.
+  // Small intervals so head hints happen in every run.
   static const int64_t kIntervals[] = {1, 2, 3, 64};
-  int64_t checkpoint_every = kIntervals[std::uniform_int_distribution<int>(0, 3)(setup_rng)];
+  int64_t head_every = kIntervals[std::uniform_int_distribution<int>(0, 3)(setup_rng)];
   // Sometimes resume at once, sometimes after a grace shorter than the lease.
   TimeMs resume_grace_ms = std::uniform_int_distribution<int>(0, 1)(setup_rng) ? 0 : 1000;
   // Wide barriers: shards of 2 make every barrier above two members sharded
@@ -236,16 +283,19 @@ SimReport RunSimulation(const SimOptions& options) {
     return f;
   });
   SimActions actions(sched, options.p_action_failure);
+  ClientRetries client(store);
 
+  int dropped = 0;
   auto worker = [&](int w) {
     SetCurrentWorker(w);
     sched.Yield(w);  // park before doing anything, so the run is deterministic
     EngineOptions eo;
     eo.worker_id = "w" + std::to_string(w);
-    eo.checkpoint_every = checkpoint_every;
+    eo.head_every = head_every;
     eo.resume_grace_ms = resume_grace_ms;
     eo.shard_size = shard_size;
-    auto engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);
+    Logger& log = options.log != nullptr ? *options.log : Logger::Null();
+    auto engine = std::make_unique<Engine>(config, client, actions, clock, log, eo);
     std::deque<Delivery>& queue = queues[w];
     while (!queue.empty()) {
       Delivery d = queue.front();
@@ -259,15 +309,18 @@ SimReport RunSimulation(const SimOptions& options) {
           auto r = engine->OnArrival(events[d.event].arrival);
           ok = r.ok();
           if (ok) events[d.event].acked = true;
+          if (!ok) log.Warn("delivery failed", {{"key", events[d.event].arrival.key}, {"error", r.status().ToString()}});
         }
       } catch (const SimulatedCrash&) {
-        engine = std::make_unique<Engine>(config, store, actions, clock, Logger::Null(), eo);  // a cold restart
+        engine = std::make_unique<Engine>(config, client, actions, clock, log, eo);  // a cold restart
       }
       // A failed or crashed invocation is delivered again later (Lambda's retries);
       // after 30 attempts it would go to the dead-letter queue.
       if (!ok && ++d.attempts < 30) {
         size_t pos = std::uniform_int_distribution<size_t>(0, queue.size())(sched.rng());
         queue.insert(queue.begin() + static_cast<long>(pos), d);
+      } else if (!ok) {
+        ++dropped;  // to the dead-letter queue: the sweeper is its backstop
       }
     }
     sched.Finish(w);
@@ -284,7 +337,7 @@ SimReport RunSimulation(const SimOptions& options) {
   actions.failures_on = false;
   clock.Advance(3600 * 1000);
   EngineOptions sweeper_options;
-  sweeper_options.checkpoint_every = checkpoint_every;
+  sweeper_options.head_every = head_every;
   sweeper_options.shard_size = shard_size;
   Engine sweeper(config, store, actions, clock, Logger::Null(), sweeper_options);
   std::vector<TripSummary> swept;
@@ -306,7 +359,7 @@ SimReport RunSimulation(const SimOptions& options) {
   // Never stuck: the sweeper is the backstop for crashes only. Without one,
   // and with every event acknowledged, each complete generation was tripped
   // by an arrival (or the concurrent sweeper), not left for the final sweep.
-  if (report.crashes == 0 && all_acked) {
+  if (report.crashes == 0 && all_acked && dropped == 0) {
     for (const auto& t : swept) {
       if (t.status == TripStatus::kComplete && !t.redriven) {
         report.violations.push_back(t.barrier + "/" + t.instance + "/" + std::to_string(t.generation) +

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/log.h"
 #include "core/store.h"
 
 namespace eb::sim {
@@ -29,6 +30,8 @@ struct SimOptions {
   double p_lost_answer = 0.02;
   double p_crash = 0.015;
   double p_action_failure = 0.05;
+  // Where the engines log (replaying a seed); null: nowhere.
+  Logger* log = nullptr;
   // Wraps the store under the fault layer (used to break the protocol on purpose).
   std::function<std::unique_ptr<ObjectStore>(ObjectStore& base)> sabotage;
 };

@@ -1,0 +1,368 @@
+// The state protocol for one barrier instance. docs/PROTOCOL.md explains why
+// each step is there; the comments here point at the promise a step keeps.
+#include "core/evaluator.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/marker_details.h"
+
+namespace eb {
+
+namespace {
+constexpr int kMaxRounds = 64;
+}  // namespace
+
+InstanceEvaluator::InstanceEvaluator(const EngineContext& ctx, TripLog& trips, const BarrierShape& shape,
+                                     std::string instance, Bindings bindings, std::string trigger,
+                                     std::function<std::string()> claim_token)
+    : ctx_(ctx),
+      trips_(trips),
+      shape_(shape),
+      spec_(shape.spec()),
+      instance_(std::move(instance)),
+      bindings_(std::move(bindings)),
+      trigger_(std::move(trigger)),
+      claim_token_(std::move(claim_token)),
+      finisher_(ctx, trips, shape, instance_) {}
+
+std::vector<InstanceEvaluator::Candidate> InstanceEvaluator::Candidates(const std::vector<ObjectInfo>& markers,
+                                                                        const TripView& view) const {
+  std::vector<Candidate> out;
+  out.reserve(markers.size());
+  std::set<std::string> ids;
+  for (const auto& obj : markers) {
+    auto k = ctx_.layout.Decode(obj.key);
+    if (!k || k->kind != StateKeyKind::kArrival) continue;
+    // Promise 2: an arrival listed by an unfinished trip may still be consumed
+    // by it; a second marker of one event (a copy whose details differ) is
+    // the same arrival.
+    if (view.in_flight.count(k->id) || !ids.insert(k->id).second) continue;
+    out.push_back({obj, std::move(*k)});
+  }
+  return out;
+}
+
+std::vector<std::string> InstanceEvaluator::TagsOf(const std::vector<Candidate>& candidates) {
+  std::vector<std::string> tags;
+  tags.reserve(candidates.size());
+  for (const auto& c : candidates) tags.push_back(c.key.tag);
+  return tags;
+}
+
+std::map<int, int64_t> InstanceEvaluator::DistinctPerShard(const std::vector<Candidate>& candidates) const {
+  return shape_.plan().DistinctPerShard(TagsOf(candidates));
+}
+
+// Promise 3 (crash safety) and 4 (actions at least once): a trip without .done
+// is finished by whoever re-claims it with the next attempt marker, once its
+// lease has run out, or at once by a redelivery of the event that claimed it.
+Status InstanceEvaluator::RedriveEligible(const TripView& view, bool may_resume, std::vector<TripSummary>* trips,
+                                          bool* any) {
+  TimeMs now = ctx_.clock.NowMs();
+  for (const UnfinishedTrip& u : view.unfinished) {
+    TimeMs idle = now - u.last_activity;
+    bool lease_over = idle >= ctx_.config.state.lease_ms;
+    bool grace_over = idle >= ctx_.options.resume_grace_ms;
+    if (!lease_over && !may_resume) continue;
+    auto record = trips_.Read(spec_.name, instance_, u.generation);
+    if (!record.ok()) return record.status();
+    bool own_event = (*record)->trigger == trigger_ && trigger_ != "sweep";
+    if (!lease_over && !own_event) continue;
+    if (!lease_over && !grace_over) continue;  // our own trip, perhaps still being finished by its claimant
+    Status s = ctx_.Put(StateKey::TripAttempt(spec_.name, instance_, u.generation, u.attempts + 1),
+                        ctx_.options.worker_id, /*if_absent=*/true);
+    if (s.IsAlreadyExists()) continue;  // another re-driver won this attempt
+    EB_RETURN_IF_ERROR(s);
+    ctx_.log.Warn("re-driving unfinished trip",
+                  {{"barrier", spec_.name}, {"instance", instance_},
+                   {"generation", std::to_string(u.generation)}, {"attempt", std::to_string(u.attempts + 1)}});
+    EB_RETURN_IF_ERROR(finisher_.Finish(**record, view.done_upto, /*redriven=*/true, trips));
+    *any = true;
+  }
+  return Status::Ok();
+}
+
+Result<ConsumedArrival> InstanceEvaluator::Describe(const Candidate& c) const {
+  ConsumedArrival out;
+  out.id = c.key.id;
+  out.tag = c.key.tag;
+  out.member = shape_.MemberOf(c.key.tag);
+  if (own_marker_ && own_marker_->id == c.key.id && own_marker_->tag == c.key.tag) {
+    out.arrival = own_marker_->arrival;
+    out.details_in_key = !c.key.details.empty();
+    return out;
+  }
+  if (!c.key.details.empty() && DecodeMarkerDetails(c.key.details, &out.arrival)) {
+    out.details_in_key = true;
+    return out;
+  }
+  return Status::NotFound("marker " + c.info.key + " carries no details");
+}
+
+Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generation,
+                                                                 const std::vector<Candidate>& candidates,
+                                                                 TripStatus status, std::vector<std::string> missing,
+                                                                 TripRecord* record) {
+  TripRecord claim;
+  claim.barrier = spec_.name;
+  claim.instance = instance_;
+  claim.bindings = bindings_;
+  claim.generation = generation;
+  claim.status = status;
+  claim.claimed_at = ctx_.clock.NowMs();
+  claim.claimed_by = claim_token_();
+  claim.trigger = trigger_;
+  claim.missing = std::move(missing);
+  claim.first_arrival_at = candidates.empty() ? 0 : candidates.front().info.last_modified;
+  // Claim from the listing: a marker's key carries what the record and the
+  // manifest need. Only a marker whose details did not fit in its key (or one
+  // written by format 1) is read, all of them at once.
+  std::vector<size_t> unread;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    claim.first_arrival_at = std::min(claim.first_arrival_at, c.info.last_modified);
+    auto described = Describe(c);
+    if (!described.ok()) unread.push_back(i);
+    claim.arrivals.push_back(described.ok() ? std::move(*described) : ConsumedArrival{});
+  }
+  if (!unread.empty()) {
+    std::vector<std::string> keys;
+    for (size_t i : unread) keys.push_back(candidates[i].info.key);
+    auto bodies = ctx_.store.GetMany(keys);
+    for (size_t j = 0; j < unread.size(); ++j) {
+      // Deleted by a concurrent winner between our LIST and this GET: look again.
+      if (!bodies[j].ok()) return bodies[j].status().IsNotFound() ? Result<ClaimOutcome>(ClaimOutcome::kRetry)
+                                                                   : Result<ClaimOutcome>(bodies[j].status());
+      auto marker = ParseMarker(*bodies[j]);
+      if (!marker.ok()) return marker.status().WithContext(keys[j]);
+      const Candidate& c = candidates[unread[j]];
+      marker->id = c.key.id;
+      marker->tag = c.key.tag;
+      marker->details_in_key = false;
+      claim.arrivals[unread[j]] = std::move(*marker);
+    }
+  }
+  // Promise 1: the claim is PUT-if-absent, so exactly one claimant wins a generation.
+  Status s = ctx_.Put(StateKey::Trip(spec_.name, instance_, generation), SerializeTrip(claim), /*if_absent=*/true);
+  if (s.IsAlreadyExists()) {
+    // Lost, or our own write landed and only its answer was lost: the record says which.
+    auto winner = trips_.ReadFresh(spec_.name, instance_, generation);
+    if (!winner.ok()) return winner.status();
+    if ((*winner)->claimed_by != claim.claimed_by) {
+      *record = **winner;
+      return ClaimOutcome::kLost;
+    }
+  } else if (!s.ok()) {
+    return s;
+  }
+  trips_.Remember(claim);
+  *record = std::move(claim);
+  return ClaimOutcome::kWon;
+}
+
+// A hint h/<gen>/<shard>.<count> says: after listing the shard, its writer
+// read t/ and found <gen> - 1 the latest generation, and <count> distinct
+// members of the shard present and not listed by an unfinished trip. Hints
+// only decide when to run the full evaluation; the claim decides what trips.
+Result<bool> InstanceEvaluator::PublishHints(int64_t generation, const std::map<int, int64_t>& counts) {
+  const ShardPlan& plan = shape_.plan();
+  for (const auto& [shard, count] : counts) {
+    if (!plan.ShouldPublish(shard, count)) continue;
+    Status s = ctx_.Put(StateKey::ShardHint(spec_.name, instance_, generation, shard, count), kFormatBody,
+                        /*if_absent=*/true);
+    if (!s.ok() && !s.IsAlreadyExists()) return s;
+  }
+  auto listed = ListAll(ctx_.store, ctx_.layout.HintGenerationPrefix(spec_.name, instance_, generation));
+  if (!listed.ok()) return listed.status();
+  std::map<int, int64_t> best;
+  std::vector<StateKey> hints;
+  for (const auto& obj : *listed) {
+    auto k = ctx_.layout.Decode(obj.key);
+    if (!k || k->kind != StateKeyKind::kShardHint) continue;
+    best[k->shard] = std::max(best[k->shard], k->count);
+    hints.push_back(std::move(*k));
+  }
+  // A count latch hints every count: drop superseded ones (a lower count of a
+  // shard that has a higher one, so the shard's best never drops) once they
+  // outnumber the shards, keeping this listing to about one page.
+  if (hints.size() > 2 * static_cast<size_t>(plan.shards())) {
+    std::vector<std::string> superseded;
+    for (const auto& k : hints) {
+      if (k.count < best[k.shard]) superseded.push_back(ctx_.layout.Encode(k));
+    }
+    EB_RETURN_IF_ERROR(ctx_.DeleteKeys(superseded));
+  }
+  return plan.LooksComplete(best);
+}
+
+Status InstanceEvaluator::RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
+                                       std::vector<TripSummary>* trips) {
+  return EvaluateFromShard(shard, std::move(shard_markers), duplicate, trips);
+}
+
+Status InstanceEvaluator::EvaluateFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
+                                            std::vector<TripSummary>* trips) {
+  const ShardPlan& plan = shape_.plan();
+  // Cheap path: the shard cannot publish a hint even counting every marker.
+  auto present = DistinctPerShard(Candidates(shard_markers, TripView{}));
+  if (!duplicate && !plan.ShouldPublish(shard, present[shard])) return Status::Ok();
+  // Read t/ after listing the shard: the hint is for the generation after the
+  // latest one claimed by then.
+  auto view = trips_.Load(spec_.name, instance_);
+  if (!view.ok()) return view.status();
+  if (duplicate) {
+    // A redelivery may have to finish what its first delivery began: its own
+    // trip, or the hints of the generation after it (published after a trip),
+    // and an unfinished trip may be due. The full evaluation does all of it.
+    bool own_latest = false;
+    if (view->last_generation > 0) {
+      auto latest = trips_.Read(spec_.name, instance_, view->last_generation);
+      if (!latest.ok()) return latest.status();
+      own_latest = (*latest)->trigger == trigger_;
+    }
+    if (own_latest || !view->unfinished.empty()) {
+      RunOptions options;
+      options.always_load_trips = true;
+      return Evaluate(std::move(options), trips);
+    }
+  }
+  if (spec_.mode == BarrierMode::kOnce && view->last_generation >= 1) {
+    return view->unfinished.empty() ? Status::Ok() : Evaluate({}, trips);  // may be due for a re-drive
+  }
+  auto unconsumed = DistinctPerShard(Candidates(shard_markers, *view));
+  if (!plan.ShouldPublish(shard, unconsumed[shard])) return Status::Ok();
+  auto all_hinted = PublishHints(view->last_generation + 1, {{shard, unconsumed[shard]}});
+  if (!all_hinted.ok()) return all_hinted.status();
+  if (!*all_hinted) return Status::Ok();
+  return Evaluate({}, trips);  // the authoritative evaluation: lists every shard, claims
+}
+
+Status InstanceEvaluator::Run(RunOptions options, std::vector<TripSummary>* trips) {
+  return Evaluate(std::move(options), trips);
+}
+
+Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>* trips) {
+  const bool sharded = shape_.plan().sharded();
+  std::optional<std::vector<ObjectInfo>> markers = std::move(options.markers);
+  // After a claim this evaluation knows the next generation without a LIST of t/.
+  std::optional<TripView> known;
+  int64_t relisted_for_hints = -1;  // the generation whose hints made us list again
+  for (int round = 0; round < kMaxRounds; ++round) {
+    if (!markers) {
+      auto listed = ListAll(ctx_.store, ctx_.layout.ArrivalPrefix(spec_.name, instance_));
+      if (!listed.ok()) return listed.status();
+      markers = std::move(*listed);
+    }
+    bool may_resume = round == 0 && options.always_load_trips;
+    // Cheap path: if even every marker present cannot complete a generation,
+    // no trip is possible and no trip record needs reading. Not for a sharded
+    // barrier: it reaches Run only when hints or a sweep call for it, and
+    // after a trip it must publish the next generation's hints.
+    if (!sharded && !may_resume && !options.sweeping &&
+        !shape_.Covers(TagsOf(Candidates(*markers, known ? *known : TripView{})))) {
+      return Status::Ok();
+    }
+    TripView view;
+    if (known) {
+      view = std::move(*known);
+      known.reset();
+    } else {
+      auto loaded = trips_.Load(spec_.name, instance_);
+      if (!loaded.ok()) return loaded.status();
+      view = std::move(*loaded);
+      bool redriven = false;
+      // Any first round may resume this event's own trip (the unfinished
+      // records are read already): a redelivery is not always a duplicate,
+      // since a stale copy's marker may have been deleted and re-created.
+      EB_RETURN_IF_ERROR(RedriveEligible(view, round == 0 && trigger_ != "sweep", trips, &redriven));
+      if (redriven) {  // markers deleted and generations finished: look again
+        markers.reset();
+        continue;
+      }
+    }
+    if (spec_.mode == BarrierMode::kOnce && view.last_generation >= 1) {
+      finished_ = view.unfinished.empty();
+      return Status::Ok();
+    }
+    std::vector<Candidate> candidates = Candidates(*markers, view);
+    std::vector<std::string> tags = TagsOf(candidates);
+    bool complete = shape_.Covers(tags);
+    bool overdue = false;
+    if (!complete && options.sweeping && spec_.timeout_ms && !candidates.empty()) {
+      TimeMs first = candidates.front().info.last_modified;
+      for (const auto& c : candidates) first = std::min(first, c.info.last_modified);
+      overdue = ctx_.clock.NowMs() - first >= *spec_.timeout_ms;
+    }
+    if (!complete && !overdue) {
+      if (!sharded) return Status::Ok();
+      // Promise 1 in a sharded barrier: an arrival that completed its shard
+      // while the previous generation was still unclaimed wrote its hint for
+      // that generation; whoever evaluates after the claim (this listing)
+      // publishes the hints of the generation now open. If every shard is
+      // then hinted, a concurrent arrival may have hinted after our LIST of
+      // markers and before our LIST of hints, and may not have seen our
+      // hints: list the markers once more so one of us evaluates its marker.
+      int64_t next = view.last_generation + 1;
+      auto all_hinted = PublishHints(next, DistinctPerShard(candidates));
+      if (!all_hinted.ok()) return all_hinted.status();
+      if (!*all_hinted || relisted_for_hints == next) return Status::Ok();
+      relisted_for_hints = next;
+      markers.reset();
+      continue;
+    }
+    TripRecord claimed;
+    auto outcome = Claim(view.last_generation + 1, candidates,
+                         complete ? TripStatus::kComplete : TripStatus::kTimeout,
+                         complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_), &claimed);
+    if (!outcome.ok()) return outcome.status();
+    if (*outcome == ClaimOutcome::kRetry) {
+      markers.reset();  // a marker vanished under us: look again
+      continue;
+    }
+    std::set<std::string> listed_by_claim;
+    for (const auto& c : claimed.arrivals) listed_by_claim.insert(c.id);
+    if (*outcome == ClaimOutcome::kLost) {
+      ++counts_.claims_lost;
+    } else {
+      ++counts_.claims_won;
+      bool void_trip = false;
+      EB_RETURN_IF_ERROR(finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips, &void_trip));
+      if (void_trip) {
+        // Promise 1: arrivals that waited on this trip are open again, and
+        // their own evaluations skipped them: evaluate from a fresh listing.
+        markers.reset();
+        continue;
+      }
+      if (spec_.mode == BarrierMode::kOnce) {
+        finished_ = true;
+        return Status::Ok();
+      }
+    }
+    if (sharded) {
+      markers.reset();  // list again: the next generation's hints are ours to publish
+      continue;
+    }
+    // What the claim did not list may already complete the next generation;
+    // arrivals newer than our listing evaluate themselves. A loser pays
+    // nothing more to learn this: the winner's record told it what went.
+    std::vector<ObjectInfo> rest;
+    for (const auto& c : candidates) {
+      if (!listed_by_claim.count(c.key.id)) rest.push_back(c.info);
+    }
+    markers = std::move(rest);
+    known = std::move(view);
+    if (claimed.generation == known->done_upto + 1 && *outcome == ClaimOutcome::kWon) {
+      known->done_upto = claimed.generation;
+    } else {
+      known->unfinished.push_back({claimed.generation, 0, claimed.claimed_at, false});
+      known->in_flight.insert(listed_by_claim.begin(), listed_by_claim.end());
+    }
+    known->last_generation = claimed.generation;
+  }
+  return Status::Internal("barrier " + spec_.name + "/" + instance_ + ": evaluation did not settle after " +
+                          std::to_string(kMaxRounds) + " rounds");
+}
+
+}  // namespace eb

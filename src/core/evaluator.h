@@ -1,0 +1,103 @@
+// The protocol for one barrier instance (docs/PROTOCOL.md): decide from one
+// LIST of a/ whether a generation can trip, claim it with PUT-if-absent
+// naming the arrivals the listing showed, and hand the won claim to the
+// TripFinisher. Also re-drives unfinished trips that are due, and in a
+// barrier wider than the shard size publishes and reads the shard hints.
+//
+// Short-lived: one per arrival and instance, or per instance in a sweep.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/barrier_shape.h"
+#include "core/engine_context.h"
+#include "core/trip.h"
+#include "core/trip_finisher.h"
+#include "core/trip_log.h"
+
+namespace eb {
+
+struct EvaluationCounts {
+  int claims_won = 0;
+  int claims_lost = 0;
+};
+
+class InstanceEvaluator {
+ public:
+  // `trigger` is the arrival id being processed, or "sweep"; `claim_token`
+  // makes each claim's `claimed_by` unique.
+  InstanceEvaluator(const EngineContext& ctx, TripLog& trips, const BarrierShape& shape, std::string instance,
+                    Bindings bindings, std::string trigger, std::function<std::string()> claim_token);
+
+  struct RunOptions {
+    // Markers already listed by the caller (saves one LIST on the arrival path).
+    std::optional<std::vector<ObjectInfo>> markers;
+    // Load trip records even if the markers cannot complete a generation
+    // (a redelivered event may have to finish its own interrupted trip).
+    bool always_load_trips = false;
+    // Sweeper: re-drive by lease, trip overdue generations with status timeout.
+    bool sweeping = false;
+  };
+
+  // The marker this evaluation's own arrival wrote (saves reading it back).
+  void set_own_marker(ConsumedArrival marker) { own_marker_ = std::move(marker); }
+
+  // Evaluates the instance until no further generation can trip now.
+  Status Run(RunOptions options, std::vector<TripSummary>* trips);
+
+  // The arrival path of a sharded barrier: `shard_markers` is the LIST of the
+  // arrival's own shard. Publishes the shard's hint once it counts, and runs
+  // the full evaluation (Run) only when the hints of the next generation say
+  // the barrier may be complete, or for a duplicate delivery whose own trip is
+  // the latest or while a trip is unfinished (it may have to finish them).
+  Status RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
+                      std::vector<TripSummary>* trips);
+
+  // After Run: true when the instance can never trip again (a once-mode
+  // instance whose trip is done), so the sweeper may drop it from the index.
+  bool finished() const { return finished_; }
+  const EvaluationCounts& counts() const { return counts_; }
+
+ private:
+  struct Candidate {
+    ObjectInfo info;
+    StateKey key;
+  };
+  enum class ClaimOutcome { kWon, kLost, kRetry };
+
+  Status Evaluate(RunOptions options, std::vector<TripSummary>* trips);
+  Status EvaluateFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
+                           std::vector<TripSummary>* trips);
+  // Markers whose ids no unfinished trip lists, one per id.
+  std::vector<Candidate> Candidates(const std::vector<ObjectInfo>& markers, const TripView& view) const;
+  static std::vector<std::string> TagsOf(const std::vector<Candidate>& candidates);
+  Status RedriveEligible(const TripView& view, bool may_resume, std::vector<TripSummary>* trips, bool* any);
+  // Claims generation `generation` for `candidates`. On kWon `*record` is the
+  // claim; on kLost it is the winner's record.
+  Result<ClaimOutcome> Claim(int64_t generation, const std::vector<Candidate>& candidates, TripStatus status,
+                             std::vector<std::string> missing, TripRecord* record);
+  Result<ConsumedArrival> Describe(const Candidate& c) const;
+  // Writes the hints of `generation` for `counts` (shard -> distinct members,
+  // only those the plan publishes), then lists that generation's hints:
+  // true when they say the barrier may be complete.
+  Result<bool> PublishHints(int64_t generation, const std::map<int, int64_t>& counts);
+  std::map<int, int64_t> DistinctPerShard(const std::vector<Candidate>& candidates) const;
+
+  const EngineContext& ctx_;
+  TripLog& trips_;
+  const BarrierShape& shape_;
+  const BarrierSpec& spec_;
+  std::string instance_;
+  Bindings bindings_;
+  std::string trigger_;
+  std::function<std::string()> claim_token_;
+  TripFinisher finisher_;
+  std::optional<ConsumedArrival> own_marker_;
+  bool finished_ = false;
+  EvaluationCounts counts_;
+};
+
+}  // namespace eb

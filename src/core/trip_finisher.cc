@@ -1,0 +1,198 @@
+#include "core/trip_finisher.h"
+
+#include <set>
+
+#include "core/marker_details.h"
+
+namespace eb {
+
+namespace {
+constexpr int kSettleTries = 4;  // a tombstone that vanishes under us (expired) is tried again
+}  // namespace
+
+std::string TripFinisher::MarkerKey(const ConsumedArrival& c) const {
+  std::string name_size_probe = c.tag + "." + c.id;
+  std::string details = c.details_in_key ? EncodeMarkerDetails(c.arrival, name_size_probe.size()) : "";
+  return ctx_.layout.Encode(
+      StateKey::Arrival(shape_.spec().name, instance_, c.tag, c.id, shape_.plan().ShardOf(c.tag), details));
+}
+
+bool TripFinisher::IsVoid(const TripRecord& record, const std::set<std::string>& stale) const {
+  if (stale.empty()) return false;
+  std::vector<std::string> tags;
+  for (const auto& c : record.arrivals) {
+    if (!stale.count(c.id)) tags.push_back(c.tag);
+  }
+  return record.status == TripStatus::kComplete ? !shape_.Covers(tags) : tags.empty();
+}
+
+Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
+  const std::string& barrier = shape_.spec().name;
+  const int64_t g = record.generation;
+  std::vector<std::string> ids;
+  std::set<std::string> seen;
+  for (const auto& c : record.arrivals) {
+    if (seen.insert(c.id).second) ids.push_back(c.id);
+  }
+  const std::string ours = SerializeTombstone({g});
+  std::vector<std::pair<std::string, std::string>> items;
+  items.reserve(ids.size());
+  for (const auto& id : ids) items.emplace_back(ctx_.layout.Encode(StateKey::Tombstone(barrier, instance_, id)), ours);
+
+  // One PUT-if-absent per arrival, all at once: the common case (every
+  // tombstone new, or already ours from an earlier attempt) costs nothing more.
+  std::vector<Status> put = ctx_.store.PutIfAbsentMany(items);
+  std::vector<size_t> taken;  // tombstone already there: whose?
+  for (size_t i = 0; i < put.size(); ++i) {
+    if (put[i].ok()) continue;
+    if (put[i].IsAlreadyExists() || put[i].code() == Code::kConflict) {
+      taken.push_back(i);
+      continue;
+    }
+    return put[i].WithContext("writing tombstone " + items[i].first);
+  }
+  std::vector<std::string> stale;
+  if (!taken.empty()) {
+    std::vector<std::string> keys;
+    for (size_t i : taken) keys.push_back(items[i].first);
+    std::vector<Result<std::string>> bodies = ctx_.store.GetMany(keys);
+    for (size_t j = 0; j < taken.size(); ++j) {
+      const std::string& key = items[taken[j]].first;
+      const std::string& body = items[taken[j]].second;
+      Result<std::string> current = std::move(bodies[j]);
+      bool fresh = false, decided = false;
+      for (int attempt = 0; attempt < kSettleTries && !decided; ++attempt) {
+        if (attempt > 0) current = ctx_.store.Get(key);
+        if (!current.ok() && current.status().IsNotFound()) {
+          // Expired or taken back between our write and our read: write it again.
+          Status s = RetryConflicts(ctx_.options.conflict_retries, ctx_.clock,
+                                    [&] { return ctx_.store.PutIfAbsent(key, body); });
+          if (s.ok()) {
+            fresh = decided = true;
+          } else if (!s.IsAlreadyExists()) {
+            return s.WithContext("writing tombstone " + key);
+          }
+          continue;
+        }
+        if (!current.ok()) return current.status().WithContext("reading tombstone " + key);
+        auto tombstone = ParseTombstone(*current);
+        if (!tombstone.ok()) return tombstone.status().WithContext(key);
+        if (tombstone->generation == g) {
+          fresh = decided = true;  // ours: an earlier attempt of this trip wrote it
+          continue;
+        }
+        // Another generation listed it. That generation is finished (while
+        // it was not, its ids were in flight for us), so its verdict, if it
+        // has one, is written.
+        auto verdict = trips_.ReadVerdict(barrier, instance_, tombstone->generation);
+        if (!verdict.ok()) return verdict.status();
+        if (*verdict && (*verdict)->void_trip) {
+          // It was void: it consumed nothing. Take the tombstone over. No
+          // other generation races us for it: while this trip is unfinished
+          // its ids are in flight for every later claimant.
+          EB_RETURN_IF_ERROR(ctx_.Put(StateKey::Tombstone(barrier, instance_, ids[taken[j]]), body, false));
+          fresh = decided = true;
+        } else {
+          decided = true;  // consumed by another generation: a stale duplicate
+        }
+      }
+      if (!decided) return Status::Unavailable("tombstone " + key + " kept changing; the trip is re-driven");
+      if (!fresh) stale.push_back(ids[taken[j]]);
+    }
+  }
+  StaleVerdict verdict{stale, IsVoid(record, std::set<std::string>(stale.begin(), stale.end()))};
+  if (stale.empty()) return verdict;
+  // The first verdict stands: every finisher of this generation uses it.
+  Status s = ctx_.Put(StateKey::TripStale(barrier, instance_, g), SerializeStale(verdict), /*if_absent=*/true);
+  if (s.ok()) return verdict;
+  if (!s.IsAlreadyExists()) return s;
+  auto stored = trips_.ReadVerdict(barrier, instance_, g);
+  if (!stored.ok()) return stored.status();
+  if (!*stored) return Status::Unavailable("the verdict of " + record.IdempotencyKey() + " vanished; re-driven later");
+  return **stored;
+}
+
+Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool redriven,
+                            std::vector<TripSummary>* trips, bool* void_out) {
+  const BarrierSpec& spec = shape_.spec();
+  auto verdict = Settle(record);
+  if (!verdict.ok()) return verdict.status();
+  std::set<std::string> stale(verdict->ids.begin(), verdict->ids.end());
+  const bool void_trip = verdict->void_trip;
+
+  TripRecord consumed = record;  // what the generation consumes: the record less stale duplicates
+  consumed.arrivals.clear();
+  std::vector<std::string> tags, fresh_ids, marker_keys;
+  std::set<std::string> fresh_seen;
+  for (const auto& c : record.arrivals) {
+    bool is_stale = stale.count(c.id) > 0;
+    // Stale markers always go; a cyclic barrier also deletes what it consumed
+    // so that a/ holds only the open generation (a once instance never trips
+    // again: its markers may stay).
+    if (is_stale || spec.mode == BarrierMode::kCyclic) marker_keys.push_back(MarkerKey(c));
+    if (is_stale) continue;
+    if (fresh_seen.insert(c.id).second) fresh_ids.push_back(c.id);
+    tags.push_back(c.tag);
+    consumed.arrivals.push_back(c);
+  }
+  DoneRecord done_body;
+  done_body.by = ctx_.options.worker_id;
+  done_body.redriven = redriven;
+  done_body.void_trip = void_trip;
+  if (void_trip) {
+    // Its arrivals that were not stale stay in a/ for the next generation.
+    marker_keys.clear();
+    for (const auto& c : record.arrivals) {
+      if (stale.count(c.id)) marker_keys.push_back(MarkerKey(c));
+    }
+  } else {
+    const auto& actions = record.status == TripStatus::kComplete ? spec.on_complete : spec.on_timeout;
+    for (const auto& action : actions) {
+      ActionReport report;
+      Status s = ctx_.actions.RunReporting(action, consumed, &report);
+      if (!s.ok()) {
+        ctx_.log.Error("action failed; the trip stays unfinished and is re-driven",
+                       {{"barrier", spec.name}, {"instance", instance_},
+                        {"generation", std::to_string(record.generation)}, {"action", action.type},
+                        {"error", s.ToString()}});
+        return s.WithContext("action " + action.type + " for " + record.IdempotencyKey());
+      }
+      done_body.actions.push_back({action.type, std::move(report.fields)});
+    }
+  }
+  if (shape_.plan().sharded()) {
+    // This generation's hints are spent (late ones go at compaction).
+    auto hints = ListAll(ctx_.store, ctx_.layout.HintGenerationPrefix(spec.name, instance_, record.generation));
+    if (!hints.ok()) return hints.status();
+    for (const auto& h : *hints) marker_keys.push_back(h.key);
+  }
+  EB_RETURN_IF_ERROR(ctx_.DeleteKeys(marker_keys));
+  done_body.at = ctx_.clock.NowMs();
+  Status s = ctx_.Put(StateKey::TripDone(spec.name, instance_, record.generation), SerializeDone(done_body), true);
+  if (!s.ok() && !s.IsAlreadyExists()) return s;
+  // A hint only, every head_every generations: a cold reader then lists at
+  // most ~2 x head_every trip keys past it. It stays a valid lower bound
+  // because it is written only when every earlier generation is done.
+  if (record.generation == done_upto + 1 && record.generation % ctx_.options.head_every == 0) {
+    if (ctx_.store.Put(ctx_.layout.Encode(StateKey::Head(spec.name, instance_)), std::to_string(record.generation)).ok()) {
+      trips_.SetDoneHint(spec.name, instance_, record.generation);
+    }
+  }
+  if (void_out != nullptr) *void_out = void_trip;
+  if (void_trip) {
+    ctx_.log.Warn("generation void: the arrivals that completed it were stale duplicates of consumed ones",
+                  {{"barrier", spec.name}, {"instance", instance_},
+                   {"generation", std::to_string(record.generation)}, {"stale", std::to_string(stale.size())}});
+    return Status::Ok();
+  }
+  ctx_.log.Info(record.status == TripStatus::kComplete ? "barrier tripped" : "barrier timed out",
+                {{"barrier", spec.name}, {"instance", instance_},
+                 {"generation", std::to_string(record.generation)},
+                 {"objects", std::to_string(consumed.arrivals.size())},
+                 {"redriven", redriven ? "true" : "false"}});
+  trips->push_back({spec.name, instance_, record.generation, record.status, redriven, consumed.arrivals.size(),
+                    record.first_arrival_at, record.claimed_at});
+  return Status::Ok();
+}
+
+}  // namespace eb

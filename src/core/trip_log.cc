@@ -1,0 +1,118 @@
+#include "core/trip_log.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace eb {
+
+Status NeedsMigration(const std::string& what) {
+  return Status::FailedPrecondition(
+      what + " was written by an older eventbarrier (state format 1, which carried a consumed window); "
+             "stop every worker and run `eventbarrier migrate --config FILE` once, then start them again "
+             "(docs/PROTOCOL.md, \"State format\")");
+}
+
+std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const std::vector<ObjectInfo>& listed) {
+  std::map<int64_t, GenerationKeys> gens;
+  for (const auto& obj : listed) {
+    auto k = layout.Decode(obj.key);
+    if (!k) continue;
+    GenerationKeys& g = gens[k->generation];
+    g.last_activity = std::max(g.last_activity, obj.last_modified);
+    switch (k->kind) {
+      case StateKeyKind::kTrip: g.record = true; break;
+      case StateKeyKind::kTripDone: g.done = true; break;
+      case StateKeyKind::kTripStale: g.stale = true; break;
+      case StateKeyKind::kTripAttempt: g.attempts = std::max(g.attempts, k->attempt); break;
+      default: break;
+    }
+  }
+  return gens;
+}
+
+Result<int64_t> TripLog::DoneHint(const std::string& barrier, const std::string& instance) {
+  std::string prefix = ctx_.layout.InstancePrefix(barrier, instance);
+  if (auto it = done_hint_.find(prefix); it != done_hint_.end()) return it->second;
+  auto body = ctx_.store.Get(ctx_.layout.Encode(StateKey::Head(barrier, instance)));
+  int64_t hint = 0;
+  if (body.ok()) {
+    hint = std::atoll(body->c_str());
+  } else if (!body.status().IsNotFound()) {
+    return body.status();
+  }
+  done_hint_[prefix] = hint;
+  return hint;
+}
+
+void TripLog::SetDoneHint(const std::string& barrier, const std::string& instance, int64_t generation) {
+  int64_t& hint = done_hint_[ctx_.layout.InstancePrefix(barrier, instance)];
+  hint = std::max(hint, generation);
+}
+
+Result<const TripRecord*> TripLog::Read(const std::string& barrier, const std::string& instance, int64_t generation) {
+  std::string key = ctx_.layout.Encode(StateKey::Trip(barrier, instance, generation));
+  if (auto it = records_.find(key); it != records_.end()) return &it->second;
+  auto body = ctx_.store.Get(key);
+  if (!body.ok()) return body.status().WithContext("reading trip record " + key);
+  auto record = ParseTrip(*body);
+  if (!record.ok()) return record.status().WithContext(key);
+  if (record->format < kStateFormat) return NeedsMigration("trip record " + key);
+  auto [it, inserted] = records_.emplace(key, std::move(*record));
+  return &it->second;
+}
+
+Result<const TripRecord*> TripLog::ReadFresh(const std::string& barrier, const std::string& instance,
+                                             int64_t generation) {
+  records_.erase(ctx_.layout.Encode(StateKey::Trip(barrier, instance, generation)));
+  return Read(barrier, instance, generation);
+}
+
+void TripLog::Remember(const TripRecord& record) {
+  records_[ctx_.layout.Encode(StateKey::Trip(record.barrier, record.instance, record.generation))] = record;
+}
+
+Result<std::optional<StaleVerdict>> TripLog::ReadVerdict(const std::string& barrier, const std::string& instance,
+                                                         int64_t generation) {
+  std::string key = ctx_.layout.Encode(StateKey::TripStale(barrier, instance, generation));
+  if (auto it = verdicts_.find(key); it != verdicts_.end()) return std::optional<StaleVerdict>(it->second);
+  auto body = ctx_.store.Get(key);
+  if (!body.ok()) {
+    if (body.status().IsNotFound()) return std::optional<StaleVerdict>();
+    return body.status().WithContext("reading " + key);
+  }
+  auto verdict = ParseStale(*body);
+  if (!verdict.ok()) return verdict.status().WithContext(key);
+  verdicts_[key] = *verdict;
+  return std::optional<StaleVerdict>(std::move(*verdict));
+}
+
+void TripLog::Trim() {
+  if (records_.size() > kMaxCachedRecords) records_.clear();
+  if (verdicts_.size() > kMaxCachedRecords) verdicts_.clear();
+}
+
+Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance) {
+  auto hint = DoneHint(barrier, instance);
+  if (!hint.ok()) return hint.status();
+  std::string start_after;
+  if (*hint > 0) start_after = ctx_.layout.Encode(StateKey::TripDone(barrier, instance, *hint));
+  auto listed = ListAll(ctx_.store, ctx_.layout.TripPrefix(barrier, instance), start_after);
+  if (!listed.ok()) return listed.status();
+  TripView view;
+  view.last_generation = *hint;
+  view.done_upto = *hint;
+  for (const auto& [gen, g] : ScanTripKeys(ctx_.layout, *listed)) {
+    if (!g.record) continue;
+    view.last_generation = std::max(view.last_generation, gen);
+    if (g.done && gen == view.done_upto + 1) view.done_upto = gen;
+    if (!g.done) view.unfinished.push_back({gen, g.attempts, g.last_activity, g.stale});
+  }
+  for (const UnfinishedTrip& u : view.unfinished) {
+    auto record = Read(barrier, instance, u.generation);
+    if (!record.ok()) return record.status();
+    for (const auto& c : (*record)->arrivals) view.in_flight.insert(c.id);
+  }
+  return view;
+}
+
+}  // namespace eb

@@ -1,0 +1,95 @@
+// Reading an instance's trips: which generations are claimed, finished, being
+// re-driven, and the records a protocol step needs. Shared by the engine
+// (with caches: records and stale lists are immutable) and `status` (which
+// uses the pure ScanTripKeys on its own listing).
+//
+// Nothing here reads history: one LIST of t/ from the `head` hint (at most
+// ~2 x head_every keys), then only the records of unfinished trips.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "base/status.h"
+#include "core/engine_context.h"
+#include "core/keys.h"
+#include "core/store.h"
+#include "core/trip.h"
+
+namespace eb {
+
+// What the keys under t/ say about one generation.
+struct GenerationKeys {
+  bool record = false;  // t/<gen>
+  bool done = false;    // t/<gen>.done
+  bool stale = false;   // t/<gen>.stale
+  int attempts = 0;     // highest t/<gen>.attempt-<n>
+  TimeMs last_activity = 0;  // newest write among them (store time)
+};
+
+// Pure: the generations in a listing of t/ (other keys are skipped).
+std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const std::vector<ObjectInfo>& listed);
+
+struct UnfinishedTrip {
+  int64_t generation = 0;
+  int attempts = 0;
+  TimeMs last_activity = 0;
+  bool stale_listed = false;  // its verdict (t/<gen>.stale) exists
+};
+
+struct TripView {
+  int64_t last_generation = 0;  // highest claimed generation (0: none ever)
+  int64_t done_upto = 0;        // every generation <= this is finished
+  std::vector<UnfinishedTrip> unfinished;
+  // Ids listed by the records of unfinished trips: a claimant never lists
+  // them again while the trip that listed them may still consume them.
+  std::unordered_set<std::string> in_flight;
+};
+
+class TripLog {
+ public:
+  explicit TripLog(const EngineContext& ctx) : ctx_(ctx) {}
+
+  // LIST t/ from the head hint; reads every unfinished record (cached).
+  Result<TripView> Load(const std::string& barrier, const std::string& instance);
+
+  // The record of `generation` (cached: immutable). FailedPrecondition for a
+  // record of state format 1, naming `eventbarrier migrate`.
+  Result<const TripRecord*> Read(const std::string& barrier, const std::string& instance, int64_t generation);
+  // Reads the record again (a claim whose answer was lost: whose is it?).
+  Result<const TripRecord*> ReadFresh(const std::string& barrier, const std::string& instance, int64_t generation);
+  // A record this process wrote.
+  void Remember(const TripRecord& record);
+
+  // The verdict `t/<generation>.stale` (cached: immutable), or nullopt when
+  // there is none (the generation listed no stale duplicate, or is not
+  // settled yet).
+  Result<std::optional<StaleVerdict>> ReadVerdict(const std::string& barrier, const std::string& instance,
+                                                  int64_t generation);
+
+  // The generation below which everything is done, from `head` (cached).
+  Result<int64_t> DoneHint(const std::string& barrier, const std::string& instance);
+  void SetDoneHint(const std::string& barrier, const std::string& instance, int64_t generation);
+
+  // Empties the record cache once it outgrew its bound (records are
+  // immutable: emptying costs a re-read, never correctness). Call only where
+  // no evaluation holds a pointer into it.
+  void Trim();
+  size_t CachedObjects() const { return records_.size() + verdicts_.size(); }
+  static constexpr size_t kMaxCachedRecords = 256;
+
+ private:
+  const EngineContext& ctx_;
+  std::map<std::string, TripRecord> records_;  // full key -> immutable record
+  std::map<std::string, StaleVerdict> verdicts_;  // full key -> immutable verdict
+  std::map<std::string, int64_t> done_hint_;   // instance prefix -> all gens <= n done
+};
+
+// The error for state written in format 1 (a consumed window in every record).
+Status NeedsMigration(const std::string& what);
+
+}  // namespace eb
