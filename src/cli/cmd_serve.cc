@@ -17,7 +17,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/engine.h"
-#include "http/curl_client.h"
+#include "http/http_client.h"
 #include "http/server.h"
 #include "sources/engine_pool.h"
 #include "sources/invocation.h"
@@ -238,7 +238,7 @@ Runner SetupServe(CLI::App& sub) {
     ro.sns.allow_http = o->sns_allow_http;
     ro.sns.allowed_topics = o->sns_topics;
     std::unique_ptr<http::Client> confirm_client;
-    if (ro.sns.enabled) confirm_client = http::NewCurlClient();
+    if (ro.sns.enabled) confirm_client = http::NewClient();
     ReceiverMetrics metrics;
     SteadyClock steady;
     Receiver receiver(
