@@ -20,6 +20,7 @@
 #include "base/status.h"
 #include "core/action_runner.h"
 #include "core/arrival.h"
+#include "core/arrival_filter.h"
 #include "core/config.h"
 #include "core/keys.h"
 #include "core/shards.h"
@@ -72,6 +73,7 @@ struct ArrivalOutcome {
   int counted = 0;     // barrier instances the arrival counted for (new markers)
   int duplicates = 0;  // barrier instances whose marker already existed
   bool ignored = false;  // matched no barrier (filtered, state key, other prefix)
+  std::vector<IgnoredArrival> ignored_by;  // barriers whose key matched but that do not count it, and why
   int claims_won = 0;    // trip records this arrival's evaluation wrote
   int claims_lost = 0;   // claims another evaluator won first (the losers' cost)
   std::vector<TripSummary> trips;
@@ -101,8 +103,9 @@ class Engine {
   // With `compact`, deletes state older than the retention window.
   Result<SweepOutcome> Sweep(bool compact = false);
 
-  // Pure: the barrier instances `arrival` counts for.
-  std::vector<ArrivalMatch> Match(const Arrival& arrival) const;
+  // Pure: the barrier instances `arrival` counts for. Barriers whose pattern
+  // the key matches but that do not count it (arrival_filter.h) go to `ignored`.
+  std::vector<ArrivalMatch> Match(const Arrival& arrival, std::vector<IgnoredArrival>* ignored = nullptr) const;
 
   const KeyLayout& layout() const { return layout_; }
 
