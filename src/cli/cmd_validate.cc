@@ -1,21 +1,49 @@
 #include <iostream>
+#include <set>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 
 namespace eb::cli {
 
+namespace {
+
+// The rules that decide what counts for `b`, one line each (issue 19): which
+// keys are not data, how small is too small, which events are arrivals.
+void PrintFilters(const BarrierSpec& b, std::set<std::string>* defaults_used) {
+  std::cout << "    ignore (" << b.ignore_origin << "):";
+  if (b.ignore.empty()) std::cout << " none";
+  for (const auto& g : b.ignore.globs()) {
+    std::cout << " " << g;
+    if (!DescribeIgnoreGlob(g).empty()) defaults_used->insert(g);
+  }
+  std::cout << "\n    events: " << JoinEventNames(b.events);
+  if (b.events == std::vector<std::string>{"ObjectCreated:*"}) {
+    std::string names;
+    for (const char* n : kDataEventNames) names += (names.empty() ? "" : ", ") + std::string(n);
+    std::cout << " (" << names << ")";
+  }
+  std::cout << "\n";
+  if (b.min_size > 0) std::cout << "    min_size: " << b.min_size << " bytes\n";
+  if (b.stable_for) std::cout << "    stable_for: " << FormatDuration(*b.stable_for) << " (watch)\n";
+}
+
+}  // namespace
 
 Runner SetupValidate(CLI::App& sub) {
   auto path = std::make_shared<std::string>();
   sub.add_option("CONFIG", *path, "Configuration file (JSON), or - for stdin")->required();
-  sub.footer("Prints every problem with the barrier, the field and the reason; exits 1 if there is any.");
+  sub.footer(
+      "Prints every problem with the barrier, the field and the reason; exits 1 if there is any.\n"
+      "On success prints each barrier and the rules that decide what counts: the ignore globs\n"
+      "(keys that are not data, unless a member names them), events, min_size, stable_for.");
   return [path] {
     auto parsed = LoadConfig(*path);
     if (!parsed) return static_cast<int>(kExitFailure);
     const Config& c = parsed->config;
     std::cout << *path << ": ok, " << c.barriers.size() << " barrier(s) ("
               << (c.extended ? "extended" : "original") << " format)\n";
+    std::set<std::string> defaults_used;
     for (const auto& b : c.barriers) {
       std::cout << "  " << b.name << ": ";
       if (b.is_count()) std::cout << b.count << " keys under " << b.prefix->text();
@@ -27,6 +55,14 @@ Runner SetupValidate(CLI::App& sub) {
         for (const auto& v : b.variables) std::cout << " {" << v << "}";
       }
       std::cout << "\n";
+      PrintFilters(b, &defaults_used);
+    }
+    if (!defaults_used.empty()) {
+      std::cout << "ignore globs: without '/' tried on every path segment, with '/' on the whole key;\n"
+                   "a member pattern that spells a segment out literally is never ignored by it\n";
+      for (const auto& g : DefaultIgnoreGlobs()) {
+        if (defaults_used.count(g)) std::cout << "  " << g << "  " << DescribeIgnoreGlob(g) << "\n";
+      }
     }
     return static_cast<int>(kExitOk);
   };

@@ -92,10 +92,12 @@ Runner SetupWatch(CLI::App& sub) {
   sub.add_option("--log-level", o->log.level, "debug, info (default), warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   sub.footer(
-      "A file counts once it is closed after writing or moved in, never half-written. Files already in\n"
-      "DIR when it starts count too (so nothing is lost while it was down); the same file seen twice is\n"
-      "one arrival, a file written again is a new one. Manifests are written into DIR. SIGINT/SIGTERM\n"
-      "finish the current arrival and exit 0; a restart resumes from the state.");
+      "A file counts once it is closed after writing or moved in, never half-written, under the name it\n"
+      "has then: temporary names (.name.XXXXXX, *.tmp, ...) are not data by the ignore rules, so a\n"
+      "write-then-rename (rsync, scp, mv) counts once; stable_for waits for writers that never close.\n"
+      "Files already in DIR when it starts count too (so nothing is lost while it was down); the same\n"
+      "file seen twice is one arrival, a file written again is a new one. Manifests are written into\n"
+      "DIR. SIGINT/SIGTERM finish the current arrival and exit 0; a restart resumes from the state.");
   return [o] {
     auto parsed = LoadConfig(o->config);
     if (!parsed) return static_cast<int>(kExitFailure);
@@ -206,7 +208,10 @@ Runner SetupWatch(CLI::App& sub) {
     Status s = loop.Run();
     const WatchStats& st = loop.stats();
     if (!s.ok()) log->Error("stopped on an error", {{"error", s.ToString()}});
+    std::string ignored_by;
+    for (const auto& [rule, n] : st.ignored_by) ignored_by += (ignored_by.empty() ? "" : ", ") + rule + "=" + std::to_string(n);
     log->Info("stopped", {{"signal", std::to_string(StopSignals::signal())}, {"files", std::to_string(st.files)},
+                          {"ignored", std::to_string(st.ignored)}, {"ignored_by", ignored_by},
                           {"arrivals", std::to_string(st.arrivals)}, {"duplicates", std::to_string(st.duplicates)},
                           {"skipped_unchanged", std::to_string(st.skipped)}, {"trips", std::to_string(st.trips)},
                           {"timeouts", std::to_string(st.timeouts)}, {"failures", std::to_string(st.failures)}});

@@ -128,11 +128,16 @@ aws::LambdaOutcome BarrierFunction::Handle(const aws::LambdaInvocation& invocati
   std::string records = std::to_string(result.records), arrivals = std::to_string(result.arrivals),
               duplicates = std::to_string(result.duplicates),
               ignored = std::to_string(result.ignored), trips = std::to_string(result.trips.size());
+  for (const auto& r : result.ignored_examples) {
+    log_.Info("record ignored: not data for this barrier", {{"key", r.key}, {"barrier", r.why.barrier},
+                                                            {"rule", r.why.rule}, {"reason", r.why.reason}});
+  }
   if (overall.ok()) {
     log_.Info("invocation", {{"records", records},
                              {"arrivals", arrivals},
                              {"duplicates", duplicates},
                              {"ignored", ignored},
+                             {"ignored_by", IgnoredByText(result)},
                              {"trips", trips}});
   } else {
     log_.Error("invocation failed", {{"records", records},

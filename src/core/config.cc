@@ -84,8 +84,20 @@ std::string FormatDuration(TimeMs ms) {
 bool EventNameMatches(const std::string& pattern, const std::string& event_name) {
   auto strip = [](const std::string& s) { return s.rfind("s3:", 0) == 0 ? s.substr(3) : s; };
   std::string p = strip(pattern), e = strip(event_name);
+  if (p == "ObjectCreated:*") {
+    for (const char* name : kDataEventNames) {
+      if (e == name) return true;
+    }
+    return false;
+  }
   if (!p.empty() && p.back() == '*') return e.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0;
   return p == e;
+}
+
+std::string JoinEventNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
 }
 
 namespace {
@@ -310,18 +322,98 @@ void ParseStringList(const json& j, const std::string& field, std::vector<std::s
   }
 }
 
-BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, Errors& errors) {
+// A list of ignore globs ("ignore", "ignore_extra"); an empty list is allowed.
+std::optional<std::vector<std::string>> ParseGlobList(const json& j, const std::string& field, Errors& errors) {
+  if (!j.is_array()) {
+    errors.Add(field, std::string("must be a list of globs such as [\"_*\", \"*.tmp\"], got ") + TypeName(j));
+    return std::nullopt;
+  }
+  std::vector<std::string> globs;
+  size_t before = errors.count();
+  for (size_t i = 0; i < j.size(); ++i) {
+    std::string where = field + "[" + std::to_string(i) + "]";
+    if (!j[i].is_string()) {
+      errors.Add(where, std::string("must be a string glob, got ") + TypeName(j[i]));
+      continue;
+    }
+    std::string glob = j[i].get<std::string>();
+    if (std::string problem = IgnoreGlobProblem(glob); !problem.empty()) {
+      errors.Add(where, problem);
+      continue;
+    }
+    globs.push_back(std::move(glob));
+  }
+  if (errors.count() != before) return std::nullopt;
+  return globs;
+}
+
+// The effective ignore list: `inherited` (the defaults, or the top level's),
+// replaced by "ignore" and extended by "ignore_extra" when `j` has them.
+// `where` names the level in `origin` ("top-level", "barrier").
+struct IgnoreFields {
+  std::vector<std::string> globs;
+  std::string origin;
+  std::optional<std::vector<std::string>> ignore;  // as written
+  std::vector<std::string> extra;                  // as written
+};
+IgnoreFields ParseIgnoreFields(const json& j, const std::string& where, std::vector<std::string> inherited,
+                               std::string inherited_origin, Errors& errors) {
+  IgnoreFields f{std::move(inherited), std::move(inherited_origin), std::nullopt, {}};
+  if (j.contains("ignore")) {
+    f.ignore = ParseGlobList(j.at("ignore"), "ignore", errors);
+    if (f.ignore) f.globs = *f.ignore;
+    f.origin = where + " ignore";
+  }
+  if (j.contains("ignore_extra")) {
+    if (auto extra = ParseGlobList(j.at("ignore_extra"), "ignore_extra", errors)) f.extra = std::move(*extra);
+    f.globs.insert(f.globs.end(), f.extra.begin(), f.extra.end());
+    f.origin += " + " + where + " ignore_extra";
+  }
+  return f;
+}
+
+// The inherited ignore list and where it came from.
+struct IgnoreDefaults {
+  std::vector<std::string> globs = DefaultIgnoreGlobs();
+  std::string origin = "defaults";
+};
+
+BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, const IgnoreDefaults& inherited,
+                                 Errors& errors) {
   BarrierSpec spec;
   spec.name = name;
   spec.events = {"ObjectCreated:*"};
+  spec.ignore = IgnoreRules(inherited.globs);
+  spec.ignore_origin = inherited.origin;
   if (!j.is_object()) {
     errors.Add("", std::string("must be an object with \"members\" (or \"count\" and \"prefix\"), got ") + TypeName(j));
     return spec;
   }
   static const std::set<std::string> kFields = {"members", "count", "prefix", "mode", "timeout",
-                                                "on_complete", "on_timeout", "suffix", "events"};
+                                                "on_complete", "on_timeout", "suffix", "events",
+                                                "ignore", "ignore_extra", "min_size", "stable_for"};
   for (const auto& [k, v] : j.items()) {
-    if (!kFields.count(k)) errors.Add(k, "unknown field (known: members, count, prefix, mode, timeout, on_complete, on_timeout, suffix, events)");
+    if (!kFields.count(k)) {
+      errors.Add(k, "unknown field (known: members, count, prefix, mode, timeout, on_complete, on_timeout, suffix, "
+                    "events, ignore, ignore_extra, min_size, stable_for)");
+    }
+  }
+  IgnoreFields rules = ParseIgnoreFields(j, "barrier", inherited.globs, inherited.origin, errors);
+  spec.ignore = IgnoreRules(std::move(rules.globs));
+  spec.ignore_origin = std::move(rules.origin);
+  if (j.contains("min_size")) {
+    const json& m = j.at("min_size");
+    if (!m.is_number_integer() || m.get<int64_t>() < 0 || m.get<int64_t>() > (int64_t{5} << 40)) {
+      errors.Add("min_size", "must be a whole number of bytes from 0 to 5497558138880 (5 TiB), got " + m.dump());
+    } else {
+      spec.min_size = m.get<int64_t>();
+    }
+  }
+  if (j.contains("stable_for")) {
+    const json& t = j.at("stable_for");
+    auto d = t.is_string() ? ParseDuration(t.get<std::string>()) : std::nullopt;
+    if (!d) errors.Add("stable_for", "bad duration " + t.dump() + " (use e.g. \"30s\", \"2m\")");
+    spec.stable_for = d;
   }
   bool has_members = j.contains("members"), has_count = j.contains("count"), has_prefix = j.contains("prefix");
   if (has_members && (has_count || has_prefix)) {
@@ -376,7 +468,11 @@ BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, Errors&
     ParseStringList(j.at("events"), "events", &spec.events, errors);
     for (const auto& e : spec.events) {
       std::string stripped = e.rfind("s3:", 0) == 0 ? e.substr(3) : e;
-      if (stripped.rfind("Object", 0) != 0 && stripped != "*") {
+      bool known = stripped == "*";
+      for (const char* family : {"Object", "Lifecycle", "Replication", "IntelligentTiering"}) {
+        known = known || stripped.rfind(family, 0) == 0;
+      }
+      if (!known) {
         errors.Add("events", "unknown event name '" + e + "' (e.g. ObjectCreated:*, ObjectCreated:Put, ObjectRemoved:*)");
       }
     }
@@ -437,11 +533,20 @@ ConfigParse ParseConfig(const std::string& json_text) {
   bool extended = root.contains("barriers") && root.at("barriers").is_object();
   out.config.extended = extended;
   const json* barriers = &root;
+  IgnoreDefaults inherited;  // the original format has no room for rules: the defaults
   if (extended) {
     for (const auto& [k, v] : root.items()) {
-      if (k != "barriers" && k != "state") out.errors.push_back({"", k, "unknown top-level field (known: barriers, state)"});
+      if (k != "barriers" && k != "state" && k != "ignore" && k != "ignore_extra") {
+        out.errors.push_back({"", k, "unknown top-level field (known: barriers, state, ignore, ignore_extra)"});
+      }
     }
     if (root.contains("state")) ParseState(root.at("state"), out.config.state, out.errors);
+    Errors top(&out.errors, "");
+    IgnoreFields rules = ParseIgnoreFields(root, "top-level", inherited.globs, inherited.origin, top);
+    out.config.ignore = std::move(rules.ignore);
+    out.config.ignore_extra = std::move(rules.extra);
+    inherited.globs = std::move(rules.globs);
+    inherited.origin = std::move(rules.origin);
     barriers = &root.at("barriers");
   }
   if (barriers->empty()) out.errors.push_back({"", extended ? "barriers" : "", "no barriers defined"});
@@ -452,10 +557,12 @@ ConfigParse ParseConfig(const std::string& json_text) {
     }
     BarrierSpec spec;
     if (extended) {
-      spec = ParseExtendedBarrier(name, value, errors);
+      spec = ParseExtendedBarrier(name, value, inherited, errors);
     } else {
       spec.name = name;
       spec.events = {"ObjectCreated:*"};
+      spec.ignore = IgnoreRules(inherited.globs);
+      spec.ignore_origin = inherited.origin;
       if (value.is_array()) {
         ParseMemberList(value, spec, errors);
       } else {

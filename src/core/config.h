@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "core/ignore_rules.h"
 #include "core/pattern.h"
 
 namespace eb {
@@ -38,6 +39,10 @@ struct BarrierSpec {
   std::vector<ActionSpec> on_timeout;
   std::string suffix;                // only keys ending with this
   std::vector<std::string> events;  // event-name globs, default {"ObjectCreated:*"}
+  IgnoreRules ignore;                // effective rules: defaults unless configured (ignore_rules.h)
+  std::string ignore_origin;         // where `ignore` came from, for validate ("defaults", ...)
+  int64_t min_size = 0;              // smaller objects are not arrivals (bytes)
+  std::optional<TimeMs> stable_for;  // watch: size and mtime unchanged this long before a file counts
   std::vector<std::string> variables;  // bound by every member (sorted)
 
   bool is_count() const { return prefix.has_value(); }
@@ -55,6 +60,10 @@ struct StateSpec {
 struct Config {
   std::vector<BarrierSpec> barriers;  // in name order
   StateSpec state;
+  // Top-level "ignore" (replaces the defaults) and "ignore_extra" (appended);
+  // each barrier's effective list is in BarrierSpec::ignore.
+  std::optional<std::vector<std::string>> ignore;
+  std::vector<std::string> ignore_extra;
   bool extended = false;  // which format it was written in
 
   const BarrierSpec* Find(const std::string& name) const;
@@ -83,8 +92,16 @@ std::optional<TimeMs> ParseDuration(const std::string& text);
 std::string FormatDuration(TimeMs ms);
 
 // True if `event_name` ("ObjectCreated:Put", an optional "s3:" prefix ignored)
-// matches glob `pattern` ("ObjectCreated:*").
+// matches glob `pattern` ("ObjectCreated:*", "ObjectRemoved:*", "*"). The
+// default "ObjectCreated:*" means the events that write an object's data:
+// kDataEventNames, and not MinIO's ObjectCreated:PutTagging, :DeleteTagging,
+// :PutRetention or :PutLegalHold (metadata changes its own "*" includes);
+// those count only when named exactly.
 bool EventNameMatches(const std::string& pattern, const std::string& event_name);
+inline constexpr const char* kDataEventNames[] = {"ObjectCreated:Put", "ObjectCreated:Post", "ObjectCreated:Copy",
+                                                  "ObjectCreated:CompleteMultipartUpload"};
+// "a, b, c".
+std::string JoinEventNames(const std::vector<std::string>& names);
 
 // Barrier names: 1-64 of [A-Za-z0-9._-], not starting with '.' or '_'.
 bool IsValidBarrierName(const std::string& name);

@@ -30,14 +30,11 @@ std::string Engine::NextClaimToken() {
   return options_.worker_id + "/" + std::to_string(clock_.NowMs()) + "/" + std::to_string(++claims_);
 }
 
-std::vector<ArrivalMatch> Engine::Match(const Arrival& arrival) const {
+std::vector<ArrivalMatch> Engine::Match(const Arrival& arrival, std::vector<IgnoredArrival>* ignored) const {
   std::vector<ArrivalMatch> matches;
   // Never count our own state objects: the function must not trigger itself.
   if (layout_.IsStateKey(arrival.key)) return matches;
   for (const BarrierSpec& spec : config_.barriers) {
-    bool event_ok = false;
-    for (const auto& pattern : spec.events) event_ok = event_ok || EventNameMatches(pattern, arrival.event_name);
-    if (!event_ok) continue;
     if (!spec.suffix.empty() && (arrival.key.size() < spec.suffix.size() ||
                                  arrival.key.compare(arrival.key.size() - spec.suffix.size(),
                                                      spec.suffix.size(), spec.suffix) != 0)) {
@@ -45,12 +42,14 @@ std::vector<ArrivalMatch> Engine::Match(const Arrival& arrival) const {
     }
     if (spec.is_count()) {
       if (auto b = spec.prefix->Match(arrival.key)) {
+        if (IsIgnored(spec, *spec.prefix, arrival, ignored)) continue;  // events, ignore, min_size
         matches.push_back({&spec, *b, InstanceName(*b), spec.prefix->text(), MemberTag(arrival.key)});
       }
       continue;
     }
     for (size_t i = 0; i < spec.members.size(); ++i) {
       if (auto b = spec.members[i].Match(arrival.key)) {
+        if (IsIgnored(spec, spec.members[i], arrival, ignored)) break;  // events, ignore, min_size
         matches.push_back({&spec, *b, InstanceName(*b), spec.members[i].text(), spec.member_tags[i]});
         break;  // the configuration guarantees at most one member per barrier
       }
@@ -135,7 +134,13 @@ Result<int64_t> Engine::IsLateCopy(const std::string& barrier, const std::string
   return parsed->generation;
 }
 
-Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) { return OnArrival(arrival, Match(arrival)); }
+Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
+  std::vector<IgnoredArrival> ignored;
+  std::vector<ArrivalMatch> matches = Match(arrival, &ignored);
+  auto outcome = OnArrival(arrival, matches);
+  if (outcome.ok()) outcome->ignored_by = std::move(ignored);
+  return outcome;
+}
 
 Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vector<ArrivalMatch>& matches) {
   trips_.Trim();

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "core/action_runner.h"
 #include "core/arrival.h"
+#include "core/arrival_filter.h"
 #include "core/barrier_shape.h"
 #include "core/config.h"
 #include "core/engine_context.h"
@@ -44,6 +45,7 @@ struct ArrivalOutcome {
   // generation consumed (its tombstone said so): not counted again.
   int late_duplicates = 0;
   bool ignored = false;  // matched no barrier (filtered, state key, other prefix)
+  std::vector<IgnoredArrival> ignored_by;  // barriers whose key matched but that do not count it, and why
   int claims_won = 0;    // trip records this arrival's evaluation wrote
   int claims_lost = 0;   // claims another evaluator won first (the losers' cost)
   std::vector<TripSummary> trips;
@@ -76,8 +78,9 @@ class Engine {
   // With `compact`, deletes state older than the retention window.
   Result<SweepOutcome> Sweep(bool compact = false);
 
-  // Pure: the barrier instances `arrival` counts for.
-  std::vector<ArrivalMatch> Match(const Arrival& arrival) const;
+  // Pure: the barrier instances `arrival` counts for. Barriers whose pattern
+  // the key matches but that do not count it (arrival_filter.h) go to `ignored`.
+  std::vector<ArrivalMatch> Match(const Arrival& arrival, std::vector<IgnoredArrival>* ignored = nullptr) const;
 
   const KeyLayout& layout() const { return layout_; }
 

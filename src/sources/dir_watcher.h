@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ class DirWatcher {
   // directories too (each is watched, then listed). Returns early with
   // `interrupted` when the interrupt fd is readable; an empty batch on timeout.
   virtual Result<WatchBatch> Next(int timeout_ms) = 0;
+
+  // The file at `key` now, if it is a regular file (for `stable_for`: has it
+  // changed, is it still there?); nullopt if it is gone or not a file.
+  virtual std::optional<FileEvent> Stat(const std::string& key) = 0;
 };
 
 struct InotifyWatcherOptions {

@@ -18,7 +18,9 @@
 // ObjectRemoved, ObjectRestore, LifecycleExpiration/Transition, Replication,
 // IntelligentTiering, ObjectTagging, ObjectAcl. Its event_name says which
 // (normalized: no "s3:" prefix), and the engine's per-barrier `events` filter
-// (default "ObjectCreated:*") decides whether it counts. kIgnored is only for
+// decides whether it counts (default "ObjectCreated:*": Put, Post, Copy and
+// CompleteMultipartUpload only; see core/config.h EventNameMatches and
+// core/arrival_filter.h, which reports the others as ignored). kIgnored is only for
 // messages that are not about an S3 object at all: EventBridge events from
 // another source (aws.ec2, ...). kTest and kSchedule carry no arrival.
 //

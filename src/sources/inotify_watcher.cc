@@ -62,6 +62,12 @@ class InotifyWatcher : public DirWatcher {
     return batch;
   }
 
+  std::optional<FileEvent> Stat(const std::string& key) override {
+    struct stat st;
+    if (::lstat(PathOf(key).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return EventFor(key, false, st);
+  }
+
   Result<WatchBatch> Next(int timeout_ms) override {
     WatchBatch batch;
     int wait = timeout_ms < 0 ? 0 : timeout_ms;
@@ -144,6 +150,10 @@ class InotifyWatcher : public DirWatcher {
       *being_written = true;
       return std::nullopt;
     }
+    return EventFor(rel, from_scan, st);
+  }
+
+  static FileEvent EventFor(const std::string& rel, bool from_scan, const struct stat& st) {
     FileEvent f;
     f.key = rel;
     f.from_scan = from_scan;

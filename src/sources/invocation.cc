@@ -28,6 +28,17 @@ class Deadline {
   const InvocationOptions& o_;
 };
 
+// Counts the rules that kept `arrival` out of some barrier, each once.
+void NoteIgnored(const Arrival& arrival, const std::vector<IgnoredArrival>& why, InvocationResult* result) {
+  std::set<std::string> rules;
+  for (const IgnoredArrival& w : why) {
+    if (rules.insert(w.rule).second) ++result->ignored_by[w.rule];
+    if (result->ignored_examples.size() < InvocationResult::kMaxIgnoredExamples) {
+      result->ignored_examples.push_back({arrival.key, w});
+    }
+  }
+}
+
 }  // namespace
 
 InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
@@ -69,8 +80,10 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
     }
     // Matching is pure; only an arrival that counts somewhere costs store
     // requests, so only such a record is held back by the deadline.
-    if (engine.Match(rec.arrival).empty()) {
+    std::vector<IgnoredArrival> why;
+    if (engine.Match(rec.arrival, &why).empty()) {
       ++result.ignored;
+      NoteIgnored(rec.arrival, why, &result);
       continue;
     }
     if (deadline.Near()) {
@@ -102,6 +115,7 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
     result.arrivals += outcome->counted;
     result.duplicates += outcome->duplicates;
     result.ignored += outcome->ignored ? 1 : 0;
+    NoteIgnored(rec.arrival, outcome->ignored_by, &result);
     result.trips.insert(result.trips.end(), outcome->trips.begin(), outcome->trips.end());
   }
   if (sweep) {  // an EventBridge schedule: run the sweeper
@@ -139,6 +153,7 @@ nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
   line["arrivals"] = r.arrivals;
   line["duplicates"] = r.duplicates;
   line["ignored"] = r.ignored;
+  if (!r.ignored_by.empty()) line["ignored_by"] = r.ignored_by;
   if (r.not_started > 0) line["not_started"] = r.not_started;
   auto trips = nlohmann::ordered_json::array();
   for (const auto& t : r.trips) {
@@ -152,6 +167,12 @@ nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
   line["trips"] = std::move(trips);
   if (!overall.ok()) line["error"] = overall.ToString();
   return line;
+}
+
+std::string IgnoredByText(const InvocationResult& result) {
+  std::string out;
+  for (const auto& [rule, n] : result.ignored_by) out += (out.empty() ? "" : ", ") + rule + "=" + std::to_string(n);
+  return out;
 }
 
 std::string BatchItemFailuresJson(const InvocationResult& result) {

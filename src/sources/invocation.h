@@ -19,6 +19,7 @@
 // other sources and keys that match no barrier reach no store.
 #pragma once
 
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -53,6 +54,17 @@ struct InvocationResult {
   int arrivals = 0;           // markers written (arrival x barrier instance)
   int duplicates = 0;         // markers that already existed
   int ignored = 0;            // records that count for no barrier (and test/other events)
+  // Records whose key a barrier's member matched but that a rule kept out of
+  // it (arrival_filter.h), by rule ("_*", "**/", "events", "min_size"): each
+  // record counts once per rule, whether or not another barrier counted it.
+  std::map<std::string, int> ignored_by;
+  // The first kMaxIgnoredExamples of them, for the log.
+  struct IgnoredRecord {
+    std::string key;
+    IgnoredArrival why;
+  };
+  static constexpr size_t kMaxIgnoredExamples = 20;
+  std::vector<IgnoredRecord> ignored_examples;
   std::optional<bool> swept;  // a scheduled event ran the sweeper: did it succeed
   int not_started = 0;        // records left alone because the deadline was near
   std::vector<TripSummary> trips;
@@ -71,10 +83,14 @@ InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
 InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& payload,
                                 const InvocationOptions& options = {});
 
-// The summary line: ok, arrivals, duplicates, ignored, trips (barrier,
-// instance, generation, status, objects, redriven), plus for an SQS batch
+// The summary line: ok, arrivals, duplicates, ignored, "ignored_by" (rule ->
+// records, when a rule kept any record out), trips (barrier, instance,
+// generation, status, objects, redriven), plus for an SQS batch
 // batchItemFailures and message_errors, "swept" after a sweep, "error".
 nlohmann::ordered_json InvocationSummary(const InvocationResult& result);
+
+// "_*=2, events=1": ignored_by for a log field ("" when empty).
+std::string IgnoredByText(const InvocationResult& result);
 
 // An SQS partial batch response: {"batchItemFailures":[{"itemIdentifier":"<messageId>"}, ...]}.
 std::string BatchItemFailuresJson(const InvocationResult& result);

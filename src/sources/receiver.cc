@@ -129,10 +129,15 @@ http::ServerResponse Receiver::Notification(const http::ServerRequest& request) 
     }
     return Error(500, ErrorKind::kInternal, status.ToString());
   }
+  for (const auto& r : out.ignored_examples) {
+    log_.Info("record ignored: not data for this barrier", {{"key", r.key}, {"barrier", r.why.barrier},
+                                                            {"rule", r.why.rule}, {"reason", r.why.reason}});
+  }
   return Json(200, {{"ok", true},
                     {"arrivals", out.arrivals},
                     {"duplicates", out.duplicates},
                     {"ignored", out.ignored},
+                    {"ignored_by", out.ignored_by},
                     {"swept", out.swept.value_or(false)},
                     {"trips", TripsJson(out.trips)}});
 }

@@ -41,12 +41,14 @@ Status WatchLoop::Step(int max_wait_ms) {
   TimeMs now = clock_.NowMs();
   TimeMs wake = next_sweep_;
   for (const auto& [k, r] : retries_) wake = std::min(wake, r.due);
+  for (const auto& [k, h] : held_) wake = std::min(wake, h.since + h.stable_for);
   int wait = static_cast<int>(std::clamp<TimeMs>(wake - now, 0, max_wait_ms));
   auto batch = watcher_.Next(wait);
   if (!batch.ok()) return batch.status();
   Submit(*batch);
   if (StopRequested()) return Status::Ok();
   RetryDue();
+  SettleDue();
   if (clock_.NowMs() >= next_sweep_ && !StopRequested()) Sweep();
   return Status::Ok();
 }
@@ -62,6 +64,7 @@ void WatchLoop::Submit(const WatchBatch& batch) {
     std::set<std::string> present;
     for (const auto& f : batch.files) present.insert(f.key);
     journal_.Retain(present);
+    for (auto it = held_.begin(); it != held_.end();) it = present.count(it->first) ? std::next(it) : held_.erase(it);
   }
   for (const auto& file : batch.files) {
     if (StopRequested()) return;  // the next start's scan finds the rest
@@ -70,7 +73,7 @@ void WatchLoop::Submit(const WatchBatch& batch) {
   }
 }
 
-void WatchLoop::Submit(const FileEvent& file, int attempt) {
+void WatchLoop::Submit(const FileEvent& file, int attempt, bool settled) {
   if (options_.ignore && options_.ignore(file.key)) {
     ++stats_.ignored;
     return;
@@ -82,11 +85,29 @@ void WatchLoop::Submit(const FileEvent& file, int attempt) {
     return;
   }
   Arrival arrival = LocalFileArrival(file, options_.bucket);
-  std::vector<ArrivalMatch> matches = engine_.Match(arrival);
+  std::vector<IgnoredArrival> why;
+  std::vector<ArrivalMatch> matches = engine_.Match(arrival, &why);
+  if (attempt == 1 && !settled) {
+    TimeMs stable_for = 0;
+    for (const ArrivalMatch& m : matches) stable_for = std::max(stable_for, m.barrier->stable_for.value_or(0));
+    if (stable_for > 0) {
+      auto it = held_.find(file.key);
+      if (it == held_.end() || LocalFileVersion(it->second.file.version) != version) {
+        log_.Info("file held until it is stable", {{"key", file.key}, {"version", version},
+                                                    {"stable_for", FormatDuration(stable_for)}});
+        held_[file.key] = {file, clock_.NowMs(), stable_for};
+      }
+      return;
+    }
+  }
   if (attempt == 1) {
     for (const ArrivalMatch& m : matches) {
       log_.Info("file arrived", {{"barrier", m.barrier->name}, {"instance", m.instance}, {"key", file.key},
                                  {"member", m.member}, {"version", version}});
+    }
+    for (const IgnoredArrival& w : why) {
+      log_.Info("file ignored: not data for this barrier", {{"barrier", w.barrier}, {"key", file.key},
+                                                            {"rule", w.rule}, {"reason", w.reason}});
     }
   }
   std::string retry_key = file.key + '\n' + version;
@@ -113,6 +134,10 @@ void WatchLoop::Submit(const FileEvent& file, int attempt) {
   } else if (outcome->counted == 0 && !file.from_scan) {
     log_.Info("duplicate: arrival already recorded", {{"key", file.key}, {"version", version}});
   }
+  std::set<std::string> rules;
+  for (const IgnoredArrival& w : outcome->ignored_by) {
+    if (rules.insert(w.rule).second) ++stats_.ignored_by[w.rule];
+  }
   stats_.arrivals += outcome->counted;
   stats_.duplicates += outcome->duplicates;
   for (const auto& t : outcome->trips) {
@@ -130,6 +155,33 @@ void WatchLoop::RetryDue() {
   for (const auto& r : due) {
     if (StopRequested()) return;
     Submit(r.file, r.attempts + 1);
+  }
+}
+
+void WatchLoop::SettleDue() {
+  TimeMs now = clock_.NowMs();
+  std::vector<std::string> due;
+  for (const auto& [key, h] : held_) {
+    if (h.since + h.stable_for <= now) due.push_back(key);
+  }
+  for (const auto& key : due) {
+    if (StopRequested()) return;  // the next start's scan finds it again
+    Held& h = held_.at(key);
+    std::optional<FileEvent> current = watcher_.Stat(key);
+    if (!current) {
+      ++stats_.unstable_gone;
+      log_.Info("held file deleted or renamed away before it was stable; not counted", {{"key", key}});
+      held_.erase(key);
+      continue;
+    }
+    if (LocalFileVersion(current->version) != LocalFileVersion(h.file.version)) {
+      h.file.version = current->version;  // still changing: wait again
+      h.since = now;
+      continue;
+    }
+    FileEvent file = h.file;
+    held_.erase(key);
+    Submit(file, 1, /*settled=*/true);
   }
 }
 

@@ -3,6 +3,14 @@
 // SeenJournal. Everything it touches is an interface, so tests drive it with a
 // fake watcher, the memory store and a fake clock.
 //
+// What counts: a file closed after writing or moved in, under the name it has
+// then. Temporary names (rsync's ".name.XXXXXX", "name.tmp", ...) are not data
+// by the barriers' ignore rules, so a write-then-rename counts once, under the
+// final name. A barrier with `stable_for` holds each of its files until its
+// size, mtime and inode have not changed for that long (writers that append
+// without closing or renaming); a file deleted or renamed away while held
+// never counts, and under its new name it is held afresh.
+//
 // One thread. Between two arrivals it checks `stop_requested`: a stop finishes
 // the arrival in progress, saves the journal and returns; files not yet
 // submitted are found by the next start's scan.
@@ -46,6 +54,9 @@ struct WatchStats {
   int64_t files = 0;       // complete files reported by the watcher
   int64_t skipped = 0;     // already in the journal (unchanged since recorded)
   int64_t ignored = 0;     // ignored keys, or matched no barrier
+  // Files a barrier's member matched but a rule kept out (arrival_filter.h), by rule.
+  std::map<std::string, int64_t> ignored_by;
+  int64_t unstable_gone = 0;  // held for stable_for, then deleted or renamed away
   int64_t arrivals = 0;    // markers written (an arrival counts once per barrier instance)
   int64_t duplicates = 0;  // markers that already existed
   int64_t trips = 0;       // generations tripped (complete or timeout), re-drives included
@@ -75,6 +86,7 @@ class WatchLoop {
 
   const WatchStats& stats() const { return stats_; }
   size_t pending_retries() const { return retries_.size(); }
+  size_t held() const { return held_.size(); }  // files waiting to be stable_for
 
  private:
   struct Retry {
@@ -83,10 +95,19 @@ class WatchLoop {
     TimeMs due = 0;
   };
 
+  // A file waiting until it has not changed for `stable_for`.
+  struct Held {
+    FileEvent file;
+    TimeMs since = 0;  // when this version was first seen
+    TimeMs stable_for = 0;
+  };
+
   bool StopRequested() const { return options_.stop_requested && options_.stop_requested(); }
-  void Submit(const FileEvent& file, int attempt);
+  // `settled`: held for stable_for already (or no barrier asks for it).
+  void Submit(const FileEvent& file, int attempt, bool settled = false);
   void Submit(const WatchBatch& batch);
   void RetryDue();
+  void SettleDue();
   void Sweep();
 
   DirWatcher& watcher_;
@@ -99,6 +120,7 @@ class WatchLoop {
   TimeMs next_sweep_ = 0;
   TimeMs next_compact_ = 0;
   std::map<std::string, Retry> retries_;  // by key + version
+  std::map<std::string, Held> held_;      // by key
 };
 
 }  // namespace eb

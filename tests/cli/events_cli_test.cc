@@ -154,4 +154,38 @@ TEST_F(EventsCliTest, HandleSweepsOnAScheduledEventAndIgnoresTestEvents) {
   EXPECT_FALSE(run.lines[1].contains("batchItemFailures"));
 }
 
+TEST_F(EventsCliTest, HandleCountsIgnoredRecordsByRule) {
+  std::string config = Write("barriers.json", R"({"pair": ["in/a.csv", "in/b.csv"], "job": ["out"]})");
+  std::string state = (dir_ / "state").string();
+  std::string side = Write("side.json", S3Notification("out/_temporary/0/part-0"));
+  std::string marker = Write("marker.json", S3Notification("out/"));
+  RunResult run = RunBinary("handle --config " + config + " --state " + state + " " + side + " " + marker);
+  EXPECT_EQ(run.exit_code, 0);
+  ASSERT_EQ(run.lines.size(), 2u);
+  EXPECT_EQ(run.lines[0].at("ignored"), 1);
+  EXPECT_EQ(run.lines[0].at("ignored_by"), json::parse(R"({"_*": 1})"));
+  EXPECT_EQ(run.lines[1].at("ignored_by"), json::parse(R"({"**/": 1})"));
+}
+
+// `validate` prints each barrier's effective rules (plain text, not JSON lines).
+TEST_F(EventsCliTest, ValidatePrintsTheEffectiveRules) {
+  std::string config = Write("barriers.json", R"({"ignore_extra": ["*.inprogress"], "barriers": {
+      "spark": {"count": 2, "prefix": "out/{run}", "min_size": 1},
+      "raw": {"members": ["raw"], "ignore": [], "stable_for": "30s"}}})");
+  std::string command = std::string(EB_BINARY) + " validate " + config + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  int status = ::pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  for (const char* want : {"ignore (defaults + top-level ignore_extra): _* .* **/", "*.inprogress\n",
+                           "min_size: 1 bytes", "ignore (barrier ignore): none", "stable_for: 30s",
+                           "events: ObjectCreated:* (ObjectCreated:Put, ObjectCreated:Post",
+                           "_*  Hadoop hidden segment"}) {
+    EXPECT_NE(out.find(want), std::string::npos) << "missing '" << want << "' in:\n" << out;
+  }
+}
+
 }  // namespace

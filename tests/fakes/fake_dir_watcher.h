@@ -4,6 +4,8 @@
 
 #include <deque>
 #include <functional>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "sources/dir_watcher.h"
@@ -36,6 +38,14 @@ class FakeDirWatcher : public DirWatcher {
     WatchBatch b = std::move(batches.front());
     batches.pop_front();
     return b;
+  }
+
+  // What Stat answers: the files on "disk" by key (a missing key is gone).
+  std::map<std::string, FileEvent> on_disk;
+  std::optional<FileEvent> Stat(const std::string& key) override {
+    auto it = on_disk.find(key);
+    if (it == on_disk.end()) return std::nullopt;
+    return it->second;
   }
 
   int starts = 0;

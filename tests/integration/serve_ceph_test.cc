@@ -46,7 +46,8 @@ constexpr char kToken[] = "serve-ceph-token-0123456789";
 
 const char* kConfig = R"({"barriers": {
   "sales": {"members": ["sales/{date}/east.csv", "sales/{date}/west.csv", "sales/{date}/north.csv"]},
-  "pair": {"members": ["pair/a", "pair/b"]}
+  "pair": {"members": ["pair/a", "pair/b"]},
+  "spark": {"count": 2, "prefix": "out/{run}"}
 }})";
 
 std::string NewBucket() {
@@ -262,6 +263,35 @@ TEST_F(ServeCephTest, DuplicateUploadsAndReuploadsTripEachBarrierOnce) {
       "11 uploads in 3 AWS CLI runs, pushed by RGW synchronously: %.1f s, 3 trips; "
       "a push answered in %.0f ms on average (state on the same RGW)\n",
       seconds, mean_ms);
+}
+
+// Issue 19: a producer writing Hadoop's layout (FileOutputCommitter's
+// _temporary/ tree, .crc checksums, _SUCCESS) into RGW; the count latch
+// "2 keys under out/{run}" trips on the two real part files only.
+TEST_F(ServeCephTest, HadoopSideFilesNeverCountOnlyPartFilesTripTheLatch) {
+  EB_REQUIRE_CEPH(env);
+  EB_REQUIRE_AWS_CLI();
+  const std::string bucket = NewBucket(), state = State(env);
+  auto receiver = Receiver(state, "receiver");
+  ASSERT_GT(receiver->Start(), 0) << receiver->log();
+  ASSERT_TRUE(Notify(bucket, {receiver->url()}, /*persistent=*/false));
+  ASSERT_TRUE(Upload(env, bucket,
+                     {{"out/r1/_temporary/0/_temporary/attempt_0001_m_000000_0/part-00000", "p0"},
+                      {"out/r1/_temporary/0/task_0001_m_000001/part-00001", "p1"},
+                      {"out/r1/.part-00000.crc", "crc"},
+                      {"out/r1/part-00000.tmp", "p0"},
+                      {"out/r1/part-00000", "p0"}}));
+  EXPECT_EQ(receiver->Metric("eventbarrier_trips_total"), 0) << "one real part file, four side files";
+  EXPECT_EQ(receiver->Metric("eventbarrier_ignored_total"), 4);
+  ASSERT_TRUE(Upload(env, bucket, {{"out/r1/_SUCCESS", ""}, {"out/r1/part-00001", "p1"}}));
+  EXPECT_EQ(receiver->Metric("eventbarrier_trips_total"), 1);
+  EXPECT_EQ(receiver->Metric("eventbarrier_ignored_total"), 5);
+  std::string log = receiver->log();
+  for (const char* rule : {"rule=_* ", "rule=.* ", "rule=*.tmp "}) {
+    EXPECT_NE(log.find(rule), std::string::npos) << "no log line names " << rule << "\n" << log;
+  }
+  EXPECT_EQ(receiver->Stop(), 0);
+  ASSERT_NO_FATAL_FAILURE(ExpectEachTrippedOnceAndDone(state, 1));
 }
 
 // The 14 objects the replica tests upload: 4 dates of sales and one pair, 5 trips.

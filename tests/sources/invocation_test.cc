@@ -83,6 +83,28 @@ TEST_F(InvocationTest, ArrivalsTripAndTheSummarySaysSo) {
       "trips":[{"barrier":"b","instance":"_","generation":1,"status":"complete","objects":2,"redriven":false}]})"));
 }
 
+TEST_F(InvocationTest, IgnoredRecordsAreCountedWithTheirRule) {
+  // Issue 19: side files, directory markers and non-data events under a member
+  // are counted by rule in the summary line, and cost no store request.
+  InvocationResult r = Process(S3Notification({S3Record("bkt", "in/0/_temporary/0/part-0", 1),
+                                               S3Record("bkt", "in/0/.part-0.crc", 2),
+                                               S3Record("bkt", "in/0/_SUCCESS", 3),
+                                               S3Record("bkt", "in/1/", 4),
+                                               S3Record("bkt", "in/1/b.csv", 5, "ObjectRestore:Completed"),
+                                               S3Record("bkt", "unrelated/key", 6)}));
+  ASSERT_TRUE(r.ok()) << r.Overall().ToString();
+  EXPECT_EQ(r.arrivals, 0);
+  EXPECT_EQ(r.ignored, 6);
+  EXPECT_EQ(counting_.total(), 0);
+  json summary = json::parse(InvocationSummary(r).dump());
+  EXPECT_EQ(summary.at("ignored_by"), json::parse(R"({"_*": 2, ".*": 1, "**/": 1, "events": 1})"));
+  ASSERT_EQ(r.ignored_examples.size(), 5u);
+  EXPECT_EQ(r.ignored_examples[0].key, "in/0/_temporary/0/part-0");
+  EXPECT_EQ(r.ignored_examples[0].why.barrier, "b");
+  EXPECT_NE(r.ignored_examples[4].why.reason.find("ObjectRestore:Completed"), std::string::npos);
+  EXPECT_EQ(IgnoredByText(r), "**/=1, .*=1, _*=2, events=1");
+}
+
 TEST_F(InvocationTest, SqsFailsOnlyTheMessagesThatFailed) {
   InvocationResult r = Process(SqsBatch({
       {"m-ok", S3Notification({S3Record("bkt", "in/0/a", 1)})},
