@@ -371,6 +371,19 @@ def check(s3, workload, state_prefix, witness, counters):
     for tid, ids in stale.items():
         if tid in trips:
             trips[tid] = dict(trips[tid], arrivals=[a for a in trips[tid].get("arrivals", []) if a["id"] not in ids])
+    # A void generation takes a number but is no trip: an instance's k-th trip
+    # is the workload's generation k. Trips, .done markers, witness keys and
+    # manifests are compared under that logical number.
+    by_instance = collections.defaultdict(list)
+    for (b, i, g) in trips:
+        by_instance[(b, i)].append(g)
+    renumber = {}
+    for (b, i), gens in by_instance.items():
+        for k, g in enumerate(sorted(gens), 1):
+            renumber[(b, i, g)] = (b, i, k)
+    trips = {renumber[t]: body for t, body in trips.items()}
+    dones = {renumber[d] for d in dones if d in renumber}
+    logical_key = {f"{b}/{i}/{g}": f"{b}/{i}/{k}" for (b, i, g), (_, _, k) in renumber.items()}
 
     facts["trips_expected"] = len(workload.expected)
     facts["trips_observed"] = len(trips)
@@ -423,7 +436,7 @@ def check(s3, workload, state_prefix, witness, counters):
             for line in f:
                 parts = line.split()
                 if len(parts) == 2:
-                    runs[parts[0]].append(parts[1])
+                    runs[logical_key.get(parts[0], parts[0])].append(parts[1])
     expected_keys_idem = {f"{b}/{i}/{g}" for (b, i, g) in workload.expected}
     facts["actions_run"] = sum(len(v) for v in runs.values())
     facts["action_reruns"] = facts["actions_run"] - len(runs)
@@ -436,7 +449,10 @@ def check(s3, workload, state_prefix, witness, counters):
     for key in sorted(expected_keys_idem - set(runs)):
         violations.append(f"the action never ran for {key}")
 
-    manifests = list_all(s3, "ready/")
+    manifests = []
+    for m in list_all(s3, "ready/"):
+        stem = m[len("ready/"):-len(".json")] if m.endswith(".json") else None
+        manifests.append(f"ready/{logical_key[stem]}.json" if stem in logical_key else m)
     facts["manifests"] = len(manifests)
     want = {f"ready/{b}/{i}/{g}.json" for (b, i, g) in workload.expected}
     for m in sorted(want - set(manifests))[:20]:
