@@ -114,24 +114,21 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   return Status::Ok();
 }
 
-Result<int64_t> Engine::IsLateCopy(const std::string& barrier, const std::string& instance, const std::string& id) {
-  // A marker written anew after its tombstone exists is a late copy: the
-  // finisher writes tombstones before it deletes markers, so a tombstone is
-  // there before any copy can re-create a consumed arrival's marker. One GET
-  // for every new marker; the rest only for the rare late copy.
+Result<Engine::TombstoneRead> Engine::ReadTombstone(const std::string& barrier, const std::string& instance,
+                                                    const std::string& id) {
+  TombstoneRead read;
   auto tombstone = store_.Get(layout_.Encode(StateKey::Tombstone(barrier, instance, id)));
-  if (!tombstone.ok()) return tombstone.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : tombstone.status();
+  if (!tombstone.ok()) return tombstone.status().IsNotFound() ? Result<TombstoneRead>(read) : tombstone.status();
   auto parsed = ParseTombstone(*tombstone);
-  if (!parsed.ok()) return parsed.status();
-  // Only a finished generation's tombstone decides here: an unfinished one
-  // may still turn out void (the finisher's settling catches the copy then).
+  if (!parsed.ok()) return parsed.status().WithContext("tombstone of " + id);
   auto done = store_.Get(layout_.Encode(StateKey::TripDone(barrier, instance, parsed->generation)));
-  if (!done.ok()) return done.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : done.status();
-  if (ParseDone(*done).void_trip) return int64_t{0};
-  auto verdict = trips_.ReadVerdict(barrier, instance, parsed->generation);
-  if (!verdict.ok()) return verdict.status();
-  if (*verdict && (*verdict)->void_trip) return int64_t{0};  // listed by a void generation: not consumed
-  return parsed->generation;
+  if (!done.ok() && !done.status().IsNotFound()) return done.status();
+  if (!done.ok()) {
+    read.unfinished = parsed->generation;  // settling, or its actions still running
+  } else if (!ParseDone(*done).void_trip) {
+    read.consumed_by = parsed->generation;
+  }  // a void generation consumed nothing: the arrival is still to count
+  return read;
 }
 
 Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
@@ -163,26 +160,45 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // Index first: every marker that exists is reachable by the sweeper, even
     // if this invocation dies right after writing it and is never retried.
     EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
-    // Promise 2: the marker key comes from the event, so every copy of an
-    // event maps to one marker; PUT-if-absent makes a duplicate a no-op.
-    Status s = ctx_.Put(marker, SerializeMarker(body), /*if_absent=*/true);
-    bool duplicate = s.IsAlreadyExists();
-    if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
-    if (!duplicate) {
-      auto late = IsLateCopy(spec.name, m.instance, id);
-      if (!late.ok()) return late.status();
-      if (*late > 0) {
-        // Its marker is one a late copy just re-created: take it back, so it
-        // never completes a set (the finisher's tombstones would then void
-        // that generation), and say so.
-        EB_RETURN_IF_ERROR(ctx_.DeleteKeys({layout_.Encode(marker)}));
-        ++outcome.duplicates;
-        ++outcome.late_duplicates;
-        log_.Warn("late duplicate: this arrival was consumed already",
-                  {{"barrier", spec.name}, {"instance", m.instance}, {"key", arrival.key},
-                   {"consumed_by_generation", std::to_string(*late)}});
+    // A copy delivered after its arrival was consumed finds the tombstone and
+    // writes nothing: its marker would complete a set of stale copies, and a
+    // marker, however briefly it exists, can be listed by a claimant.
+    auto tombstone = ReadTombstone(spec.name, m.instance, id);
+    if (!tombstone.ok()) return tombstone.status().WithContext("recording arrival " + arrival.key);
+    auto late = [&](int64_t generation) {
+      ++outcome.duplicates;
+      ++outcome.late_duplicates;
+      log_.Warn("late duplicate: this arrival was consumed already",
+                {{"barrier", spec.name}, {"instance", m.instance}, {"key", arrival.key},
+                 {"consumed_by_generation", std::to_string(generation)}});
+    };
+    if (tombstone->consumed_by > 0) {
+      late(tombstone->consumed_by);
+      continue;
+    }
+    bool duplicate = false;
+    if (tombstone->unfinished > 0) {
+      // An unfinished generation lists this arrival. While its marker is
+      // there this copy is a plain duplicate (it may resume that trip). Once
+      // the marker is gone, that generation deleted it, which it does only
+      // once settled as consuming it: a late copy. Reading, not writing, so
+      // that no re-created marker exists even for a moment (a void generation
+      // keeps its fresh markers, so nothing is lost either way).
+      auto existing = store_.Get(layout_.Encode(marker));
+      if (!existing.ok() && !existing.status().IsNotFound()) {
+        return existing.status().WithContext("recording arrival " + arrival.key);
+      }
+      if (!existing.ok()) {
+        late(tombstone->unfinished);
         continue;
       }
+      duplicate = true;
+    } else {
+      // Promise 2: the marker key comes from the event, so every copy of an
+      // event maps to one marker; PUT-if-absent makes a duplicate a no-op.
+      Status s = ctx_.Put(marker, SerializeMarker(body), /*if_absent=*/true);
+      duplicate = s.IsAlreadyExists();
+      if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
     }
     (duplicate ? outcome.duplicates : outcome.counted)++;
     // A wide barrier's arrival lists only its own shard (promise 5).

@@ -93,9 +93,15 @@ class Engine {
   // (P/_format), stamping a fresh state.
   Status EnsureFormat();
   Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
-  // The generation that consumed arrival `id` (its tombstone, unless that
-  // generation was void), or 0.
-  Result<int64_t> IsLateCopy(const std::string& barrier, const std::string& instance, const std::string& id);
+  // What arrival `id`'s tombstone says before its marker is written: the
+  // finished, non-void generation that consumed it, or the unfinished one
+  // that lists it (0: neither — no tombstone, or a void generation's).
+  struct TombstoneRead {
+    int64_t consumed_by = 0;
+    int64_t unfinished = 0;
+  };
+  Result<TombstoneRead> ReadTombstone(const std::string& barrier, const std::string& instance,
+                                      const std::string& id);
   const BarrierShape& ShapeOf(const BarrierSpec& spec);
   std::string NextClaimToken();
 

@@ -93,6 +93,34 @@ TEST_F(EngineTest, DuplicatesNeverCountTwice) {
   EXPECT_EQ(next[0].objects, 2u);
 }
 
+// A late copy writes nothing at all (a marker, however briefly it existed,
+// could be listed by a claimant and void a generation): it reads its
+// tombstone and the generation's .done, and stops. In the window between a
+// trip's deletes and its .done, it reads the marker instead of writing it.
+TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
+  Load(R"({"b": ["m0", "m1"]})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  test::CountingStore counting(store_);
+  Engine cold(parsed_.config, counting, actions_, clock_, Logger::Null());
+  auto late = cold.OnArrival(Obj("m0"));
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(late->late_duplicates, 1);
+  EXPECT_EQ(counting.count(test::StoreOp::kPut) + counting.count(test::StoreOp::kPutIfAbsent), 0)
+      << "no marker, not even for a moment";
+  EXPECT_EQ(counting.count(test::StoreOp::kList), 0);
+  EXPECT_EQ(counting.count(test::StoreOp::kDelete), 0);
+
+  // The finisher deleted the markers but has not written .done yet.
+  ASSERT_TRUE(store_.Delete(".eventbarrier/b/_/t/0000000001.done").ok());
+  counting.Reset();
+  auto in_window = cold.OnArrival(Obj("m1"));
+  ASSERT_TRUE(in_window.ok()) << in_window.status().ToString();
+  EXPECT_EQ(in_window->late_duplicates, 1) << "its marker is gone: generation 1 settled and consumed it";
+  EXPECT_EQ(counting.count(test::StoreOp::kPut) + counting.count(test::StoreOp::kPutIfAbsent), 0);
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty());
+}
+
 // A set completed only by stale copies (here: markers re-created behind the
 // engine's back, as a copy that died before its own check would leave them)
 // is claimed, and its tombstones void the generation: no action, nothing consumed.
