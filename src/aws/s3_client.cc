@@ -77,10 +77,14 @@ http::Request S3Client::Build(const Call& call) {
   return req;
 }
 
-Result<http::Response> S3Client::Execute(const Call& call) {
-  return SendWithRetries(
+Result<http::Response> S3Client::Execute(const Call& call, int64_t* attempts) {
+  std::atomic<int64_t> sent{0};
+  auto res = SendWithRetries(
       http_, policy_, hooks_, [&] { return Build(call); },
-      [](const http::Response& r) { return IsRetryableHttpStatus(r.status); }, &requests_);
+      [](const http::Response& r) { return IsRetryableHttpStatus(r.status); }, &sent);
+  requests_ += sent.load();
+  if (attempts != nullptr) *attempts = sent.load();
+  return res;
 }
 
 Status S3Client::ErrorStatus(const Call& call, const http::Response& response) const {
@@ -134,8 +138,21 @@ Result<std::string> S3Client::PutObject(const std::string& bucket, const std::st
   if (!options.content_type.empty())
     call.headers.emplace_back("content-type", options.content_type);
   if (options.if_none_match) call.headers.emplace_back("if-none-match", "*");
-  auto res = Execute(call);
+  int64_t attempts = 0;
+  auto res = Execute(call, &attempts);
   if (!res.ok()) return res.status().WithContext(Describe(call.method, bucket, key));
+  if (res->status == 412 && options.if_none_match && attempts > 1) {
+    // An earlier attempt's answer was lost (a timeout, a 5xx after the
+    // write): the object there may be that attempt's. It is ours if it holds
+    // our bytes (PutIfAbsent's contract: "already exists" means another's).
+    auto there = GetObject(bucket, key);
+    if (!there.ok()) {
+      return Status::Unavailable(Describe(call.method, bucket, key) +
+                                 ": 412 after a retry, and the object could not be read back to tell whose it is: " +
+                                 there.status().ToString());
+    }
+    if (*there == body) return res->Header("etag").value_or("");
+  }
   if (res->status != 200) return ErrorStatus(call, *res);
   return res->Header("etag").value_or("");
 }

@@ -81,7 +81,8 @@ class S3Client {
 
   http::Request Build(const Call& call);
   // Sends with retries; returns the final response (any status) or a transport error.
-  Result<http::Response> Execute(const Call& call);
+  // `attempts` (may be null) receives how many requests the call took.
+  Result<http::Response> Execute(const Call& call, int64_t* attempts = nullptr);
   // The Status for a non-2xx response.
   Status ErrorStatus(const Call& call, const http::Response& response) const;
 

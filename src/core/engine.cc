@@ -67,12 +67,11 @@ Status Engine::EnsureFormat() {
   for (int look = 0; look < 2; ++look) {
     auto body = store_.Get(key);
     if (body.ok()) {
-      if (body->find("\"format\":2") != std::string::npos) {
+      int format = ParseFormatStamp(*body);
+      if (format == kStateFormat) {
         format_checked_ = true;
         return Status::Ok();
       }
-      auto at = body->find("\"format\":");
-      int format = at == std::string::npos ? 0 : std::atoi(body->c_str() + at + 9);
       if (format > kStateFormat) {
         return Status::FailedPrecondition("the state under " + layout_.state_prefix() + " is of format " +
                                           std::to_string(format) + ", written by a newer eventbarrier; upgrade this one");
@@ -105,8 +104,13 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   // Read first, create only when missing: a burst of cold processes all
   // arriving for one instance must not all write the same key.
   auto present = store_.Get(key);
+  if (!present.ok() && !present.status().IsNotFound()) return present.status();
+  // An index written by this format proves the state is of it (an engine
+  // writes one only after checking the stamp): a cold process then reads no
+  // stamp. Format 1's index was empty, and migrate leaves it so.
+  if (present.ok() && ParseFormatStamp(*present) == kStateFormat) format_checked_ = true;
+  EB_RETURN_IF_ERROR(EnsureFormat());
   if (!present.ok()) {
-    if (!present.status().IsNotFound()) return present.status();
     Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
     if (!s.ok() && !s.IsAlreadyExists()) return s;
   }
@@ -146,7 +150,6 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     outcome.ignored = true;
     return outcome;
   }
-  EB_RETURN_IF_ERROR(EnsureFormat());
   std::string id = ArrivalId(arrival);
   for (const ArrivalMatch& m : matches) {
     const BarrierSpec& spec = *m.barrier;

@@ -101,10 +101,27 @@ Result<ConsumedArrival> InstanceEvaluator::Describe(const Candidate& c) const {
   return Status::NotFound("marker " + c.info.key + " carries no details");
 }
 
+bool InstanceEvaluator::RestCouldComplete(const std::vector<Candidate>& candidates) const {
+  // Whoever won listed every member at least once. If the winner listed
+  // after us, it listed all we did (nothing is deleted before its trip is
+  // claimed); if before, what it listed we listed too. Either way the rest is
+  // at most our candidates less one per member: a named member with a single
+  // candidate leaves the rest incomplete. A count latch's winner may have
+  // listed other keys than ours: always read.
+  if (shape_.spec().is_count()) return true;
+  std::vector<std::string> tags = TagsOf(candidates);
+  std::sort(tags.begin(), tags.end());
+  std::vector<std::string> seconds;  // every tag's second and later candidates
+  for (size_t i = 1; i < tags.size(); ++i) {
+    if (tags[i] == tags[i - 1]) seconds.push_back(tags[i]);
+  }
+  return shape_.Covers(seconds);
+}
+
 Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generation,
                                                                  const std::vector<Candidate>& candidates,
                                                                  TripStatus status, std::vector<std::string> missing,
-                                                                 TripRecord* record) {
+                                                                 bool read_winner, TripRecord* record) {
   TripRecord claim;
   claim.barrier = spec_.name;
   claim.instance = instance_;
@@ -147,7 +164,10 @@ Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generat
   // Promise 1: the claim is PUT-if-absent, so exactly one claimant wins a generation.
   Status s = ctx_.Put(StateKey::Trip(spec_.name, instance_, generation), SerializeTrip(claim), /*if_absent=*/true);
   if (s.IsAlreadyExists()) {
-    // Lost, or our own write landed and only its answer was lost: the record says which.
+    // Lost: a store that retried a write whose answer was lost says so only
+    // when the object there is not ours (ObjectStore::PutIfAbsent); a
+    // claimed_by of ours in the record is a second guard.
+    if (!read_winner) return ClaimOutcome::kLostUnread;
     auto winner = trips_.ReadFresh(spec_.name, instance_, generation);
     if (!winner.ok()) return winner.status();
     if ((*winner)->claimed_by != claim.claimed_by) {
@@ -313,13 +333,22 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       continue;
     }
     TripRecord claimed;
+    // A loser reads the winner's record only to go on with what the winner
+    // did not list; when that rest cannot complete a generation, it stops
+    // after its failed PUT (its arrival is either consumed or waits in a/).
+    const bool read_winner = !complete || sharded || RestCouldComplete(candidates);
     auto outcome = Claim(view.last_generation + 1, candidates,
                          complete ? TripStatus::kComplete : TripStatus::kTimeout,
-                         complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_), &claimed);
+                         complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_), read_winner,
+                         &claimed);
     if (!outcome.ok()) return outcome.status();
     if (*outcome == ClaimOutcome::kRetry) {
       markers.reset();  // a marker vanished under us: look again
       continue;
+    }
+    if (*outcome == ClaimOutcome::kLostUnread) {
+      ++counts_.claims_lost;
+      return Status::Ok();
     }
     std::set<std::string> listed_by_claim;
     for (const auto& c : claimed.arrivals) listed_by_claim.insert(c.id);

@@ -66,7 +66,8 @@ class InstanceEvaluator {
     ObjectInfo info;
     StateKey key;
   };
-  enum class ClaimOutcome { kWon, kLost, kRetry };
+  // kLostUnread: lost, and the winner's record was not read (read_winner false).
+  enum class ClaimOutcome { kWon, kLost, kLostUnread, kRetry };
 
   Status Evaluate(RunOptions options, std::vector<TripSummary>* trips);
   Status EvaluateFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
@@ -76,9 +77,12 @@ class InstanceEvaluator {
   static std::vector<std::string> TagsOf(const std::vector<Candidate>& candidates);
   Status RedriveEligible(const TripView& view, bool may_resume, std::vector<TripSummary>* trips, bool* any);
   // Claims generation `generation` for `candidates`. On kWon `*record` is the
-  // claim; on kLost it is the winner's record.
+  // claim; on kLost it is the winner's record (read only if `read_winner`).
   Result<ClaimOutcome> Claim(int64_t generation, const std::vector<Candidate>& candidates, TripStatus status,
-                             std::vector<std::string> missing, TripRecord* record);
+                             std::vector<std::string> missing, bool read_winner, TripRecord* record);
+  // Whether what a winner of the same generation left of `candidates` could
+  // still complete one (a loser then reads the winner's record and goes on).
+  bool RestCouldComplete(const std::vector<Candidate>& candidates) const;
   Result<ConsumedArrival> Describe(const Candidate& c) const;
   // Writes the hints of `generation` for `counts` (shard -> distinct members,
   // only those the plan publishes), then lists that generation's hints:

@@ -99,8 +99,7 @@ Result<MigrationReport> MigrateState(ObjectStore& store, const Config& config, C
   const std::string format_key = layout.Encode(StateKey::Format());
   auto stamp = store.Get(format_key);
   if (stamp.ok()) {
-    json j = json::parse(*stamp, nullptr, false);
-    int format = j.is_object() ? j.value("format", 0) : 0;
+    int format = ParseFormatStamp(*stamp);
     if (format > kStateFormat) {
       return Status::FailedPrecondition("the state is of format " + std::to_string(format) +
                                         ", newer than this eventbarrier knows (" + std::to_string(kStateFormat) + ")");

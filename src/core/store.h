@@ -48,6 +48,9 @@ class ObjectStore {
   // Creates `key` only if it does not exist (S3 `If-None-Match: *`).
   // AlreadyExists when it exists (someone else won: not an error for callers
   // that race on purpose); Conflict when two conditional writes collided (retry).
+  // A store that retries a write whose answer was lost answers Ok, not
+  // AlreadyExists, when what it then finds is the body it wrote (a claimant
+  // that loses stops without reading the winner's record).
   virtual Status PutIfAbsent(const std::string& key, const std::string& body) = 0;
 
   // One page of keys under `options.prefix`, in byte order.

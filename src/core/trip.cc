@@ -70,6 +70,13 @@ std::string SerializeTombstone(const Tombstone& t) {
   return w.EndObject().Take();
 }
 
+int ParseFormatStamp(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_object()) return 0;
+  auto it = j.find("format");
+  return it != j.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
 Result<Tombstone> ParseTombstone(const std::string& text) {
   try {
     json j = json::parse(text);

@@ -68,6 +68,11 @@ struct Tombstone {
 std::string SerializeTombstone(const Tombstone& tombstone);
 Result<Tombstone> ParseTombstone(const std::string& json_text);
 
+// The "format" of a state object that carries one (the P/_format stamp, an
+// open index written by format 2); 0 when the body has none or is no JSON
+// object (format 1's open index was empty).
+int ParseFormatStamp(const std::string& body);
+
 // The body of `t/<gen>.stale`, the verdict of a generation whose record
 // listed stale duplicates: their ids (earlier generations had consumed them,
 // their tombstones said so), and whether what was left failed to complete

@@ -97,6 +97,37 @@ TEST_F(S3ClientTest, PutIfAbsentSendsIfNoneMatchAndMaps412ToAlreadyExists) {
   EXPECT_TRUE(has);
 }
 
+// A conditional PUT whose first answer was lost (the write landed, then a
+// 503 or a timeout) meets its own object on the retry: 412. Read back, the
+// body is ours: success. Another writer's body: "already exists". Unreadable:
+// Unavailable (the caller must not decide that it lost).
+TEST_F(S3ClientTest, PutIfAbsentRetriedAfterALostAnswerRecognisesItsOwnWrite) {
+  PutOptions if_absent;
+  if_absent.if_none_match = true;
+  http_.Push(Status::Unavailable("timed out"));
+  http_.Push(MakeResponse(412, S3ErrorXml("PreconditionFailed", "", "r1")));
+  http_.Push(MakeResponse(200, "our claim"));
+  EXPECT_TRUE(client_.PutObject("b", "t/1", "our claim", if_absent).ok());
+  ASSERT_EQ(http_.calls(), 3u);
+  EXPECT_EQ(http_.requests()[2].method, "GET");
+
+  http_.Push(MakeResponse(503, S3ErrorXml("SlowDown", "", "r2")));
+  http_.Push(MakeResponse(412, S3ErrorXml("PreconditionFailed", "", "r3")));
+  http_.Push(MakeResponse(200, "their claim"));
+  EXPECT_TRUE(client_.PutObject("b", "t/1", "our claim", if_absent).status().IsAlreadyExists());
+
+  http_.Push(Status::Unavailable("timed out"));
+  http_.Push(MakeResponse(412, S3ErrorXml("PreconditionFailed", "", "r4")));
+  http_.Push(MakeResponse(403, S3ErrorXml("AccessDenied", "", "r5")));
+  EXPECT_EQ(client_.PutObject("b", "t/1", "our claim", if_absent).status().code(), Code::kUnavailable);
+
+  // A 412 on the first attempt is another's write: nothing is read.
+  size_t before = http_.calls();
+  http_.Push(MakeResponse(412, S3ErrorXml("PreconditionFailed", "", "r6")));
+  EXPECT_TRUE(client_.PutObject("b", "t/1", "our claim", if_absent).status().IsAlreadyExists());
+  EXPECT_EQ(http_.calls(), before + 1);
+}
+
 TEST_F(S3ClientTest, RetriesServerErrorsSlowDownConflictsAndTransportErrors) {
   http_.Push(MakeResponse(500, S3ErrorXml("InternalError", "", "r1")));
   http_.Push(MakeResponse(503, S3ErrorXml("SlowDown", "Please reduce your request rate.", "r2")));

@@ -86,7 +86,13 @@ class ClientRetries : public test::StoreWrapper {
     return Retry([&] { return base_.Put(key, body); });
   }
   Status PutIfAbsent(const std::string& key, const std::string& body) override {
-    return Retry([&] { return base_.PutIfAbsent(key, body); });
+    bool retried = false;
+    Status s = Retry([&] { return base_.PutIfAbsent(key, body); }, /*read=*/false, &retried);
+    if (!s.IsAlreadyExists() || !retried) return s;
+    // As the S3 client does: after a lost answer, the object may be ours.
+    auto there = base_.Get(key);
+    if (!there.ok()) return Status::Unavailable("412 after a retry, and the object could not be read back");
+    return *there == body ? Status::Ok() : s;
   }
   Result<ListPage> List(const ListOptions& options) override {
     return Retry([&] { return base_.List(options); }, /*read=*/true);
@@ -101,7 +107,7 @@ class ClientRetries : public test::StoreWrapper {
  private:
   static constexpr int kTries = 6;
   template <typename Op>
-  static auto Retry(Op op, bool read = false) -> decltype(op()) {
+  static auto Retry(Op op, bool read = false, bool* retried = nullptr) -> decltype(op()) {
     auto r = op();
     for (int i = 1; i < kTries; ++i) {
       Code code;
@@ -112,6 +118,7 @@ class ClientRetries : public test::StoreWrapper {
       }
       bool unavailable = code == Code::kUnavailable || (read && code == Code::kConflict);
       if (!unavailable) break;
+      if (retried != nullptr) *retried = true;
       r = op();
     }
     return r;
