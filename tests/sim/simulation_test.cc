@@ -8,6 +8,7 @@
 
 #include "core/trip.h"
 #include "fakes/fault_store.h"
+#include "sim/history_simulation.h"
 #include "sim/simulation.h"
 
 namespace eb::sim {
@@ -64,6 +65,37 @@ TEST(SimulationWithoutCrashes, NothingIsLeftForTheSweeper) {
       ADD_FAILURE() << report.Summary();
     }
   }
+}
+
+// 1,200 generations of one cyclic barrier under a one-hour retention (twenty
+// retentions: tombstones expire all along), three workers with clocks up to
+// 30 s off the store's, faults, crashes, sweeps that compact, and copies of
+// consumed arrivals delivered again up to the retention's edge.
+TEST(SimulationHistory, LongHistoriesSkewedClocksAndExpiringTombstones) {
+  int near_edge = 0;
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    HistoryOptions options;
+    options.seed = seed;
+    HistoryReport report = RunHistorySimulation(options);
+    near_edge += report.late_copies_near_edge;
+    EXPECT_TRUE(report.violations.empty()) << report.Summary();
+    EXPECT_GE(report.trips, options.generations * 9 / 10) << report.Summary();
+    std::printf("%s\n", report.Summary().c_str());
+  }
+  EXPECT_GT(near_edge, 0) << "no copy came near the retention's edge: the test checks less than it says";
+}
+
+// The production settings: default engine options and the default 14-day
+// retention (nothing expires within 1,000 generations a minute apart).
+TEST(SimulationHistory, ProductionSettings) {
+  HistoryOptions options;
+  options.seed = 77;
+  options.generations = 1000;
+  options.retention = "14d";
+  HistoryReport report = RunHistorySimulation(options);
+  EXPECT_TRUE(report.violations.empty()) << report.Summary();
+  EXPECT_GE(report.trips, 900) << report.Summary();
+  std::printf("%s\n", report.Summary().c_str());
 }
 
 // Seeds that once failed, kept as regression cases (one per line, '#' comments).
