@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "fakes/fault_store.h"
 #include "sim/client_retries.h"
+#include "sim/skewed_clock.h"
 #include "stores/memory_store.h"
 
 namespace eb::sim {
@@ -25,19 +26,6 @@ using test::StoreOp;
 namespace {
 
 constexpr TimeMs kMinute = 60'000;
-
-// A worker's clock: the store's time plus a fixed skew. Sleeping (the
-// protocol's backoff) moves the shared time.
-class SkewedClock : public Clock {
- public:
-  SkewedClock(FakeClock& base, TimeMs skew) : base_(base), skew_(skew) {}
-  TimeMs NowMs() override { return base_.NowMs() + skew_; }
-  void SleepMs(TimeMs ms) override { base_.Advance(ms); }
-
- private:
-  FakeClock& base_;
-  TimeMs skew_;
-};
 
 // Records every successful run of an action: idempotency key -> manifests.
 class ManifestLog : public ActionRunner {

@@ -12,6 +12,7 @@
 #include "fakes/fault_store.h"
 #include "sim/client_retries.h"
 #include "sim/scheduler.h"
+#include "sim/skewed_clock.h"
 #include "stores/memory_store.h"
 
 namespace eb::sim {
@@ -240,6 +241,14 @@ SimReport RunSimulation(const SimOptions& options) {
   ClientRetries client(store);
 
   int dropped = 0;
+  // Half the seeds: every worker's clock off the store's by up to 30 s.
+  std::mt19937_64 skew_rng(options.seed * 0x94D049BB133111EBULL + 11);
+  const bool skewed = std::bernoulli_distribution(0.5)(skew_rng);
+  std::vector<std::unique_ptr<SkewedClock>> worker_clocks;
+  for (int w = 0; w <= workers; ++w) {
+    TimeMs skew = skewed ? std::uniform_int_distribution<TimeMs>(-30'000, 30'000)(skew_rng) : 0;
+    worker_clocks.push_back(std::make_unique<SkewedClock>(clock, skew));
+  }
   auto worker = [&](int w) {
     SetCurrentWorker(w);
     sched.Yield(w);  // park before doing anything, so the run is deterministic
@@ -249,7 +258,8 @@ SimReport RunSimulation(const SimOptions& options) {
     eo.resume_grace_ms = resume_grace_ms;
     eo.shard_size = shard_size;
     Logger& log = options.log != nullptr ? *options.log : Logger::Null();
-    auto engine = std::make_unique<Engine>(config, client, actions, clock, log, eo);
+    Clock& own_clock = *worker_clocks[w];
+    auto engine = std::make_unique<Engine>(config, client, actions, own_clock, log, eo);
     std::deque<Delivery>& queue = queues[w];
     while (!queue.empty()) {
       Delivery d = queue.front();
@@ -266,7 +276,7 @@ SimReport RunSimulation(const SimOptions& options) {
           if (!ok) log.Warn("delivery failed", {{"key", events[d.event].arrival.key}, {"error", r.status().ToString()}});
         }
       } catch (const SimulatedCrash&) {
-        engine = std::make_unique<Engine>(config, client, actions, clock, log, eo);  // a cold restart
+        engine = std::make_unique<Engine>(config, client, actions, own_clock, log, eo);  // a cold restart
       }
       // A failed or crashed invocation is delivered again later (Lambda's retries);
       // after 30 attempts it would go to the dead-letter queue.
