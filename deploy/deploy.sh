@@ -6,7 +6,7 @@
 #   deploy/deploy.sh --stack NAME --bucket DATA_BUCKET --watch PREFIX [--watch PREFIX ...]
 #                    [--create-bucket] [--config FILE] [--code-bucket BUCKET]
 #                    [--state-bucket BUCKET] [--state-prefix .eventbarrier/]
-#                    [--param Key=Value ...] [--region REGION]
+#                    [--tombstone-days 15] [--param Key=Value ...] [--region REGION]
 #
 #   --create-bucket  the stack creates DATA_BUCKET with its notification; without it the
 #                    bucket exists and this script adds the notification, keeping every
@@ -14,6 +14,10 @@
 #   --config FILE    the barrier configuration bundled into the zip (CONFIG=FILE for make)
 #   --code-bucket    where the zip is uploaded (default: eventbarrier-code-ACCOUNT-REGION,
 #                    created if missing)
+#   --tombstone-days days after which S3 expires the tombstones of consumed arrivals
+#                    (STATE_PREFIX_consumed/): state.retention + 1 (default 14 + 1). A bucket
+#                    the stack creates gets the lifecycle rule from the template; otherwise this
+#                    script adds it, keeping the bucket's other rules (deploy/lifecycle.py)
 #   --param K=V      any other template parameter: SnsTopicArn=..., SqsQueueArn=...,
 #                    EventBusName=default, TargetFunctionArn=..., StateMachineArn=...,
 #                    ManifestPrefix=ready/, SweepSchedule=..., AlarmTopicArn=..., ...
@@ -29,6 +33,7 @@ die() { echo "deploy.sh: $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
 
 STACK= BUCKET= CREATE=false CONFIG= CODE_BUCKET= STATE_BUCKET= STATE_PREFIX=.eventbarrier/ REGION=
+TOMBSTONE_DAYS=15
 WATCH=() PARAMS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
     --code-bucket) CODE_BUCKET="$2"; shift 2 ;;
     --state-bucket) STATE_BUCKET="$2"; shift 2 ;;
     --state-prefix) STATE_PREFIX="$2"; shift 2 ;;
+    --tombstone-days) TOMBSTONE_DAYS="$2"; shift 2 ;;
     --param) PARAMS+=("$2"); shift 2 ;;
     --region) REGION="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -50,6 +56,7 @@ done
 [ -n "$BUCKET" ] || die "--bucket DATA_BUCKET is required"
 [ ${#WATCH[@]} -ge 1 ] || die "at least one --watch PREFIX is required (the keys your producers write)"
 [ ${#WATCH[@]} -le 4 ] || die "the template takes at most 4 watched prefixes (use a common parent prefix)"
+[[ "$TOMBSTONE_DAYS" =~ ^[1-9][0-9]*$ ]] || die "--tombstone-days must be a whole number of days >= 1 (state.retention + 1), not '$TOMBSTONE_DAYS'"
 command -v "$AWS" >/dev/null || die "the AWS CLI ('$AWS') is not installed"
 command -v python3 >/dev/null || die "python3 is needed to merge the bucket notification"
 [ -n "$REGION" ] && export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
@@ -101,7 +108,8 @@ say "uploading $(basename "$ZIP") to s3://$CODE_BUCKET/$CODE_KEY"
 
 # 3. Deploy the stack.
 OVERRIDES=(CodeBucket="$CODE_BUCKET" CodeKey="$CODE_KEY" Architecture="$ARCH"
-           DataBucketName="$BUCKET" CreateDataBucket="$CREATE" StatePrefix="$STATE_PREFIX")
+           DataBucketName="$BUCKET" CreateDataBucket="$CREATE" StatePrefix="$STATE_PREFIX"
+           TombstoneExpiryDays="$TOMBSTONE_DAYS")
 [ -n "$STATE_BUCKET" ] && OVERRIDES+=(StateBucketName="$STATE_BUCKET")
 for i in "${!WATCH[@]}"; do OVERRIDES+=("WatchedPrefix$((i + 1))=${WATCH[$i]}"); done
 OVERRIDES+=("${PARAMS[@]}")
@@ -138,6 +146,23 @@ if [ "$CREATE" = false ]; then
     die "refusing to change the bucket notification"
   "$AWS" s3api put-bucket-notification-configuration --bucket "$BUCKET" \
     --notification-configuration "$NEW"
+fi
+
+# 4b. Tombstones expire by a lifecycle rule on the state bucket. A bucket the stack
+# created has it from the template; any other gets it here, its other rules kept.
+if [ "$CREATE" = false ] || [ -n "$STATE_BUCKET" ]; then
+  SB="${STATE_BUCKET:-$BUCKET}"
+  say "expiring s3://$SB/${STATE_PREFIX}_consumed/ after $TOMBSTONE_DAYS days (other lifecycle rules kept)"
+  ERR="$(mktemp)"
+  CURRENT="$("$AWS" s3api get-bucket-lifecycle-configuration --bucket "$SB" --output json 2>"$ERR")" || {
+    grep -q NoSuchLifecycleConfiguration "$ERR" ||
+      { cat "$ERR" >&2; rm -f "$ERR"; die "could not read the lifecycle rules of s3://$SB"; }
+    CURRENT=""  # none yet
+  }
+  rm -f "$ERR"
+  NEW="$(printf '%s' "$CURRENT" | python3 "$ROOT/deploy/lifecycle.py" --state-prefix "$STATE_PREFIX" \
+    --days "$TOMBSTONE_DAYS")" || die "refusing to change the lifecycle rules of s3://$SB"
+  "$AWS" s3api put-bucket-lifecycle-configuration --bucket "$SB" --lifecycle-configuration "$NEW"
 fi
 
 # 5. What was created.

@@ -21,7 +21,8 @@ make -s -n -C "$SRC" package 2>/dev/null | grep -q -- "--out dist/eventbarrier-l
 
 # A copy of deploy/ in a scratch root, so `dist/` is the scratch one.
 mkdir -p "$WORK/root/deploy" "$WORK/bin"
-cp "$SRC/deploy/deploy.sh" "$SRC/deploy/template.yaml" "$SRC/deploy/notification.py" "$WORK/root/deploy/"
+cp "$SRC/deploy/deploy.sh" "$SRC/deploy/template.yaml" "$SRC/deploy/notification.py" "$SRC/deploy/lifecycle.py" \
+  "$WORK/root/deploy/"
 
 cat >"$WORK/bin/make" <<'STUB'
 #!/usr/bin/env bash
@@ -46,6 +47,8 @@ case "$1 $2" in
   "configure get") echo eu-west-1 ;;
   "cloudformation describe-stacks")
     if [ "${NO_OUTPUTS:-0}" = 1 ]; then echo None; else echo "arn:aws:lambda:eu-west-1:123456789012:function:eb"; fi ;;
+  "s3api get-bucket-lifecycle-configuration")
+    echo '{"Rules":[{"ID":"logs","Filter":{"Prefix":"logs/"},"Status":"Enabled","Expiration":{"Days":30}}]}' ;;
   "s3api get-bucket-notification-configuration")
     echo '{"LambdaFunctionConfigurations":[{"Id":"audit","LambdaFunctionArn":"arn:x","Events":["s3:ObjectRemoved:*"]}]}' ;;
 esac
@@ -82,6 +85,11 @@ for want in "[--stack-name] [s]" "[CAPABILITY_IAM]" "[Architecture=$arch]" "[Dat
   [[ "$deploy_line" == *"$want"* ]] && ok "cloudformation deploy gets $want" || fail "cloudformation deploy lacks $want: $deploy_line"
 done
 grep -q '^aws \[s3\] \[cp\] .*eventbarrier-lambda-' "$LOG" && ok "uploads the zip" || fail "no upload"
+life="$(grep '^aws \[s3api\] \[put-bucket-lifecycle-configuration\]' "$LOG")"
+[[ "$life" == *'"ID": "logs"'* ]] && ok "keeps the bucket's other lifecycle rule" || fail "other lifecycle rule lost: $life"
+[[ "$life" == *'"Prefix": ".eventbarrier/_consumed/"'* && "$life" == *'"Days": 15'* ]] &&
+  ok "expires the tombstones after state.retention + 1 day" || fail "tombstone rule: $life"
+grep -q "TombstoneExpiryDays=15" "$LOG" && ok "passes TombstoneExpiryDays to the stack" || fail "no TombstoneExpiryDays: $(cat "$LOG")"
 put="$(grep '^aws \[s3api\] \[put-bucket-notification-configuration\]' "$LOG")"
 [[ "$put" == *'"Id": "audit"'* ]] && ok "keeps the bucket's other notification" || fail "other notification lost: $put"
 [[ "$put" == *'"Value": "sales/"'* && "$put" == *'"Value": "stock/"'* && "$put" == *'function:eb'* ]] &&
@@ -105,5 +113,6 @@ NO_OUTPUTS=1 run --stack s --bucket data --watch sales/
 
 run --stack s --bucket data --watch sales/ --create-bucket
 [ $? -eq 0 ] && grep -q "CreateDataBucket=true" "$LOG" && ! grep -q put-bucket-notification "$LOG" &&
+  ! grep -q put-bucket-lifecycle "$LOG" &&
   ok "a new bucket gets its notification from the stack" || fail "--create-bucket: $(cat "$LOG")"
 exit $FAILED

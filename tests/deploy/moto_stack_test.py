@@ -225,6 +225,25 @@ def stack_lifecycle(moto):
         check(prefixes == ["sales/", "stock/"] and
               all(c["LambdaFunctionArn"] == fn2["FunctionArn"] for c in lambdas),
               "the bucket notifies the function for the watched prefixes only", lambdas)
+        # The tombstones' lifecycle rule (the state lives in the created bucket).
+        try:
+            rules = s3.get_bucket_lifecycle_configuration(Bucket="eb-data").get("Rules", [])
+        except s3.exceptions.ClientError as e:
+            note("ignores the bucket's LifecycleConfiguration from a template (%s); checked "
+                 "statically by cfn-lint, and here through the API as deploy.sh writes it for "
+                 "an existing bucket" % e.response["Error"]["Code"])
+            new = subprocess.run(
+                [sys.executable, os.path.join(SRC, "deploy", "lifecycle.py"), "--state-prefix",
+                 ".eventbarrier/", "--days", "15"], input="", capture_output=True, text=True)
+            check(new.returncode == 0, "lifecycle.py writes the rule", new.stderr)
+            s3.put_bucket_lifecycle_configuration(
+                Bucket="eb-data", LifecycleConfiguration=json.loads(new.stdout))
+            rules = s3.get_bucket_lifecycle_configuration(Bucket="eb-data").get("Rules", [])
+        if rules:
+            prefix = [r.get("Filter", {}).get("Prefix", r.get("Prefix")) for r in rules]
+            check(len(rules) == 1 and prefix == [".eventbarrier/_consumed/"] and
+                  rules[0]["Expiration"]["Days"] == 15 and rules[0]["Status"] == "Enabled",
+                  "the created bucket expires the tombstones after 15 days, and nothing else", rules)
 
     cf.delete_stack(StackName="eb")
     status = wait(cf, "eb", "DELETE_COMPLETE")

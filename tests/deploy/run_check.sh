@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CTest entry for the template checks: run_check.sh CHECK SOURCE_DIR BUILD_DIR
-#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | script | cfn-lint |
+#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | lifecycle-merge | script | cfn-lint |
 #          moto-stack
 # Needs Debian's python3 with python3-yaml; spec (and selftest's spec part)
 # also needs the npm package (fetch_spec.sh); cfn-lint a python3 with cfn-lint
@@ -75,6 +75,7 @@ case "$CHECK" in
     DB=$(spec_db) || exit $?
     cd "$HERE" && exec "$PY" check_template_selftest.py "$TEMPLATE" "$CALLS" "$DB" ;;
   notification-merge) exec "$PY" "$HERE/notification_merge_test.py" "$SRC/deploy/notification.py" ;;
+  lifecycle-merge) exec "$PY" "$HERE/lifecycle_merge_test.py" "$SRC/deploy/lifecycle.py" ;;
   script) exec bash "$HERE/deploy_sh_test.sh" "$SRC" ;;
   cfn-lint) cfn_lint ;;
   moto-stack)
