@@ -158,7 +158,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // The marker's key carries the manifest's fields when they fit, so a
     // claimant reads no marker body (docs/PROTOCOL.md).
     StateKey marker = StateKey::Arrival(spec.name, m.instance, m.tag, id, shard,
-                                        EncodeMarkerDetails(arrival, m.tag.size() + 1 + id.size()));
+                                        EncodeMarkerDetails(arrival, m.tag, id));
     ConsumedArrival body{id, m.member, m.tag, arrival, !marker.details.empty()};
     // Index first: every marker that exists is reachable by the sweeper, even
     // if this invocation dies right after writing it and is never retried.

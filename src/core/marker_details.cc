@@ -12,7 +12,8 @@ constexpr char kSeparator = ',';
 constexpr size_t kFields = 6;
 }  // namespace
 
-std::string EncodeMarkerDetails(const Arrival& a, size_t tag_and_id_size) {
+std::string EncodeMarkerDetails(const Arrival& a, const std::string& tag, const std::string& id) {
+  const size_t tag_and_id_size = tag.size() + 1 + id.size();  // "<tag>.<id>"
   // The order puts the short, fixed fields first; the object key, the only
   // field that may be long, goes last.
   const std::string fields[kFields] = {std::to_string(a.size), a.etag, a.version_id,

@@ -20,9 +20,9 @@ namespace eb {
 
 constexpr size_t kMaxMarkerName = 255;
 
-// The encoded details of `arrival` when a marker name "<tag>.<id>.<details>"
+// The encoded details of `arrival` when its marker name "<tag>.<id>.<details>"
 // fits in kMaxMarkerName bytes; empty otherwise.
-std::string EncodeMarkerDetails(const Arrival& arrival, size_t tag_and_id_size);
+std::string EncodeMarkerDetails(const Arrival& arrival, const std::string& tag, const std::string& id);
 
 // Fills bucket, key, etag, version_id, size and event_time of `out` from
 // encoded details; false when they do not parse (the body is read instead).

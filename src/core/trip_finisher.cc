@@ -11,8 +11,7 @@ constexpr int kSettleTries = 4;  // a tombstone that vanishes under us (expired)
 }  // namespace
 
 std::string TripFinisher::MarkerKey(const ConsumedArrival& c) const {
-  std::string name_size_probe = c.tag + "." + c.id;
-  std::string details = c.details_in_key ? EncodeMarkerDetails(c.arrival, name_size_probe.size()) : "";
+  std::string details = c.details_in_key ? EncodeMarkerDetails(c.arrival, c.tag, c.id) : "";
   return ctx_.layout.Encode(
       StateKey::Arrival(shape_.spec().name, instance_, c.tag, c.id, shape_.plan().ShardOf(c.tag), details));
 }

@@ -86,7 +86,7 @@ TEST_F(ShardedEngineTest, NarrowBarrierKeepsTheUnshardedLayout) {
   ASSERT_EQ(markers.size(), 1u);
   // <tag>.<id>.<details>: no shard directory, the manifest fields in the name.
   EXPECT_EQ(markers[0], MemberTag("x") + "." + ArrivalId(Obj("x")) + "." +
-                            EncodeMarkerDetails(Obj("x"), MemberTag("x").size() + 1 + ArrivalId(Obj("x")).size()));
+                            EncodeMarkerDetails(Obj("x"), MemberTag("x"), ArrivalId(Obj("x"))));
   EXPECT_EQ(markers[0], MemberTag("x") + "." + ArrivalId(Obj("x")) + ".10,etag-x-1,,bkt,2026-11-24T06%3A00%3A00.000Z,x");
 }
 

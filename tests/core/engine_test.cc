@@ -132,7 +132,7 @@ TEST_F(EngineTest, StaleCopiesThatCompleteASetVoidTheirGeneration) {
     Arrival a = Obj(m);
     std::string id = ArrivalId(a);
     std::string tag = MemberTag(m);
-    StateKey marker = StateKey::Arrival("b", "_", tag, id, -1, EncodeMarkerDetails(a, tag.size() + 1 + id.size()));
+    StateKey marker = StateKey::Arrival("b", "_", tag, id, -1, EncodeMarkerDetails(a, tag, id));
     ASSERT_TRUE(store_.PutIfAbsent(engine_->layout().Encode(marker), SerializeMarker({id, m, tag, a, true})).ok());
   }
   EXPECT_TRUE(engine_->Sweep().ok());
