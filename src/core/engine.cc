@@ -113,6 +113,9 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   if (!present.ok()) {
     Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
     if (!s.ok() && !s.IsAlreadyExists()) return s;
+    // An instance not indexed has no history to skip: its trip log is read
+    // from the start without the head hint's GET (0 is always a valid hint).
+    trips_.SetDoneHint(barrier, instance, 0);
   }
   open_indexed_[key] = now;
   return Status::Ok();

@@ -1,5 +1,6 @@
 #include "stores/s3_store.h"
 
+#include "base/parallel.h"
 #include "http/http_client.h"
 
 namespace eb {
@@ -63,6 +64,18 @@ Status S3Store::PutIfAbsent(const std::string& key, const std::string& body) {
   options.if_none_match = true;
   auto etag = client_.PutObject(bucket_, prefix_ + key, body, options);
   return etag.ok() ? Status::Ok() : etag.status();
+}
+
+std::vector<Result<std::string>> S3Store::GetMany(const std::vector<std::string>& keys) {
+  std::vector<Result<std::string>> out(keys.size(), Result<std::string>(Status::Internal("not run")));
+  ParallelFor(keys.size(), kParallelRequests, [&](size_t i) { out[i] = Get(keys[i]); });
+  return out;
+}
+
+std::vector<Status> S3Store::PutIfAbsentMany(const std::vector<std::pair<std::string, std::string>>& items) {
+  std::vector<Status> out(items.size());
+  ParallelFor(items.size(), kParallelRequests, [&](size_t i) { out[i] = PutIfAbsent(items[i].first, items[i].second); });
+  return out;
 }
 
 Result<ListPage> S3Store::List(const ListOptions& options) {

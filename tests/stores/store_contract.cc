@@ -44,6 +44,35 @@ TEST_P(StoreContractTest, PutIfAbsentHasOneWinner) {
   EXPECT_EQ(*store_->Get("t/1"), "first");
 }
 
+// The batch calls (a trip's tombstones, a claimant's marker bodies): results
+// in the order of the input, each meaning what the single call would.
+TEST_P(StoreContractTest, BatchCallsAnswerInOrder) {
+  ASSERT_TRUE(store_->Put("batch/7", "old").ok());
+  std::vector<std::pair<std::string, std::string>> items;
+  for (int i = 0; i < 40; ++i) items.emplace_back("batch/" + std::to_string(i), "v" + std::to_string(i));
+  std::vector<Status> put = store_->PutIfAbsentMany(items);
+  ASSERT_EQ(put.size(), items.size());
+  for (size_t i = 0; i < put.size(); ++i) {
+    if (i == 7) {
+      EXPECT_TRUE(put[i].IsAlreadyExists()) << put[i].ToString();
+    } else {
+      EXPECT_TRUE(put[i].ok()) << items[i].first << ": " << put[i].ToString();
+    }
+  }
+  std::vector<std::string> keys;
+  for (const auto& [key, body] : items) keys.push_back(key);
+  keys.push_back("batch/missing");
+  std::vector<Result<std::string>> got = store_->GetMany(keys);
+  ASSERT_EQ(got.size(), keys.size());
+  for (size_t i = 0; i + 1 < got.size(); ++i) {
+    ASSERT_TRUE(got[i].ok()) << keys[i];
+    EXPECT_EQ(*got[i], i == 7 ? "old" : items[i].second);
+  }
+  EXPECT_TRUE(got.back().status().IsNotFound());
+  EXPECT_TRUE(store_->PutIfAbsentMany({}).empty());
+  EXPECT_TRUE(store_->GetMany({}).empty());
+}
+
 TEST_P(StoreContractTest, PutIfAbsentRaceAcrossThreads) {
   for (int round = 0; round < 20; ++round) {
     std::string key = "race/" + std::to_string(round);
