@@ -30,10 +30,11 @@ class S3Store : public ObjectStore {
   Result<ListPage> List(const ListOptions& options) override;
   Status Delete(const std::string& key) override;
   Status DeleteMany(const std::vector<std::string>& keys) override;  // one DeleteObjects
-  // Over up to kParallelRequests connections at once.
+  // Over up to kParallelRequests connections at once (AWS S3 takes 3,500
+  // writes/s per prefix; at ~20 ms a request, 32 connections make ~1,600/s).
   std::vector<Result<std::string>> GetMany(const std::vector<std::string>& keys) override;
   std::vector<Status> PutIfAbsentMany(const std::vector<std::pair<std::string, std::string>>& items) override;
-  static constexpr size_t kParallelRequests = 8;
+  static constexpr size_t kParallelRequests = 32;
   // "s3://bucket/prefix at http://host (region, addressing, key AKIA...MPLE)".
   std::string Describe() const override;
 
