@@ -29,7 +29,8 @@ class ClientRetries : public test::StoreWrapper {
     if (!s.IsAlreadyExists() || !retried) return s;
     // As the S3 client does: after a lost answer, the object may be ours.
     auto there = base_.Get(key);
-    if (!there.ok()) return Status::Unavailable("412 after a retry, and the object could not be read back");
+    if (!there.ok())
+      return Status::Unavailable("412 after a retry, and the object could not be read back");
     return *there == body ? Status::Ok() : s;
   }
   Result<ListPage> List(const ListOptions& options) override {

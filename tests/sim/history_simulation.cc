@@ -69,8 +69,9 @@ Arrival Upload(const std::string& member, int generation) {
 std::string HistoryReport::Summary() const {
   std::ostringstream out;
   out << "history seed " << seed << ": " << trips << " trips, " << late_copies << " late copies ("
-      << late_copies_near_edge << " in the retention's last tenth), " << faults << " faults, " << crashes
-      << " crashes; at the end " << tombstones_at_end << " tombstones, " << state_objects_at_end << " state objects";
+      << late_copies_near_edge << " in the retention's last tenth), " << faults << " faults, "
+      << crashes << " crashes; at the end " << tombstones_at_end << " tombstones, "
+      << state_objects_at_end << " state objects";
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
   return out.str();
 }
@@ -82,7 +83,8 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
   auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
   const std::string config_text = R"({"barriers": {"cyc": {"members": ["c/m0", "c/m1"],
       "on_complete": [{"type": "manifest", "key": "out/{generation}"}]}},
-      "state": {"retention": ")" + options.retention + R"("}})";
+      "state": {"retention": ")" + options.retention +
+                                  R"("}})";
   ConfigParse parsed = ParseConfig(config_text);
   if (!parsed.ok()) {
     report.violations.push_back("bad config: " + parsed.ErrorText());
@@ -119,16 +121,19 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
   std::vector<EngineOptions> engine_options(kWorkers);
   std::vector<std::unique_ptr<Engine>> engines(kWorkers);
   for (int w = 0; w < kWorkers; ++w) {
-    TimeMs skew = std::uniform_int_distribution<TimeMs>(-options.max_skew_ms, options.max_skew_ms)(rng);
+    TimeMs skew =
+        std::uniform_int_distribution<TimeMs>(-options.max_skew_ms, options.max_skew_ms)(rng);
     clocks.push_back(std::make_unique<SkewedClock>(time, skew));
     engine_options[w].worker_id = "w" + std::to_string(w);
   }
   auto restart = [&](int w) {
-    engines[w] = std::make_unique<Engine>(config, client, actions, *clocks[w], Logger::Null(), engine_options[w]);
+    engines[w] = std::make_unique<Engine>(config, client, actions, *clocks[w], Logger::Null(),
+                                          engine_options[w]);
   };
   for (int w = 0; w < kWorkers; ++w) restart(w);
 
-  std::map<std::string, TimeMs> consumed_at;  // fresh id -> when its generation was delivered (store time)
+  std::map<std::string, TimeMs>
+      consumed_at;  // fresh id -> when its generation was delivered (store time)
   std::vector<std::pair<Arrival, TimeMs>> history;  // every fresh upload and when
   std::deque<Pending> queue;
   int dropped = 0;
@@ -149,8 +154,9 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
           std::string id = ArrivalId(p.arrival);
           for (const auto& [key, runs] : actions.runs) {
             if (std::find(runs.front().begin(), runs.front().end(), id) != runs.front().end()) {
-              report.violations.push_back("late copy of " + p.arrival.key + "@" + p.arrival.sequencer +
-                                          ", consumed by " + key + ", wrote a marker");
+              report.violations.push_back("late copy of " + p.arrival.key + "@" +
+                                          p.arrival.sequencer + ", consumed by " + key +
+                                          ", wrote a marker");
             }
           }
         }
@@ -179,7 +185,8 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
       history.push_back({a, time.NowMs()});
       int copies = chance(0.3) ? 2 : 1;
       for (int c = 0; c < copies; ++c) {
-        queue.insert(queue.begin() + std::uniform_int_distribution<size_t>(0, queue.size())(rng), {a, false, 0});
+        queue.insert(queue.begin() + std::uniform_int_distribution<size_t>(0, queue.size())(rng),
+                     {a, false, 0});
       }
     }
     if (g > 2 && chance(options.p_late_copy)) {
@@ -191,8 +198,10 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
         if (now - history[i].second < retention) inside.push_back(i);
       }
       if (!inside.empty()) {
-        size_t pick = inside[std::uniform_int_distribution<size_t>(0, std::min<size_t>(inside.size() - 1, 5))(rng)];
-        if (chance(0.5)) pick = inside[std::uniform_int_distribution<size_t>(0, inside.size() - 1)(rng)];
+        size_t pick = inside[std::uniform_int_distribution<size_t>(
+            0, std::min<size_t>(inside.size() - 1, 5))(rng)];
+        if (chance(0.5))
+          pick = inside[std::uniform_int_distribution<size_t>(0, inside.size() - 1)(rng)];
         ++report.late_copies;
         if (now - history[pick].second > retention * 9 / 10) ++report.late_copies_near_edge;
         queue.push_back({history[pick].first, true, 0});
@@ -217,12 +226,14 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
   for (const auto& [key, runs] : actions.runs) {
     ++report.trips;
     for (const auto& run : runs) {
-      if (run != runs.front()) report.violations.push_back(key + ": its actions ran with different manifests");
+      if (run != runs.front())
+        report.violations.push_back(key + ": its actions ran with different manifests");
     }
     for (const auto& id : runs.front()) {
       auto [it, inserted] = generation_of.emplace(id, key);
       if (!inserted && it->second != key) {
-        report.violations.push_back("arrival " + id + " consumed by both " + it->second + " and " + key);
+        report.violations.push_back("arrival " + id + " consumed by both " + it->second + " and " +
+                                    key);
       }
     }
   }
@@ -231,9 +242,10 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
     if (!generation_of.count(ArrivalId(arrival))) ++unconsumed_per_member[arrival.key];
   }
   if (dropped == 0 && unconsumed_per_member.size() > 1) {
-    report.violations.push_back("a complete set was never tripped: " +
-                                std::to_string(unconsumed_per_member["c/m0/f"]) + " m0 and " +
-                                std::to_string(unconsumed_per_member["c/m1/f"]) + " m1 uploads left unconsumed");
+    report.violations.push_back(
+        "a complete set was never tripped: " + std::to_string(unconsumed_per_member["c/m0/f"]) +
+        " m0 and " + std::to_string(unconsumed_per_member["c/m1/f"]) +
+        " m1 uploads left unconsumed");
   }
   // Bounded state: tombstones of about the retention's window (plus the
   // tolerated skew and the compaction interval), never the whole history.
@@ -244,11 +256,13 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
       if (o.key.find("/_consumed/") != std::string::npos) ++report.tombstones_at_end;
     }
   }
-  const TimeMs window = retention + EngineOptions{}.max_clock_skew_ms + options.max_skew_ms + 70 * kMinute;
+  const TimeMs window =
+      retention + EngineOptions{}.max_clock_skew_ms + options.max_skew_ms + 70 * kMinute;
   const size_t bound = static_cast<size_t>(2 * (window / kMinute) + 10);
   if (report.tombstones_at_end > std::min(bound, static_cast<size_t>(2 * options.generations))) {
-    report.violations.push_back(std::to_string(report.tombstones_at_end) + " tombstones at the end, more than the " +
-                                std::to_string(bound) + " of the retention's window");
+    report.violations.push_back(std::to_string(report.tombstones_at_end) +
+                                " tombstones at the end, more than the " + std::to_string(bound) +
+                                " of the retention's window");
   }
   return report;
 }

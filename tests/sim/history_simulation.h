@@ -34,8 +34,8 @@ struct HistoryOptions {
 struct HistoryReport {
   uint64_t seed = 0;
   int trips = 0;
-  int late_copies = 0;           // copies of consumed arrivals delivered
-  int late_copies_near_edge = 0; // of which within the last 10% of the retention
+  int late_copies = 0;            // copies of consumed arrivals delivered
+  int late_copies_near_edge = 0;  // of which within the last 10% of the retention
   int crashes = 0;
   int faults = 0;
   size_t tombstones_at_end = 0;
