@@ -227,6 +227,25 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
   return outcome;
 }
 
+Result<std::vector<TripSummary>> Engine::Force(const std::string& barrier, const std::string& instance,
+                                               ForceRequest* request) {
+  const BarrierSpec* spec = config_.Find(barrier);
+  if (spec == nullptr) return Status::NotFound("barrier '" + barrier + "' is not in the configuration");
+  auto bindings = ParseInstanceName(instance, spec->variables);
+  if (!bindings) {
+    return Status::InvalidArgument("instance '" + instance + "' does not fit barrier " + barrier + "'s variables");
+  }
+  EB_RETURN_IF_ERROR(EnsureFormat());
+  trips_.Trim();
+  std::vector<TripSummary> trips;
+  InstanceEvaluator evaluator(ctx_, trips_, ShapeOf(*spec), instance, *bindings, "force",
+                              [this] { return NextClaimToken(); });
+  InstanceEvaluator::RunOptions options;
+  options.force = request;
+  EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &trips));
+  return trips;
+}
+
 Result<SweepOutcome> Engine::Sweep(bool compact) {
   trips_.Trim();
   EB_RETURN_IF_ERROR(EnsureFormat());

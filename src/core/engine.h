@@ -29,6 +29,8 @@
 
 namespace eb {
 
+struct ForceRequest;  // core/evaluator.h
+
 // Which barrier instance an arrival counts for, and as which member.
 struct ArrivalMatch {
   const BarrierSpec* barrier = nullptr;
@@ -77,6 +79,14 @@ class Engine {
   // with status timeout, re-drives unfinished trips whose lease expired.
   // With `compact`, deletes state older than the retention window.
   Result<SweepOutcome> Sweep(bool compact = false);
+
+  // An operator's `trip --force` on one instance ("_" for a barrier without
+  // variables): claims its open generation with status forced through the
+  // same PUT-if-absent claim as any trip and finishes it; `request` says what
+  // was claimed (nothing: nothing to force). NotFound for a barrier that is
+  // not configured, InvalidArgument for an instance that does not fit it.
+  Result<std::vector<TripSummary>> Force(const std::string& barrier, const std::string& instance,
+                                         ForceRequest* request);
 
   // Pure: the barrier instances `arrival` counts for. Barriers whose pattern
   // the key matches but that do not count it (arrival_filter.h) go to `ignored`.

@@ -118,10 +118,10 @@ bool InstanceEvaluator::RestCouldComplete(const std::vector<Candidate>& candidat
   return shape_.Covers(seconds);
 }
 
-Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generation,
-                                                                 const std::vector<Candidate>& candidates,
-                                                                 TripStatus status, std::vector<std::string> missing,
-                                                                 bool read_winner, TripRecord* record) {
+Result<std::optional<TripRecord>> InstanceEvaluator::BuildClaim(int64_t generation,
+                                                               const std::vector<Candidate>& candidates,
+                                                               TripStatus status, std::vector<std::string> missing,
+                                                               const ForceRequest* force) {
   TripRecord claim;
   claim.barrier = spec_.name;
   claim.instance = instance_;
@@ -133,6 +133,10 @@ Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generat
   claim.trigger = trigger_;
   claim.missing = std::move(missing);
   claim.first_arrival_at = candidates.empty() ? 0 : candidates.front().info.last_modified;
+  if (force != nullptr && status == TripStatus::kForced) {
+    claim.forced_by = force->by;
+    claim.reason = force->reason;
+  }
   // Claim from the listing: a marker's key carries what the record and the
   // manifest need. Only a marker whose details did not fit in its key (or one
   // written by format 1) is read, all of them at once.
@@ -150,8 +154,10 @@ Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generat
     auto bodies = ctx_.store.GetMany(keys);
     for (size_t j = 0; j < unread.size(); ++j) {
       // Deleted by a concurrent winner between our LIST and this GET: look again.
-      if (!bodies[j].ok()) return bodies[j].status().IsNotFound() ? Result<ClaimOutcome>(ClaimOutcome::kRetry)
-                                                                   : Result<ClaimOutcome>(bodies[j].status());
+      if (!bodies[j].ok()) {
+        if (bodies[j].status().IsNotFound()) return std::optional<TripRecord>();
+        return bodies[j].status();
+      }
       auto marker = ParseMarker(*bodies[j]);
       if (!marker.ok()) return marker.status().WithContext(keys[j]);
       const Candidate& c = candidates[unread[j]];
@@ -161,6 +167,18 @@ Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generat
       claim.arrivals[unread[j]] = std::move(*marker);
     }
   }
+  return std::optional<TripRecord>(std::move(claim));
+}
+
+Result<InstanceEvaluator::ClaimOutcome> InstanceEvaluator::Claim(int64_t generation,
+                                                                 const std::vector<Candidate>& candidates,
+                                                                 TripStatus status, std::vector<std::string> missing,
+                                                                 bool read_winner, TripRecord* record,
+                                                                 const ForceRequest* force) {
+  auto built = BuildClaim(generation, candidates, status, std::move(missing), force);
+  if (!built.ok()) return built.status();
+  if (!*built) return ClaimOutcome::kRetry;
+  TripRecord claim = std::move(**built);
   // Promise 1: the claim is PUT-if-absent, so exactly one claimant wins a generation.
   Status s = ctx_.Put(StateKey::Trip(spec_.name, instance_, generation), SerializeTrip(claim), /*if_absent=*/true);
   if (s.IsAlreadyExists()) {
@@ -280,7 +298,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     // no trip is possible and no trip record needs reading. Not for a sharded
     // barrier: it reaches Run only when hints or a sweep call for it, and
     // after a trip it must publish the next generation's hints.
-    if (!sharded && !may_resume && !options.sweeping &&
+    if (!sharded && !may_resume && !options.sweeping && options.force == nullptr &&
         !shape_.Covers(TagsOf(Candidates(*markers, known ? *known : TripView{})))) {
       return Status::Ok();
     }
@@ -296,7 +314,9 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       // Any first round may resume this event's own trip (the unfinished
       // records are read already): a redelivery is not always a duplicate,
       // since a stale copy's marker may have been deleted and re-created.
-      EB_RETURN_IF_ERROR(RedriveEligible(view, round == 0 && trigger_ != "sweep", trips, &redriven));
+      if (options.force == nullptr || !options.force->dry_run) {  // a dry run writes nothing
+        EB_RETURN_IF_ERROR(RedriveEligible(view, round == 0 && trigger_ != "sweep", trips, &redriven));
+      }
       if (redriven) {  // markers deleted and generations finished: look again
         markers.reset();
         continue;
@@ -315,8 +335,10 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       for (const auto& c : candidates) first = std::min(first, c.info.last_modified);
       overdue = ctx_.clock.NowMs() - first >= *spec_.timeout_ms;
     }
-    if (!complete && !overdue) {
-      if (!sharded) return Status::Ok();
+    // An operator forces the open generation if it has anything to consume.
+    const bool forcing = options.force != nullptr && !complete && !candidates.empty();
+    if (!complete && !overdue && !forcing) {
+      if (!sharded || options.force != nullptr) return Status::Ok();
       // Promise 1 in a sharded barrier: an arrival that completed its shard
       // while the previous generation was still unclaimed wrote its hint for
       // that generation; whoever evaluates after the claim (this listing)
@@ -332,15 +354,26 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       markers.reset();
       continue;
     }
+    TripStatus status = complete ? TripStatus::kComplete : forcing ? TripStatus::kForced : TripStatus::kTimeout;
+    std::vector<std::string> missing = complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_);
+    if (options.force != nullptr && options.force->dry_run) {
+      auto preview = BuildClaim(view.last_generation + 1, candidates, status, std::move(missing), options.force);
+      if (!preview.ok()) return preview.status();
+      if (!*preview) {
+        markers.reset();
+        continue;
+      }
+      options.force->claim = std::move(**preview);
+      return Status::Ok();
+    }
     TripRecord claimed;
     // A loser reads the winner's record only to go on with what the winner
     // did not list; when that rest cannot complete a generation, it stops
     // after its failed PUT (its arrival is either consumed or waits in a/).
-    const bool read_winner = !complete || sharded || RestCouldComplete(candidates);
-    auto outcome = Claim(view.last_generation + 1, candidates,
-                         complete ? TripStatus::kComplete : TripStatus::kTimeout,
-                         complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_), read_winner,
-                         &claimed);
+    // An operator's force always reads it: it reports who won.
+    const bool read_winner = !complete || sharded || options.force != nullptr || RestCouldComplete(candidates);
+    auto outcome = Claim(view.last_generation + 1, candidates, status, std::move(missing), read_winner, &claimed,
+                         options.force);
     if (!outcome.ok()) return outcome.status();
     if (*outcome == ClaimOutcome::kRetry) {
       markers.reset();  // a marker vanished under us: look again
@@ -349,6 +382,13 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     if (*outcome == ClaimOutcome::kLostUnread) {
       ++counts_.claims_lost;
       return Status::Ok();
+    }
+    if (options.force != nullptr) {
+      // The force is spent on this generation, won or lost: what is left
+      // waits for the next one as usual.
+      options.force->claim = claimed;
+      options.force->lost = *outcome == ClaimOutcome::kLost;
+      options.force = nullptr;
     }
     std::set<std::string> listed_by_claim;
     for (const auto& c : claimed.arrivals) listed_by_claim.insert(c.id);

@@ -20,6 +20,18 @@
 
 namespace eb {
 
+// An operator's `eventbarrier trip --force`: claim the open generation now,
+// complete or not, through the same PUT-if-absent claim as any trip.
+struct ForceRequest {
+  std::string by;      // who forced it (goes into the record)
+  std::string reason;  // why (goes into the record)
+  bool dry_run = false;  // build the claim, write nothing
+  // Out: the record claimed (or, on a dry run, the one that would be).
+  std::optional<TripRecord> claim;
+  // Out: another claimant took the open generation first (its record in `claim`).
+  bool lost = false;
+};
+
 struct EvaluationCounts {
   int claims_won = 0;
   int claims_lost = 0;
@@ -40,6 +52,10 @@ class InstanceEvaluator {
     bool always_load_trips = false;
     // Sweeper: re-drive by lease, trip overdue generations with status timeout.
     bool sweeping = false;
+    // Operator: claim the open generation with status forced if it has any
+    // arrival (only the first claim of this evaluation; a complete generation
+    // trips as complete).
+    ForceRequest* force = nullptr;
   };
 
   // The marker this evaluation's own arrival wrote (saves reading it back).
@@ -79,7 +95,12 @@ class InstanceEvaluator {
   // Claims generation `generation` for `candidates`. On kWon `*record` is the
   // claim; on kLost it is the winner's record (read only if `read_winner`).
   Result<ClaimOutcome> Claim(int64_t generation, const std::vector<Candidate>& candidates, TripStatus status,
-                             std::vector<std::string> missing, bool read_winner, TripRecord* record);
+                             std::vector<std::string> missing, bool read_winner, TripRecord* record,
+                             const ForceRequest* force = nullptr);
+  // The record a claim writes; nullopt when a marker vanished (look again).
+  Result<std::optional<TripRecord>> BuildClaim(int64_t generation, const std::vector<Candidate>& candidates,
+                                               TripStatus status, std::vector<std::string> missing,
+                                               const ForceRequest* force);
   // Whether what a winner of the same generation left of `candidates` could
   // still complete one (a loser then reads the winner's record and goes on).
   bool RestCouldComplete(const std::vector<Candidate>& candidates) const;

@@ -159,6 +159,11 @@ StateKey StateKey::TripDone(std::string b, std::string i, int64_t g) {
 StateKey StateKey::TripStale(std::string b, std::string i, int64_t g) {
   return TripKind(StateKeyKind::kTripStale, std::move(b), std::move(i), g);
 }
+StateKey StateKey::TripRerun(std::string b, std::string i, int64_t g, int rerun) {
+  StateKey k = TripKind(StateKeyKind::kTripRerun, std::move(b), std::move(i), g);
+  k.attempt = rerun;
+  return k;
+}
 StateKey StateKey::TripAttempt(std::string b, std::string i, int64_t g, int attempt) {
   StateKey k = TripKind(StateKeyKind::kTripAttempt, std::move(b), std::move(i), g);
   k.attempt = attempt;
@@ -223,9 +228,11 @@ std::string KeyLayout::Encode(const StateKey& k) const {
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".done";
     case StateKeyKind::kTripStale:
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".stale";
-    case StateKeyKind::kTripAttempt: {
+    case StateKeyKind::kTripAttempt:
+    case StateKeyKind::kTripRerun: {
       char buf[32];
-      std::snprintf(buf, sizeof buf, ".attempt-%04d", k.attempt);
+      std::snprintf(buf, sizeof buf, k.kind == StateKeyKind::kTripAttempt ? ".attempt-%04d" : ".rerun-%04d",
+                    k.attempt);
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + buf;
     }
     case StateKeyKind::kHead: return InstancePrefix(k.barrier, k.instance) + "head";
@@ -297,6 +304,11 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
     // 4 digits, more once a trip has been re-driven 10,000 times.
     if (rest.size() < 13 || !ParseDigits(rest.substr(9), &n) || n > 1'000'000'000) return std::nullopt;
     k.kind = StateKeyKind::kTripAttempt;
+    k.attempt = static_cast<int>(n);
+  } else if (rest.rfind(".rerun-", 0) == 0) {
+    int64_t n;
+    if (rest.size() < 11 || !ParseDigits(rest.substr(7), &n) || n > 1'000'000'000) return std::nullopt;
+    k.kind = StateKeyKind::kTripRerun;
     k.attempt = static_cast<int>(n);
   } else {
     return std::nullopt;

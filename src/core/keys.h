@@ -15,6 +15,8 @@
 //   P B/I/t/<gen>.done              the trip is finished (actions ran, markers deleted)
 //   P B/I/t/<gen>.stale             ids the record listed that an earlier generation had
 //                                   consumed (stale duplicates): not consumed by <gen>
+//   P B/I/t/<gen>.rerun-<n>         an operator ran a finished trip's actions again
+//                                   (`eventbarrier rerun`): who, when, why, the reports
 //   P B/I/head                      hint: every generation <= the number inside is done
 //
 // Instance names are the bound variable values, sorted by variable name,
@@ -45,6 +47,7 @@ enum class StateKeyKind {
   kTripDone,
   kTripAttempt,
   kTripStale,
+  kTripRerun,
   kHead,
   kOpen,
   kShardHint,
@@ -59,7 +62,7 @@ struct StateKey {
   std::string id;          // kArrival, kTombstone
   std::string details;     // kArrival: the encoded manifest fields, or empty
   int64_t generation = 0;  // kTrip*, kShardHint
-  int attempt = 0;         // kTripAttempt
+  int attempt = 0;         // kTripAttempt, kTripRerun
   int shard = -1;          // kArrival in a sharded barrier (-1: unsharded layout), kShardHint
   int64_t count = 0;       // kShardHint
 
@@ -70,6 +73,7 @@ struct StateKey {
   static StateKey TripDone(std::string barrier, std::string instance, int64_t generation);
   static StateKey TripAttempt(std::string barrier, std::string instance, int64_t generation, int attempt);
   static StateKey TripStale(std::string barrier, std::string instance, int64_t generation);
+  static StateKey TripRerun(std::string barrier, std::string instance, int64_t generation, int rerun);
   static StateKey Head(std::string barrier, std::string instance);
   static StateKey Open(std::string barrier, std::string instance);
   static StateKey ShardHint(std::string barrier, std::string instance, int64_t generation, int shard,

@@ -12,7 +12,21 @@ namespace eb {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-const char* TripStatusName(TripStatus s) { return s == TripStatus::kTimeout ? "timeout" : "complete"; }
+const char* TripStatusName(TripStatus s) {
+  switch (s) {
+    case TripStatus::kTimeout: return "timeout";
+    case TripStatus::kForced: return "forced";
+    case TripStatus::kComplete: break;
+  }
+  return "complete";
+}
+
+std::optional<TripStatus> ParseTripStatus(const std::string& name) {
+  for (TripStatus s : {TripStatus::kComplete, TripStatus::kTimeout, TripStatus::kForced}) {
+    if (name == TripStatusName(s)) return s;
+  }
+  return std::nullopt;
+}
 
 std::string TripRecord::IdempotencyKey() const {
   return barrier + "/" + instance + "/" + std::to_string(generation);
@@ -120,6 +134,8 @@ std::string SerializeTrip(const TripRecord& t) {
   w.Key("missing").BeginArray();
   for (const auto& m : t.missing) w.String(m);
   w.EndArray();
+  if (!t.forced_by.empty()) w.Key("forced_by").String(t.forced_by);
+  if (!t.reason.empty()) w.Key("reason").String(t.reason);
   return w.EndObject().Take();
 }
 
@@ -132,13 +148,18 @@ Result<TripRecord> ParseTrip(const std::string& text) {
     t.instance = j.at("instance").get<std::string>();
     t.bindings = j.value("vars", Bindings{});
     t.generation = j.at("generation").get<int64_t>();
-    t.status = j.at("status").get<std::string>() == "timeout" ? TripStatus::kTimeout : TripStatus::kComplete;
+    std::string status = j.at("status").get<std::string>();
+    auto parsed = ParseTripStatus(status);
+    if (!parsed) return Status::Internal("corrupt trip record: unknown status '" + status + "'");
+    t.status = *parsed;
     t.claimed_at = j.value("claimed_at", TimeMs{0});
     t.claimed_by = j.value("claimed_by", "");
     t.trigger = j.value("trigger", "");
     t.first_arrival_at = j.value("first_arrival_at", TimeMs{0});
     for (const auto& a : j.at("arrivals")) t.arrivals.push_back(ConsumedFromJson(a));
     t.missing = j.value("missing", std::vector<std::string>{});
+    t.forced_by = j.value("forced_by", "");
+    t.reason = j.value("reason", "");
     return t;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt trip record: ") + e.what());
@@ -210,6 +231,10 @@ std::string ManifestJson(const TripRecord& t) {
          {"tripped_at", FormatIso8601(t.claimed_at)},
          {"objects", json::array()},
          {"missing", t.missing}};
+  if (t.status == TripStatus::kForced) {
+    j["forced_by"] = t.forced_by;
+    j["reason"] = t.reason;
+  }
   for (const auto& c : t.arrivals) {
     const Arrival& a = c.arrival;
     j["objects"].push_back(ordered_json{{"member", c.member},

@@ -2,6 +2,7 @@
 // Written once with PUT-if-absent at P B/I/t/<gen>; immutable afterwards.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,8 +14,11 @@
 
 namespace eb {
 
-enum class TripStatus { kComplete, kTimeout };
+// How a generation tripped: every member arrived, its timeout ran out (the
+// sweeper), or an operator forced it (`eventbarrier trip --force`).
+enum class TripStatus { kComplete, kTimeout, kForced };
 const char* TripStatusName(TripStatus status);
+std::optional<TripStatus> ParseTripStatus(const std::string& name);
 
 struct ConsumedArrival {
   std::string id;      // ArrivalId
@@ -38,7 +42,10 @@ struct TripRecord {
   std::string trigger;      // the arrival id whose processing claimed it, or "sweep"
   TimeMs first_arrival_at = 0;  // store time of the generation's earliest marker
   std::vector<ConsumedArrival> arrivals;
-  std::vector<std::string> missing;  // members (rendered) missing on timeout
+  std::vector<std::string> missing;  // members (rendered) missing on timeout or when forced
+  // A forced trip: who forced it and why (empty otherwise).
+  std::string forced_by;
+  std::string reason;
 
   // "barrier/instance/generation": travels with every action.
   std::string IdempotencyKey() const;

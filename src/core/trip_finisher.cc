@@ -145,7 +145,8 @@ Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool re
       if (stale.count(c.id)) marker_keys.push_back(MarkerKey(c));
     }
   } else {
-    const auto& actions = record.status == TripStatus::kComplete ? spec.on_complete : spec.on_timeout;
+    // A forced trip runs on_complete: the operator decided the generation is complete enough.
+    const auto& actions = record.status == TripStatus::kTimeout ? spec.on_timeout : spec.on_complete;
     for (const auto& action : actions) {
       ActionReport report;
       Status s = ctx_.actions.RunReporting(action, consumed, &report);
@@ -184,7 +185,9 @@ Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool re
                    {"generation", std::to_string(record.generation)}, {"stale", std::to_string(stale.size())}});
     return Status::Ok();
   }
-  ctx_.log.Info(record.status == TripStatus::kComplete ? "barrier tripped" : "barrier timed out",
+  ctx_.log.Info(record.status == TripStatus::kComplete ? "barrier tripped"
+                : record.status == TripStatus::kForced ? "barrier forced"
+                                                       : "barrier timed out",
                 {{"barrier", spec.name}, {"instance", instance_},
                  {"generation", std::to_string(record.generation)},
                  {"objects", std::to_string(consumed.arrivals.size())},

@@ -24,6 +24,7 @@ std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const st
       case StateKeyKind::kTripDone: g.done = true; break;
       case StateKeyKind::kTripStale: g.stale = true; break;
       case StateKeyKind::kTripAttempt: g.attempts = std::max(g.attempts, k->attempt); break;
+      case StateKeyKind::kTripRerun: g.reruns = std::max(g.reruns, k->attempt); break;
       default: break;
     }
   }

@@ -28,6 +28,7 @@ struct GenerationKeys {
   bool done = false;    // t/<gen>.done
   bool stale = false;   // t/<gen>.stale
   int attempts = 0;     // highest t/<gen>.attempt-<n>
+  int reruns = 0;       // highest t/<gen>.rerun-<n> (operator reruns of a finished trip)
   TimeMs last_activity = 0;  // newest write among them (store time)
 };
 
