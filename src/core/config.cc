@@ -143,6 +143,38 @@ const std::map<std::string, ActionShape> kActionShapes = {
     {"stepfunctions", {{"state_machine_arn"}, {"region"}}},
 };
 
+// Levenshtein distance (small strings: action types).
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'exec'?)" for a type within two edits (case aside) of a known one.
+std::string SuggestActionType(const std::string& type) {
+  std::string lower;
+  for (char c : type) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  std::string best;
+  size_t best_distance = 3;
+  for (const auto& known : kActionTypes) {
+    size_t d = EditDistance(lower, known);
+    if (d < best_distance && d < known.size()) {
+      best = known;
+      best_distance = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
 std::vector<ActionSpec> ParseActions(const json& j, const std::string& field, Errors& errors) {
   std::vector<ActionSpec> actions;
   if (!j.is_array()) {
@@ -165,7 +197,8 @@ std::vector<ActionSpec> ParseActions(const json& j, const std::string& field, Er
     spec.type = type_it->get<std::string>();
     auto shape_it = kActionShapes.find(spec.type);
     if (shape_it == kActionShapes.end()) {
-      errors.Add(where + ".type", "unknown action type '" + spec.type + "' (one of manifest, exec, webhook, eventbridge, sns, sqs, lambda, stepfunctions)");
+      errors.Add(where + ".type", "unknown action type '" + spec.type + "'" + SuggestActionType(spec.type) +
+                                      " (one of manifest, exec, webhook, eventbridge, sns, sqs, lambda, stepfunctions)");
       continue;
     }
     const ActionShape& shape = shape_it->second;
@@ -255,7 +288,11 @@ std::optional<Pattern> ParsePatternField(const json& j, const std::string& field
     errors.Add(field, std::string("must be a string key pattern, got ") + TypeName(j));
     return std::nullopt;
   }
-  auto p = Pattern::Parse(j.get<std::string>());
+  // Written the way users write prefixes ("out/{run}/"): one trailing '/'
+  // says the same as none, since a pattern matches whole path segments.
+  std::string text = j.get<std::string>();
+  if (text.size() > 1 && text.back() == '/' && text[text.size() - 2] != '/') text.pop_back();
+  auto p = Pattern::Parse(text);
   if (!p) {
     errors.Add(field, p.status().message());
     return std::nullopt;
