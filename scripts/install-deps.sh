@@ -10,7 +10,8 @@ PKGS=(build-essential cmake pkg-config ninja-build
       libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       clang libclang-rt-14-dev clang-format
-      python3 python3-botocore python3-yaml awscli zip unzip patchelf curl uuid-runtime rsync)
+      python3 python3-botocore python3-yaml awscli zip unzip patchelf curl uuid-runtime rsync
+      chromium fonts-dejavu-core)
 # npm installs the CloudFormation resource specification the deployment tests
 # check the template against (tests/deploy/fetch_spec.sh); a NodeSource nodejs
 # already carries npm, and Debian's npm package would conflict with it.

@@ -16,6 +16,7 @@
 #include "actions/local_actions.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/status_page.h"
 #include "core/engine.h"
 #include "http/http_client.h"
 #include "http/server.h"
@@ -171,6 +172,8 @@ Runner SetupServe(CLI::App& sub) {
       "auth\n"
       "(a push endpoint like http://eventbarrier:TOKEN@host:8080/). Several replicas may share one "
       "store.\n"
+      "GET / is the status page (status --html's, refreshing itself) and GET /api/status its JSON, read-only\n"
+      "and behind the same token: a browser asks for it (any user name, the token as password).\n"
       "Prints {\"listening\": ADDR:PORT} on stdout once bound. SIGTERM/SIGINT: stop accepting, "
       "finish the\n"
       "requests in progress, exit 0.");
@@ -227,6 +230,7 @@ Runner SetupServe(CLI::App& sub) {
       return std::make_unique<Engine>(config, store, actions.runner(), clock, *log, options);
     });
 
+    StatusPages pages(token, store, config, clock);
     ReceiverOptions ro;
     ro.token = std::move(token);
     ro.max_body_bytes = o->max_body;
@@ -259,8 +263,9 @@ Runner SetupServe(CLI::App& sub) {
     so.keep_alive_timeout_ms = *keep_alive;
     so.workers = o->workers;
     so.max_queued = o->queue;
-    auto server = http::NewServer(
-        so, [&receiver](const http::ServerRequest& r) { return receiver.Handle(r); });
+    auto server = http::NewServer(so, [&receiver, &pages](const http::ServerRequest& r) {
+      return StatusPages::Serves(r) ? pages.Handle(r) : receiver.Handle(r);
+    });
     if (Status bound = server->Bind(); !bound.ok()) {
       std::cerr << "error: " << bound.message() << "\n";
       return static_cast<int>(kExitFailure);

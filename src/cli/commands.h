@@ -26,6 +26,9 @@ Runner SetupStatus(CLI::App& sub);
 Runner SetupLambda(CLI::App& sub);
 Runner SetupServe(CLI::App& sub);
 Runner SetupMigrate(CLI::App& sub);
+Runner SetupTrip(CLI::App& sub);
+Runner SetupRerun(CLI::App& sub);
+Runner SetupHistory(CLI::App& sub);
 
 const std::vector<Command>& AllCommands();
 
