@@ -10,6 +10,7 @@
 #include "actions/local_actions.h"
 #include "aws/emf.h"
 #include "cli/common.h"
+#include "cli/lambda_operator.h"
 #include "http/http_client.h"
 
 namespace eb::cli {
@@ -44,6 +45,12 @@ Result<LambdaSettings> ReadLambdaSettings(const aws::EnvLookup& env, const std::
   }
   s.function_name = EnvOr(env, "AWS_LAMBDA_FUNCTION_NAME", "eventbarrier");
   s.worker_id = EnvOr(env, "AWS_LAMBDA_LOG_STREAM_NAME", WorkerId());
+  std::string operators = EnvOr(env, "EVENTBARRIER_OPERATOR_PAYLOADS", "false");
+  if (operators == "true" || operators == "1") {
+    s.operator_payloads = true;
+  } else if (operators != "false" && operators != "0") {
+    return Status::InvalidArgument("EVENTBARRIER_OPERATOR_PAYLOADS: '" + operators + "' is not true or false");
+  }
   return s;
 }
 
@@ -111,7 +118,10 @@ Result<LambdaState> InitLambda(const LambdaSettings& settings, const aws::EnvLoo
 BarrierFunction::BarrierFunction(const Config& config, ObjectStore& store, ActionRunner& actions,
                                  Clock& clock, Logger& log, LineSink metrics,
                                  LambdaSettings settings)
-    : clock_(clock),
+    : config_(config),
+      store_(store),
+      actions_(actions),
+      clock_(clock),
       log_(log),
       metrics_(std::move(metrics)),
       settings_(std::move(settings)),
@@ -119,6 +129,8 @@ BarrierFunction::BarrierFunction(const Config& config, ObjectStore& store, Actio
 }
 
 aws::LambdaOutcome BarrierFunction::Handle(const aws::LambdaInvocation& invocation) {
+  OperatorContext ops{config_, store_, actions_, clock_, log_, settings_.worker_id};
+  if (auto answer = HandleOperatorPayload(invocation.payload, settings_.operator_payloads, ops)) return *answer;
   InvocationOptions options;
   options.clock = &clock_;
   options.deadline_ms = invocation.deadline_ms;

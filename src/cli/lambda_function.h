@@ -8,7 +8,9 @@
 //                  an s3:// state needs AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
 //                  (Lambda sets them from the function's role);
 //   safety margin  $EVENTBARRIER_SAFETY_MARGIN_MS (default 1000): no record is
-//                  started with less time than this before the deadline.
+//                  started with less time than this before the deadline;
+//   operators      $EVENTBARRIER_OPERATOR_PAYLOADS=true allows the operator
+//                  payload (cli/lambda_operator.h); refused otherwise.
 // Each invocation: ProcessInvocation (sources/invocation.h) on the payload.
 // The response is {"batchItemFailures":[...]} for an SQS batch (partial batch
 // response; unfinished messages are retried) and the summary otherwise; a
@@ -40,6 +42,7 @@ struct LambdaSettings {
   TimeMs safety_margin_ms = 1000;
   std::string function_name;  // metrics dimension
   std::string worker_id;      // claim records: the log stream (one per environment)
+  bool operator_payloads = false;  // {"eventbarrier": {"op": ...}} allowed
 };
 
 // Reads the settings from `env`; `exe_dir` is the binary's folder.
@@ -80,6 +83,9 @@ class BarrierFunction {
  private:
   void EmitMetrics(const aws::LambdaInvocation& invocation, const InvocationResult& result);
 
+  const Config& config_;
+  ObjectStore& store_;
+  ActionRunner& actions_;
   Clock& clock_;
   Logger& log_;
   LineSink metrics_;
