@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cli/operator_scenario.h"
+#include "fakes/vectors.h"
 #include "integration/ceph_env.h"
 
 namespace eb::test {
