@@ -476,6 +476,55 @@ def check_notification(template):
     return problems
 
 
+def check_dashboard(template, src_dir):
+    """The dashboard's body is JSON once substituted, charts every metric the function
+    emits as EMF (src/cli/lambda_function.cc) and every metric filter's metric, and each
+    filter matches a message the engine logs."""
+    problems = []
+    res = template["Resources"]
+    board = res.get("Dashboard")
+    if not board or board.get("Type") != "AWS::CloudWatch::Dashboard":
+        return ["no AWS::CloudWatch::Dashboard named Dashboard"]
+    body = board["Properties"]["DashboardBody"]
+    sub = body.get("Fn::Sub") if isinstance(body, dict) else None
+    text = sub[0] if isinstance(sub, list) else sub
+    if not isinstance(text, str):
+        return ["DashboardBody must be a !Sub of a JSON text"]
+    names = set(sub[1].keys()) if isinstance(sub, list) else set()
+    for var in re.findall(r"\$\{([^}]+)\}", text):
+        if var not in names and not var.startswith("AWS::"):
+            problems.append("DashboardBody uses ${%s}, which the !Sub does not define" % var)
+    try:
+        parsed = json.loads(re.sub(r"\$\{[^}]+\}", "x", text))
+    except ValueError as e:
+        return problems + ["DashboardBody is not JSON: %s" % e]
+    charted = set()
+    for w in parsed.get("widgets", []):
+        for m in w.get("properties", {}).get("metrics", []):
+            charted.update(x for x in m if isinstance(x, str))
+    with open(os.path.join(src_dir, "src/cli/lambda_function.cc")) as f:
+        emitted = set(re.findall(r'\{"(\w+)", "(?:Count|Milliseconds)"', f.read()))
+    if not emitted:
+        problems.append("found no EMF metric in src/cli/lambda_function.cc")
+    for m in sorted(emitted - charted):
+        problems.append("EMF metric %s is not on the dashboard" % m)
+    logged = ""
+    for path in ("src/core/engine.cc", "src/core/trip_finisher.cc"):
+        with open(os.path.join(src_dir, path)) as f:
+            logged += f.read()
+    for name, r in res.items():
+        if r.get("Type") != "AWS::Logs::MetricFilter":
+            continue
+        props = r["Properties"]
+        for t in props["MetricTransformations"]:
+            if t["MetricName"] not in charted:
+                problems.append("%s's metric %s is not on the dashboard" % (name, t["MetricName"]))
+        msg = re.match(r'\{ \$\.message = "([^"*]+)\*?" \}$', props["FilterPattern"])
+        if msg and ('"' + msg.group(1)) not in logged:
+            problems.append("%s matches log message %r, which the engine does not log" % (name, msg.group(1)))
+    return problems
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__)
@@ -490,6 +539,8 @@ def main(argv):
         problems = check_s3(template)
     elif check == "notification":
         problems = check_notification(template)
+    elif check == "dashboard":
+        problems = check_dashboard(template, argv[3])
     else:
         print("unknown check " + check)
         return 2

@@ -130,7 +130,8 @@ def stack_lifecycle(moto):
           (fn["MemorySize"], fn["Timeout"]))
     check(fn["Role"] == role_arn, "function runs as the stack's role", (fn["Role"], role_arn))
     env = fn.get("Environment", {}).get("Variables", {})
-    check(env == {"EVENTBARRIER_STATE": "s3://eb-data"}, "EVENTBARRIER_STATE is the data bucket", env)
+    check(env == {"EVENTBARRIER_STATE": "s3://eb-data", "EVENTBARRIER_OPERATOR_PAYLOADS": "false"},
+          "EVENTBARRIER_STATE is the data bucket; operator payloads off by default", env)
     check(outputs.get("FunctionArn") == fn["FunctionArn"], "output FunctionArn is the function",
           outputs)
     check(outputs.get("StateLocation") == "s3://eb-data/.eventbarrier/", "output StateLocation",

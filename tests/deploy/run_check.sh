@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CTest entry for the template checks: run_check.sh CHECK SOURCE_DIR BUILD_DIR
-#   CHECK: spec | iam | s3 | notification | selftest | notification-merge | lifecycle-merge | script | cfn-lint |
+#   CHECK: spec | iam | s3 | notification | dashboard | selftest | notification-merge | lifecycle-merge | script |
+#          cfn-lint |
 #          moto-stack
 # Needs Debian's python3 with python3-yaml; spec (and selftest's spec part)
 # also needs the npm package (fetch_spec.sh); cfn-lint a python3 with cfn-lint
@@ -71,6 +72,7 @@ case "$CHECK" in
   iam) exec "$PY" "$HERE/check_template.py" iam "$TEMPLATE" "$CALLS" ;;
   s3) exec "$PY" "$HERE/check_template.py" s3 "$TEMPLATE" ;;
   notification) exec "$PY" "$HERE/check_template.py" notification "$TEMPLATE" ;;
+  dashboard) exec "$PY" "$HERE/check_template.py" dashboard "$TEMPLATE" "$SRC" ;;
   selftest)
     DB=$(spec_db) || exit $?
     cd "$HERE" && exec "$PY" check_template_selftest.py "$TEMPLATE" "$CALLS" "$DB" ;;
