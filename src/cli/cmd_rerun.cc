@@ -6,16 +6,15 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/operator_ops.h"
+#include "cli/operator_session.h"
 
 namespace eb::cli {
 
 Runner SetupRerun(CLI::App& sub) {
-  struct Opts {
-    std::string config, state, barrier, instance, by, reason;
+  struct Opts : OperatorFlags {
+    std::string barrier, instance;
     int64_t generation = 0;
     int action = -1;
-    bool json = false;
-    LogSetup log;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("BARRIER", o->barrier, "The barrier's name")->required();
@@ -24,14 +23,9 @@ Runner SetupRerun(CLI::App& sub) {
   sub.add_option("GENERATION", o->generation, "The generation whose actions run again (see `history`)")
       ->required()
       ->check(CLI::PositiveNumber);
-  sub.add_option("--config,-c", o->config, "Configuration file")->required();
-  sub.add_option("--state,-s", o->state, "State location (see handle); default: the configuration's state.url");
   sub.add_option("--action", o->action, "Only this action: its index in on_complete (on_timeout for a timeout trip), from 0")
       ->check(CLI::NonNegativeNumber);
-  sub.add_option("--by", o->by, "Who reruns it (default: $USER@host)");
-  sub.add_option("--reason", o->reason, "Why (recorded with the rerun)");
-  sub.add_flag("--json", o->json, "One JSON document instead of the text line");
-  sub.add_option("--log-format", o->log.format, "Log lines on stderr: json or text")->check(CLI::IsMember({"json", "text"}));
+  AddOperatorFlags(sub, o.get(), "Who reruns it", "Why (recorded with the rerun)");
   sub.footer(
       "Runs the actions of a finished trip again with the same record, so the same idempotency key\n"
       "(barrier/instance/generation) and manifest: a downstream that deduplicates sees a repeat. The\n"
@@ -42,15 +36,11 @@ Runner SetupRerun(CLI::App& sub) {
       "  eventbarrier rerun daily-sales 2026-11-24 3 --action 1 --reason \"loader was down\" \\\n"
       "      --config barriers.json --state s3://bucket/.eventbarrier/");
   return [o] {
-    auto loaded = LoadConfigAndState(o->config, o->state);
-    if (!loaded) return static_cast<int>(kExitFailure);
-    SystemClock clock;
-    auto log = MakeLogger(o->log, clock);
-    ProcessActions actions(*loaded->store, *log);
-    OperatorContext ctx{loaded->config(), *loaded->store, actions.runner(), clock, *log, WorkerId()};
+    auto session = OpenOperatorSession(*o);
+    if (!session) return static_cast<int>(kExitFailure);
     RerunArgs args{o->barrier, o->instance, o->generation, std::nullopt, o->by, o->reason};
     if (o->action >= 0) args.action = static_cast<size_t>(o->action);
-    auto out = RerunTrip(ctx, args);
+    auto out = RerunTrip(*session->ctx, args);
     if (!out.ok()) {
       std::cerr << "error: " << out.status().message() << "\n";
       return static_cast<int>(kExitFailure);

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/operator_ops.h"
+#include "cli/operator_session.h"
 
 namespace eb::cli {
 
@@ -19,23 +20,17 @@ std::string List(const ordered_json& items) {
 }  // namespace
 
 Runner SetupTrip(CLI::App& sub) {
-  struct Opts {
-    std::string config, state, barrier, instance, reason, by;
-    bool force = false, dry_run = false, json = false;
-    LogSetup log;
+  struct Opts : OperatorFlags {
+    std::string barrier, instance;
+    bool force = false, dry_run = false;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("BARRIER", o->barrier, "The barrier's name")->required();
   sub.add_option("INSTANCE", o->instance,
                  "The instance as `status` shows it (variable values joined by ','); omit for a barrier without variables");
-  sub.add_option("--config,-c", o->config, "Configuration file")->required();
-  sub.add_option("--state,-s", o->state, "State location (see handle); default: the configuration's state.url");
   sub.add_flag("--force", o->force, "Required: trip the open generation although members are missing");
-  sub.add_option("--reason", o->reason, "Why (goes into the trip record and the manifest)");
-  sub.add_option("--by", o->by, "Who forces it (default: $USER@host)");
   sub.add_flag("--dry-run", o->dry_run, "Show what would be consumed and what is missing; write nothing");
-  sub.add_flag("--json", o->json, "One JSON document instead of the text line");
-  sub.add_option("--log-format", o->log.format, "Log lines on stderr: json or text")->check(CLI::IsMember({"json", "text"}));
+  AddOperatorFlags(sub, o.get(), "Who forces it", "Required: why (goes into the trip record and the manifest)");
   sub.footer(
       "Claims the instance's open generation now with status `forced`, through the same PUT-if-absent\n"
       "claim as any trip (arrivals racing it keep every promise), lists the missing members, the reason\n"
@@ -53,13 +48,9 @@ Runner SetupTrip(CLI::App& sub) {
       std::cerr << "error: --reason is required: say why the generation is forced (it goes into the trip record)\n";
       return static_cast<int>(kExitUsage);
     }
-    auto loaded = LoadConfigAndState(o->config, o->state);
-    if (!loaded) return static_cast<int>(kExitFailure);
-    SystemClock clock;
-    auto log = MakeLogger(o->log, clock);
-    ProcessActions actions(*loaded->store, *log);
-    OperatorContext ctx{loaded->config(), *loaded->store, actions.runner(), clock, *log, WorkerId()};
-    auto out = ForceTrip(ctx, {o->barrier, o->instance, o->reason, o->by, o->dry_run});
+    auto session = OpenOperatorSession(*o);
+    if (!session) return static_cast<int>(kExitFailure);
+    auto out = ForceTrip(*session->ctx, {o->barrier, o->instance, o->reason, o->by, o->dry_run});
     if (!out.ok()) {
       std::cerr << "error: " << out.status().message() << "\n";
       return static_cast<int>(kExitFailure);
