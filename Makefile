@@ -55,10 +55,12 @@ CROSS_FLAGS := -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/$(ARCH)-linux-gnu.cmake -D
 endif
 LAMBDA_ZIP := dist/eventbarrier-lambda-$(ARCH).zip
 
-# -O2, not CMake's Release -O3: smaller, and GCC 12's -O3 warns falsely inside libstdc++
-# (-Wrestrict, GCC bug 105329), which -Werror turns into a failure. (The arm64 test in
-# make test builds with PACKAGE_CXXFLAGS="-O0 -DNDEBUG": the same code, compiled in half the time.)
-PACKAGE_CXXFLAGS ?= -O2 -DNDEBUG
+# -Os, not CMake's Release -O3: the zip's size is a target (<= 4 MB, docs/LAMBDA.md) and the
+# function is I/O-bound; -O3 also warns falsely inside libstdc++ (-Wrestrict, GCC bug 105329),
+# which -Werror turns into a failure. Function and data sections let the link drop what
+# nothing uses (eb_lean_binary links with --gc-sections). (The arm64 test in make test builds
+# with PACKAGE_CXXFLAGS="-O0 -DNDEBUG": the same code, compiled in half the time.)
+PACKAGE_CXXFLAGS ?= -Os -DNDEBUG -ffunction-sections -fdata-sections
 package: deps
 	cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DEB_BUILD_TESTS=OFF \
 	  -DCMAKE_CXX_FLAGS_RELEASE="$(PACKAGE_CXXFLAGS)" $(CROSS_FLAGS)
@@ -67,6 +69,7 @@ package: deps
 
 # Cold start: the packaged bootstrap next to a hello-world runtime built and packaged the same
 # way, and the floor: a static raw-socket runtime (bench/lambda_floor.cc), zipped as it is.
+# PREVIOUS_ZIP=path/to/an-earlier-eventbarrier.zip runs in the same alternation (before/after).
 bench-lambda: package
 	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target lambda_hello lambda_floor lambda_coldstart
 	bash scripts/package-lambda.sh --binary $(RELEASE_BUILD)/bench/lambda_hello --no-config \
@@ -76,7 +79,7 @@ bench-lambda: package
 	strip -o $(RELEASE_BUILD)/floor-stage/bootstrap $(RELEASE_BUILD)/bench/lambda_floor
 	cd $(RELEASE_BUILD)/floor-stage && zip -q ../floor-lambda-$(ARCH).zip bootstrap
 	$(RELEASE_BUILD)/bench/lambda_coldstart $(LAMBDA_ZIP) $(RELEASE_BUILD)/hello-lambda-$(ARCH).zip \
-	  $(RELEASE_BUILD)/floor-lambda-$(ARCH).zip $${RUNS:-30}
+	  $(RELEASE_BUILD)/floor-lambda-$(ARCH).zip $${RUNS:-30} $(PREVIOUS_ZIP)
 
 # The chaos test at full size (docs/CHAOS.md): 100 barriers through a fault-injecting
 # proxy in front of a real Ceph RGW, workers killed with kill -9; then the same with

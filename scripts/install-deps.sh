@@ -7,7 +7,7 @@
 # (CI is) or via sudo.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config ninja-build
-      libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+      libssl-dev nlohmann-json3-dev libcli11-dev dpkg-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       clang libclang-rt-14-dev clang-format
       python3 python3-botocore python3-yaml awscli zip unzip patchelf curl uuid-runtime rsync
@@ -23,7 +23,7 @@ if [ "${EVENTBARRIER_WITH_CEPH:-1}" = 1 ]; then PKGS+=(ceph-mon ceph-osd radosgw
 ARM64_PKGS=()
 if [ "$(uname -m)" = x86_64 ] && { [ "${EVENTBARRIER_WITH_ARM64:-1}" = 1 ] ||
      [ "${EB_ARCH:-}" = aarch64 ]; }; then
-  ARM64_PKGS=(crossbuild-essential-arm64 qemu-user-static libssl-dev:arm64 libcpp-httplib-dev:arm64)
+  ARM64_PKGS=(crossbuild-essential-arm64 qemu-user-static libssl-dev:arm64)
   PKGS+=("${ARM64_PKGS[@]}")
 fi
 missing=()
@@ -38,6 +38,37 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# cpp-httplib, the one HTTP library (src/http), compiled into the binary: Debian's binary
+# package ships it only as a shared library (linking libstdc++.so and Brotli) with a
+# declaration-only header, so the single header comes from Debian's source package
+# (`apt-get source`, Debian's patches applied) into $HTTPLIB_DIR, where CMake looks
+# (EB_HTTPLIB_DIR). Needs deb-src entries: derived from the Debian/Ubuntu deb entries when
+# apt has none. Same header for every architecture (make package ARCH=arm64).
+HTTPLIB_DIR="${EB_HTTPLIB_DIR:-/opt/eventbarrier/cpp-httplib}"
+if [ ! -f "$HTTPLIB_DIR/httplib.h" ]; then
+  if ! apt-get source --print-uris cpp-httplib >/dev/null 2>&1; then
+    echo "install-deps: enabling Debian source packages (deb-src) for cpp-httplib" >&2
+    src_list=/etc/apt/sources.list.d/eventbarrier-deb-src.sources
+    { for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/ubuntu.sources; do
+        if [ -f "$f" ]; then sed -E 's/^Types:.*/Types: deb-src/' "$f"; echo; fi
+      done
+      if [ -f /etc/apt/sources.list ]; then
+        { grep -E '^deb[[:space:]]' /etc/apt/sources.list || true; } | { grep -E 'debian|ubuntu' || true; } |
+          sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?(\S+)[[:space:]]+(\S+)[[:space:]]+(.*)$/\nTypes: deb-src\nURIs: \2\nSuites: \3\nComponents: \4\n/'
+      fi; } | $SUDO tee "$src_list.new" >/dev/null
+    $SUDO mv "$src_list.new" "$src_list"
+    $SUDO apt-get update -qq
+  fi
+  work=$(mktemp -d)
+  (cd "$work" && chmod 0755 . && apt-get source -qq cpp-httplib >/dev/null 2>&1) ||
+    { echo "install-deps: apt-get source cpp-httplib failed" >&2; exit 1; }
+  header=$(ls "$work"/cpp-httplib-*/httplib.h)
+  $SUDO mkdir -p "$HTTPLIB_DIR"
+  $SUDO cp "$header" "$(dirname "$header")/LICENSE" "$HTTPLIB_DIR/"
+  ls "$work" | sed -n 's/\.dsc$//p' | $SUDO tee "$HTTPLIB_DIR/SOURCE" >/dev/null
+  rm -rf "$work"
 fi
 
 # The AWS test tools (tests/deploy, tests/actions): pinned to the versions the tests

@@ -11,7 +11,8 @@
 #   bootstrap                    the binary itself (no shell wrapper: it costs ~40 ms per cold start),
 #                                interpreter /var/task/lib/<loader>, DT_RPATH $ORIGIN/lib:/var/task/lib
 #   lib/<loader>, lib/libc.so.6  the loader and glibc it was built against
-#   lib/*                        every other shared library `ldd` resolves (cpp-httplib, OpenSSL, libstdc++, ...)
+#   lib/*                        every other shared library `ldd` resolves (for eventbarrier, linked lean
+#                                by CMake's eb_lean_binary: none but glibc's)
 #   eventbarrier.json            the configuration, checked first by the packaged binary itself
 # DT_RPATH, not DT_RUNPATH: Lambda sets LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:..., which
 # the loader searches before a RUNPATH (and after an RPATH): with a RUNPATH the system's glibc 2.34

@@ -21,9 +21,12 @@ std::string EmfLine(const EmfRecord& record) {
                                          {"Metrics", declared}}})}};
   for (const auto& [name, value] : record.dimensions) line[name] = value;
   for (const auto& [name, value] : record.properties) line[name] = value;
-  // Whole numbers as integers ("Trips":1, not 1.0): easier to read in the log.
+  // Whole numbers as integers ("Trips":1, not 1.0): easier to read in the log. (Not
+  // std::floor: at -Os that is a call into libm, one more library in the Lambda zip.)
   auto number = [](double v) -> ordered_json {
-    if (v == std::floor(v) && std::fabs(v) < 9e15) return static_cast<int64_t>(v);
+    if (std::fabs(v) < 9e15 && static_cast<double>(static_cast<int64_t>(v)) == v) {
+      return static_cast<int64_t>(v);
+    }
     return v;
   };
   for (const auto& m : record.metrics) {

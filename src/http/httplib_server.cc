@@ -1,5 +1,5 @@
-// http::Server over cpp-httplib (Debian's libcpp-httplib 0.11). The only file
-// that includes <httplib.h>; nothing of it leaks out of here.
+// http::Server over cpp-httplib (its single header from Debian's 0.11 source package, compiled
+// in). With httplib_client.cc, the only file that includes <httplib.h>; nothing of it leaks out.
 #include <httplib.h>
 
 #include <algorithm>

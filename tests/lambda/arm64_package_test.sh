@@ -11,8 +11,8 @@ missing=()
 for tool in aarch64-linux-gnu-g++ aarch64-linux-gnu-strip qemu-aarch64-static; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
-[ -e /usr/lib/aarch64-linux-gnu/libcpp-httplib.so ] || missing+=(libcpp-httplib-dev:arm64)
-[ -e /usr/lib/aarch64-linux-gnu/libssl.so ] || missing+=(libssl-dev:arm64)
+[ -e /usr/lib/aarch64-linux-gnu/libssl.a ] || missing+=(libssl-dev:arm64)
+[ -e "${EB_HTTPLIB_DIR:-/opt/eventbarrier/cpp-httplib}/httplib.h" ] || missing+=("cpp-httplib's single header")
 if [ ${#missing[@]} -gt 0 ]; then
   [ "${CI:-}" = true ] && { echo "CI=true but missing ${missing[*]} (scripts/install-deps.sh)"; exit 1; }
   echo "SKIP: missing ${missing[*]} (scripts/install-deps.sh installs them on x86_64)"
