@@ -7,13 +7,13 @@
 // where it refreshes itself from `/api/status`.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/clock.h"
 #include "core/config.h"
 #include "core/store.h"
 #include "http/server.h"
-#include "nlohmann/json.hpp"
 #include "sources/token_auth.h"
 
 namespace eb::cli {
