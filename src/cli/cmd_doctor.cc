@@ -7,7 +7,6 @@
 #include <tuple>
 
 #include "actions/aws_api_calls.h"
-#include "cli/cmd_doctor.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/doctor_checks.h"
@@ -215,13 +214,6 @@ Examples:
     }
     return static_cast<int>(report.ok() ? kExitOk : kExitFailure);
   };
-}
-
-Command DoctorCommand() {
-  return {"doctor",
-          "Check that a store keeps the promises barriers rely on (atomic PUT-if-absent, LIST, "
-          "clock)",
-          SetupDoctor};
 }
 
 }  // namespace eb::cli

@@ -6,6 +6,8 @@ namespace eb::cli {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> kCommands = {
       {"validate", "Check a configuration file without touching any store", SetupValidate},
+      {"doctor", "Check that a store keeps the promises barriers rely on (atomic PUT-if-absent, LIST, clock)",
+       SetupDoctor},
       {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
       {"sweep", "Trip overdue generations (timeout), re-drive unfinished trips, compact old state", SetupSweep},
       {"serve", "Receive bucket notifications over HTTP (Ceph RGW, MinIO, SNS, EventBridge)", SetupServe},

@@ -18,6 +18,7 @@ struct Command {
 };
 
 Runner SetupValidate(CLI::App& sub);
+Runner SetupDoctor(CLI::App& sub);
 Runner SetupHandle(CLI::App& sub);
 Runner SetupSweep(CLI::App& sub);
 Runner SetupEvents(CLI::App& sub);

@@ -2,7 +2,6 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/cmd_doctor.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/lambda_function.h"
@@ -32,9 +31,7 @@ int main(int argc, char** argv) {
       "  eventbarrier lambda   (the AWS Lambda runtime; also as 'bootstrap', see docs/LAMBDA.md)\n"
       "Run 'eventbarrier COMMAND --help' for a command's options.");
   std::vector<std::pair<CLI::App*, Runner>> runners;
-  std::vector<Command> commands = AllCommands();
-  commands.insert(commands.begin() + 1, DoctorCommand());  // after validate
-  for (const Command& c : commands) {
+  for (const Command& c : AllCommands()) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     runners.emplace_back(sub, c.setup(*sub));
   }
