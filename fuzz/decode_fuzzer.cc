@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "base/percent.h"
+#include "base/utf8.h"
 #include "core/arrival_filter.h"
 #include "core/config.h"
 #include "sources/events.h"

@@ -10,7 +10,7 @@
 
 #include "aws/aws_service.h"
 #include "aws/s3_xml.h"
-#include "sources/events.h"
+#include "base/utf8.h"
 
 namespace {
 

@@ -4,54 +4,16 @@
 #include <charconv>
 
 #include "base/clock.h"
+#include "base/percent.h"
+#include "base/utf8.h"
 
 namespace eb::aws {
 
 namespace {
 
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::string First(std::string_view xml, std::string_view tag) {
   auto all = XmlElements(xml, tag);
   return all.empty() ? "" : XmlUnescape(all.front());
-}
-
-// application/x-www-form-urlencoded decoding ('+' is a space), as S3 uses for
-// keys with encoding-type=url. Malformed escapes are kept literally.
-std::string UrlDecodeKey(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() &&
-               std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      int v = 0;
-      std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
-      out.push_back(static_cast<char>(v));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -153,7 +115,8 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
   for (std::string_view contents : XmlElements(doc, "Contents")) {
     ObjectInfo info;
     std::string key = First(contents, "Key");
-    info.key = url_encoded ? UrlDecodeKey(key) : key;
+    // encoding-type=url: form-encoded by S3; a malformed escape is kept as it is.
+    info.key = url_encoded ? PercentDecodeLenient(key, Plus::kSpace) : key;
     std::string size = First(contents, "Size");
     auto [ptr, ec] = std::from_chars(size.data(), size.data() + size.size(), info.size);
     if (ec != std::errc() || ptr != size.data() + size.size() || info.size < 0) {

@@ -1,5 +1,7 @@
 #include "base/json_writer.h"
 
+#include "base/utf8.h"
+
 namespace eb {
 
 void AppendJsonString(std::string& out, std::string_view s) {
@@ -42,19 +44,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
       continue;
     }
     // A multi-byte UTF-8 sequence: copy it if well-formed, else U+FFFD.
-    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n != 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-    if (ok && n == 2) ok = c >= 0xC2;  // no overlong 2-byte forms
-    if (ok && n == 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogates
-    }
-    if (ok && n == 4) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (ok) {
+    if (size_t n = Utf8SequenceLength(s, i); n != 0) {
       out.append(s.data() + i, n);
       i += n;
     } else {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/crypto.h"
+#include "base/percent.h"
 
 namespace eb {
 
@@ -40,13 +41,6 @@ bool IsUnreserved(unsigned char c) {
          c == '_' || c == '~' || c == '.';
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string EncodeSegment(const std::string& value) {
@@ -67,19 +61,9 @@ std::string EncodeSegment(const std::string& value) {
 }
 
 std::optional<std::string> DecodeSegment(const std::string& segment) {
-  std::string out;
-  for (size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] != '%') {
-      out.push_back(segment[i]);
-      continue;
-    }
-    if (i + 2 >= segment.size()) return std::nullopt;
-    int hi = HexValue(segment[i + 1]), lo = HexValue(segment[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
+  auto out = PercentDecode(segment);
+  if (!out.ok()) return std::nullopt;
+  return std::move(*out);
 }
 
 std::string InstanceName(const Bindings& bindings) {

@@ -110,13 +110,4 @@ struct DecodedPayload {
 // InvalidArgument naming the field and the reason (see the header comment).
 Result<DecodedPayload> DecodePayload(std::string_view payload, const DecodeOptions& options = {});
 
-// Decodes application/x-www-form-urlencoded text ('+' is a space, %XX a byte).
-// InvalidArgument on a bad or truncated escape ("invalid percent-escape at byte 5",
-// offsets into `text`) or when the result is not valid UTF-8 (overlong forms,
-// surrogates and code points above U+10FFFF are invalid too).
-Result<std::string> FormUrlDecode(std::string_view text);
-
-// True if `text` is well-formed UTF-8 (same rules as FormUrlDecode).
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace eb

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 
+#include "base/percent.h"
 #include "sources/decode_internal.h"
 
 namespace eb::sources {

@@ -1,8 +1,8 @@
+#include "base/percent.h"
+
 #include <gtest/gtest.h>
 
 #include <ostream>
-
-#include "sources/events.h"
 
 namespace eb {
 namespace {
@@ -71,13 +71,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"%F4%90%80%80", "not valid UTF-8 after decoding (decoded byte 0)"},  // > U+10FFFF
         BadCase{"%80", "not valid UTF-8 after decoding (decoded byte 0)"}));
 
-TEST(IsValidUtf8Test, AcceptsWellFormedAndRejectsTheRest) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("ev 1 \xC3\xBC.json"));
-  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xFF"));
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\x80"));  // overlong
-  EXPECT_FALSE(IsValidUtf8("\xC3"));
+TEST(PercentDecodeTest, PlusIsItselfUnlessAForm) {
+  EXPECT_EQ(*PercentDecode("a+b%2Bc%20d"), "a+b+c d");
+  EXPECT_EQ(*PercentDecode("a+b%2Bc%20d", Plus::kSpace), "a b+c d");
+  EXPECT_EQ(*PercentDecode("%FF%00"), std::string("\xFF\0", 2));  // bytes, not text
+  EXPECT_EQ(PercentDecode("abc%4").status().message(), "truncated percent-escape at byte 3");
+  EXPECT_EQ(PercentDecode("%g1").status().message(), "invalid percent-escape at byte 0");
+}
+
+TEST(PercentDecodeTest, LenientKeepsMalformedEscapes) {
+  EXPECT_EQ(PercentDecodeLenient("100%+sure%2", Plus::kSpace), "100% sure%2");
+  EXPECT_EQ(PercentDecodeLenient("%zz%41", Plus::kLiteral), "%zzA");
+  EXPECT_EQ(PercentDecodeLenient("a+%2B", Plus::kLiteral), "a++");
 }
 
 }  // namespace
