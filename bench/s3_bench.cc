@@ -74,7 +74,7 @@ Result<Row> RunEngine(const std::string& bucket, const std::string& run, int mem
   ConfigParse parsed = ParseConfig(json);
   if (!parsed.ok()) return Status::Internal("bench config: " + parsed.errors.front().ToString());
   auto store = S3Store::Open(
-      "s3://" + bucket + "/" + run + "state-" + std::to_string(members) + "/", aws::ProcessEnv());
+      "s3://" + bucket + "/" + run + "state-" + std::to_string(members) + "/", ProcessEnv());
   if (!store.ok()) return store.status();
   SystemClock clock;
   NoActions actions;
@@ -110,7 +110,7 @@ Result<Row> RunEngine(const std::string& bucket, const std::string& run, int mem
 // first `members - events` objects exist already, so the sample ends with the
 // complete set (the event that would fire).
 Result<Row> RunNaive(const std::string& bucket, const std::string& run, int members, int events) {
-  auto store = S3Store::Open("s3://" + bucket + "/", aws::ProcessEnv());
+  auto store = S3Store::Open("s3://" + bucket + "/", ProcessEnv());
   if (!store.ok()) return store.status();
   aws::S3Client& s3 = (*store)->client();
   for (int i = 0; i < members - events; ++i) {
@@ -277,7 +277,7 @@ class ConcurrentRun {
 Result<std::vector<std::unique_ptr<S3Store>>> OpenStores(const std::string& url, int n) {
   std::vector<std::unique_ptr<S3Store>> stores;
   for (int i = 0; i < n; ++i) {
-    auto store = S3Store::Open(url, aws::ProcessEnv());
+    auto store = S3Store::Open(url, ProcessEnv());
     if (!store.ok()) return store.status();
     stores.push_back(std::move(*store));
   }

@@ -103,7 +103,7 @@ class StampedActions : public ActionRunner {
 };
 
 Result<std::unique_ptr<S3Store>> OpenStore(const std::string& bucket, const std::string& prefix) {
-  return S3Store::Open("s3://" + bucket + "/" + prefix, aws::ProcessEnv());
+  return S3Store::Open("s3://" + bucket + "/" + prefix, ProcessEnv());
 }
 
 Arrival Upload(const std::string& bucket, const std::string& key, int64_t n) {

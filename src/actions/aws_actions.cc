@@ -265,17 +265,16 @@ Status AwsActionRunner::RunReporting(const ActionSpec& action, const TripRecord&
 
 Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& trip,
                                    ActionReport* report) {
-  auto request = BuildAwsActionRequest(action, trip, default_region_);
-  if (!request.ok()) return request.status();
+  EB_ASSIGN_OR_RETURN(auto request, BuildAwsActionRequest(action, trip, default_region_));
   const std::string what = action.type + " action";
   aws::ResponseCheck check;
   if (action.type == "eventbridge") check = CheckPutEvents;
-  auto res = services_.Call(*request, check);
+  auto res = services_.Call(request, check);
   if (!res.ok()) {
     Status s = res.status();
     if (s.code() == Code::kPermissionDenied) {
       s = s.WithContext(std::string("the role needs ") +
-                        IamActionFor(what.c_str(), request->operation.c_str()));
+                        IamActionFor(what.c_str(), request.operation.c_str()));
     }
     return s.WithContext(what);
   }
@@ -335,8 +334,8 @@ namespace {
 // NewAwsActionRunner's result: owns what the runner borrows.
 class OwnedAwsActionRunner : public ReportingActionRunner {
  public:
-  OwnedAwsActionRunner(const aws::EnvLookup& env, aws::S3Client* manifest_s3,
-                       ActionRunner& fallback, Logger& log)
+  OwnedAwsActionRunner(const EnvLookup& env, aws::S3Client* manifest_s3, ActionRunner& fallback,
+                       Logger& log)
       : http_(http::NewClient(aws::HttpOptionsFromEnv(env))), fallback_(fallback) {
     auto creds = aws::CredentialsFromEnv(env);
     if (!creds.ok()) {
@@ -369,9 +368,8 @@ class OwnedAwsActionRunner : public ReportingActionRunner {
 
 }  // namespace
 
-std::unique_ptr<ActionRunner> NewAwsActionRunner(const aws::EnvLookup& env,
-                                                 aws::S3Client* manifest_s3, ActionRunner& fallback,
-                                                 Logger& log) {
+std::unique_ptr<ActionRunner> NewAwsActionRunner(const EnvLookup& env, aws::S3Client* manifest_s3,
+                                                 ActionRunner& fallback, Logger& log) {
   return std::make_unique<OwnedAwsActionRunner>(env, manifest_s3, fallback, log);
 }
 

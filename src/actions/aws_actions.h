@@ -80,8 +80,7 @@ class AwsActionRunner : public ReportingActionRunner {
 // AWS_ENDPOINT_URL_<SERVICE>); missing credentials are reported when an AWS
 // action runs, so local actions work without them. Manifests go through
 // `manifest_s3` (e.g. the S3 state store's client; not owned, may be null).
-std::unique_ptr<ActionRunner> NewAwsActionRunner(const aws::EnvLookup& env,
-                                                 aws::S3Client* manifest_s3, ActionRunner& fallback,
-                                                 Logger& log);
+std::unique_ptr<ActionRunner> NewAwsActionRunner(const EnvLookup& env, aws::S3Client* manifest_s3,
+                                                 ActionRunner& fallback, Logger& log);
 
 }  // namespace eb

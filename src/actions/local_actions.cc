@@ -117,25 +117,22 @@ Result<ExecResult> RunCommand(const std::vector<std::string>& argv, const std::s
 Status CheckLocalActions(const Config& config, const EnvLookup& env) {
   std::string problems;
   for (const auto& spec : config.barriers) {
-    for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
-      const char* name = list == &spec.on_complete ? "on_complete" : "on_timeout";
-      for (size_t i = 0; i < list->size(); ++i) {
-        const ActionSpec& a = (*list)[i];
-        std::string where = spec.name + ": " + name + "[" + std::to_string(i) + "]";
-        if (a.type == "webhook") {
-          Status s = CheckWebhookUrl(a.fields.count("url") ? a.fields.at("url") : "");
-          if (!s.ok()) problems += where + ".url: " + s.message() + "\n";
-          if (auto e = a.fields.find("secret_env"); e != a.fields.end()) {
-            auto value = env ? env(e->second) : std::nullopt;
-            if (!value || value->empty()) {
-              problems += where + ".secret_env: environment variable " + e->second + " is not set\n";
-            }
+    ForEachAction(spec, [&](const std::string& field, const ActionSpec& a) {
+      std::string where = spec.name + ": " + field;
+      if (a.type == "webhook") {
+        Status s = CheckWebhookUrl(a.fields.count("url") ? a.fields.at("url") : "");
+        if (!s.ok()) problems += where + ".url: " + s.message() + "\n";
+        if (auto e = a.fields.find("secret_env"); e != a.fields.end()) {
+          auto value = env ? env(e->second) : std::nullopt;
+          if (!value || value->empty()) {
+            problems += where + ".secret_env: environment variable " + e->second + " is not set\n";
           }
-        } else if (a.type != "manifest" && a.type != "exec") {
-          problems += where + ".type: '" + a.type + "' runs only on AWS (local: manifest, exec, webhook)\n";
         }
+      } else if (a.type != "manifest" && a.type != "exec") {
+        problems +=
+            where + ".type: '" + a.type + "' runs only on AWS (local: manifest, exec, webhook)\n";
       }
-    }
+    });
   }
   if (problems.empty()) return Status::Ok();
   problems.pop_back();
@@ -150,15 +147,15 @@ Status LocalActionRunner::RunExec(const ActionSpec& action, const TripRecord& tr
     if (auto d = ParseDuration(it->second)) timeout = *d;
   }
   std::string cwd = action.fields.count("cwd") ? action.fields.at("cwd") : "";
-  auto result = RunCommand(argv, ManifestJson(trip), timeout, cwd);
-  if (!result.ok()) return result.status();
-  if (result->exit_code != 0) {
-    return Status::Unavailable("exec: '" + argv[0] + "' exited with " + std::to_string(result->exit_code) +
-                               (result->stderr_tail.empty() ? "" : ": " + result->stderr_tail));
+  EB_ASSIGN_OR_RETURN(auto result, RunCommand(argv, ManifestJson(trip), timeout, cwd));
+  if (result.exit_code != 0) {
+    return Status::Unavailable("exec: '" + argv[0] + "' exited with " +
+                               std::to_string(result.exit_code) +
+                               (result.stderr_tail.empty() ? "" : ": " + result.stderr_tail));
   }
   constexpr size_t kReportedStderr = 2048;
-  const std::string& err = result->stderr_tail;
-  report->Add("exit_code", std::to_string(result->exit_code));
+  const std::string& err = result.stderr_tail;
+  report->Add("exit_code", std::to_string(result.exit_code));
   report->Add("stderr", err.size() > kReportedStderr ? err.substr(err.size() - kReportedStderr) : err);
   log_.Info("command ran", {{"barrier", trip.barrier}, {"instance", trip.instance},
                             {"generation", std::to_string(trip.generation)}, {"command", argv[0]}});

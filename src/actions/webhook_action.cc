@@ -86,17 +86,17 @@ Result<http::Request> BuildWebhookRequest(const ActionSpec& action, const TripRe
 
 Status RunWebhook(const ActionSpec& action, const TripRecord& trip, http::Client& client, const EnvLookup& env,
                   ActionReport* report) {
-  auto request = BuildWebhookRequest(action, trip, env);
-  if (!request.ok()) return request.status();
-  auto response = client.Send(*request);
-  if (!response.ok()) return response.status().WithContext("webhook " + request->url);
+  EB_ASSIGN_OR_RETURN(auto request, BuildWebhookRequest(action, trip, env));
+  auto response = client.Send(request);
+  if (!response.ok()) return response.status().WithContext("webhook " + request.url);
   if (response->status < 200 || response->status > 299) {
     std::string body = response->body.substr(0, 512);
-    return Status::Unavailable("webhook " + request->url + " answered HTTP " + std::to_string(response->status) +
+    return Status::Unavailable("webhook " + request.url + " answered HTTP " +
+                               std::to_string(response->status) +
                                (body.empty() ? "" : ": " + body));
   }
   report->Add("http_status", std::to_string(response->status));
-  report->Add("url", request->url);
+  report->Add("url", request.url);
   return Status::Ok();
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/status.h"
 #include "core/action_runner.h"
 #include "core/config.h"
@@ -27,9 +28,6 @@
 #include "http/http_client.h"
 
 namespace eb {
-
-// Looks up an environment variable (injected: logic never calls getenv).
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 inline constexpr const char* kDefaultSignatureHeader = "X-Eventbarrier-Signature";
 

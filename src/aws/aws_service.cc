@@ -4,18 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/s3_xml.h"
-#include "base/crypto.h"
+#include "aws/signed_request.h"
 
 namespace eb::aws {
 
 namespace {
-
-std::optional<std::string> NonEmpty(const EnvLookup& env, const std::string& name) {
-  if (!env) return std::nullopt;
-  auto v = env(name);
-  if (v && !v->empty()) return v;
-  return std::nullopt;
-}
 
 // "aws.protocols#ThrottlingException" / "ThrottlingException:http://..." -> "ThrottlingException".
 std::string BareCode(std::string code) {
@@ -65,16 +58,16 @@ bool IsDone(const ServiceRequest& request, const http::Response& response) {
 }  // namespace
 
 std::string DefaultRegion(const EnvLookup& env) {
-  if (auto r = NonEmpty(env, "AWS_REGION")) return *r;
-  if (auto r = NonEmpty(env, "AWS_DEFAULT_REGION")) return *r;
+  if (auto r = NonEmptyEnv(env, "AWS_REGION")) return *r;
+  if (auto r = NonEmptyEnv(env, "AWS_DEFAULT_REGION")) return *r;
   return "us-east-1";
 }
 
 Result<Endpoint> ResolveEndpoint(const ServiceId& service, const std::string& region,
                                  const EnvLookup& env) {
   Endpoint e;
-  auto override_url = NonEmpty(env, std::string("AWS_ENDPOINT_URL_") + service.env_id);
-  if (!override_url) override_url = NonEmpty(env, "AWS_ENDPOINT_URL");
+  auto override_url = NonEmptyEnv(env, std::string("AWS_ENDPOINT_URL_") + service.env_id);
+  if (!override_url) override_url = NonEmptyEnv(env, "AWS_ENDPOINT_URL");
   if (override_url) {
     EB_RETURN_IF_ERROR(ParseEndpoint(*override_url, &e.scheme, &e.host));
     return e;
@@ -149,34 +142,17 @@ ServiceClient::ServiceClient(Credentials credentials, EnvLookup env, http::Clien
       hooks_(WithDefaultHooks(std::move(hooks))) {}
 
 Result<http::Request> ServiceClient::Build(const ServiceRequest& request, TimeMs time) const {
-  auto endpoint = ResolveEndpoint(request.service, request.region, env_);
-  if (!endpoint.ok()) return endpoint.status();
-  SigningRequest sr;
-  sr.method = request.method;
-  sr.path = request.path;
-  sr.query = request.query;
-  sr.headers = request.headers;
-  sr.headers.emplace_back("host", endpoint->host);
-  sr.payload_hash = Sha256Hex(request.body);
+  EB_ASSIGN_OR_RETURN(Endpoint endpoint, ResolveEndpoint(request.service, request.region, env_));
   SigningParams params{request.region, request.service.signing_name, time, UriMode::kGeneric};
-  Signature sig = SignV4(sr, credentials_, params);
-
-  http::Request out;
-  out.method = request.method;
-  out.url = endpoint->scheme + "://" + endpoint->host + request.path;
-  if (!request.query.empty()) out.url += "?" + CanonicalQueryString(request.query);
-  out.headers = std::move(sr.headers);
-  for (auto& h : sig.headers_to_add) out.headers.push_back(std::move(h));
-  out.headers.emplace_back("authorization", std::move(sig.authorization));
-  out.body = request.body;
-  return out;
+  return SignRequest({request.method, endpoint.scheme, endpoint.host, request.path, request.query,
+                      request.headers, request.body},
+                     credentials_, params);
 }
 
 Result<http::Response> ServiceClient::Call(const ServiceRequest& request,
                                            const ResponseCheck& check) {
   // Resolve once up front, so a bad endpoint or region is reported, not retried.
-  auto first = Build(request, clock_.NowMs());
-  if (!first.ok()) return first.status();
+  EB_ASSIGN_OR_RETURN(auto first, Build(request, clock_.NowMs()));
   auto retryable = [&](const http::Response& r) {
     if (IsSuccess(r.status)) return check && check(r).code() == Code::kUnavailable;
     if (IsDone(request, r)) return false;
@@ -187,7 +163,7 @@ Result<http::Response> ServiceClient::Call(const ServiceRequest& request,
   auto build = [&]() -> http::Request {
     if (!used_first) {
       used_first = true;
-      return *first;
+      return first;
     }
     return *Build(request, clock_.NowMs());  // the same endpoint: cannot fail now
   };

@@ -101,26 +101,25 @@ Status RunLambdaLoop(LambdaRuntimeClient& client, const LambdaHandler& handler,
                      const LambdaLoopOptions& options, Logger& log) {
   for (int n = 0; options.max_invocations < 0 || n < options.max_invocations; ++n) {
     log.SetContext("", "");
-    auto inv = client.Next();
-    if (!inv.ok()) return inv.status();
-    log.SetContext("requestId", inv->request_id);
-    if (options.set_trace_id) options.set_trace_id(inv->trace_id);
+    EB_ASSIGN_OR_RETURN(auto inv, client.Next());
+    log.SetContext("requestId", inv.request_id);
+    if (options.set_trace_id) options.set_trace_id(inv.trace_id);
     LambdaOutcome outcome;
     try {
-      outcome = handler(*inv);
+      outcome = handler(inv);
     } catch (const std::exception& e) {
       outcome = LambdaOutcome::Failure({"Runtime.UnhandledException", e.what(), {}});
     } catch (...) {
       outcome = LambdaOutcome::Failure({"Runtime.UnhandledException", "unknown exception", {}});
     }
-    Status posted = outcome.ok ? client.Respond(inv->request_id, outcome.body)
-                               : client.ReportError(inv->request_id, outcome.error);
+    Status posted = outcome.ok ? client.Respond(inv.request_id, outcome.body)
+                               : client.ReportError(inv.request_id, outcome.error);
     if (!posted.ok() && outcome.ok && posted.code() == Code::kInvalidArgument) {
       // E.g. 413: the response is too large. Lambda still needs an answer.
       log.Error("runtime API refused the response; reporting an error instead",
                 {{"error", posted.ToString()}});
       posted =
-          client.ReportError(inv->request_id, {"Runtime.ResponseRefused", posted.message(), {}});
+          client.ReportError(inv.request_id, {"Runtime.ResponseRefused", posted.message(), {}});
     }
     if (!posted.ok()) {
       log.Error("posting the invocation result failed", {{"error", posted.ToString()}});

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "aws/signed_request.h"
 #include "base/crypto.h"
 
 namespace eb::aws {
@@ -57,24 +58,9 @@ http::Request S3Client::Build(const Call& call) {
     host = call.bucket + "." + config_.host;
     path = S3Path("", call.key);
   }
-  SigningRequest sr;
-  sr.method = call.method;
-  sr.path = path;
-  sr.query = call.query;
-  sr.headers = call.headers;
-  sr.headers.emplace_back("host", host);
-  sr.payload_hash = Sha256Hex(call.body);
-  Signature sig = SignV4(sr, config_.credentials, S3Params(config_.region, clock_.NowMs()));
-
-  http::Request req;
-  req.method = call.method;
-  req.url = config_.scheme + "://" + host + path;
-  if (!call.query.empty()) req.url += "?" + CanonicalQueryString(call.query);
-  req.headers = std::move(sr.headers);
-  for (auto& h : sig.headers_to_add) req.headers.push_back(std::move(h));
-  req.headers.emplace_back("authorization", std::move(sig.authorization));
-  req.body = call.body;
-  return req;
+  return SignRequest({call.method, config_.scheme, std::move(host), std::move(path), call.query,
+                      call.headers, call.body},
+                     config_.credentials, S3Params(config_.region, clock_.NowMs()));
 }
 
 Result<http::Response> S3Client::Execute(const Call& call, int64_t* attempts) {

@@ -3,31 +3,16 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "base/percent.h"
+
 namespace eb::aws {
 
 namespace {
 
-std::optional<std::string> NonEmpty(const EnvLookup& env, const std::string& name) {
-  auto v = env(name);
-  if (v && !v->empty()) return v;
-  return std::nullopt;
-}
-
 // %XX decoding for URL option values ("endpoint=http%3A%2F%2F..." or plain).
 Result<std::string> DecodeOption(const std::string& in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      return Status::InvalidArgument("bad %-escape in '" + in + "'");
-    }
-    out.push_back(static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16)));
-    i += 2;
-  }
+  auto out = PercentDecode(in);
+  if (!out.ok()) return Status::InvalidArgument(out.status().message() + " in '" + in + "'");
   return out;
 }
 
@@ -35,16 +20,8 @@ Result<std::string> DecodeOption(const std::string& in) {
 
 http::ClientOptions HttpOptionsFromEnv(const EnvLookup& env) {
   http::ClientOptions options;
-  if (auto ca = env("SSL_CERT_FILE"); ca && !ca->empty()) options.ca_file = *ca;
+  if (auto ca = NonEmptyEnv(env, "SSL_CERT_FILE")) options.ca_file = *ca;
   return options;
-}
-
-EnvLookup ProcessEnv() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
 }
 
 Result<S3Location> ParseS3Url(const std::string& url) {
@@ -134,8 +111,8 @@ std::string S3Config::Describe() const {
 
 Result<Credentials> CredentialsFromEnv(const EnvLookup& env) {
   Credentials c;
-  auto id = NonEmpty(env, "AWS_ACCESS_KEY_ID");
-  auto secret = NonEmpty(env, "AWS_SECRET_ACCESS_KEY");
+  auto id = NonEmptyEnv(env, "AWS_ACCESS_KEY_ID");
+  auto secret = NonEmptyEnv(env, "AWS_SECRET_ACCESS_KEY");
   if (!id || !secret) {
     std::string missing = !id && !secret ? "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
                           : !id          ? "AWS_ACCESS_KEY_ID"
@@ -145,7 +122,7 @@ Result<Credentials> CredentialsFromEnv(const EnvLookup& env) {
   }
   c.access_key_id = *id;
   c.secret_access_key = *secret;
-  if (auto token = NonEmpty(env, "AWS_SESSION_TOKEN")) c.session_token = *token;
+  if (auto token = NonEmptyEnv(env, "AWS_SESSION_TOKEN")) c.session_token = *token;
   return c;
 }
 
@@ -153,14 +130,14 @@ Result<S3Config> ResolveS3Config(const S3Location& location, const EnvLookup& en
   S3Config config;
   if (location.region) {
     config.region = *location.region;
-  } else if (auto r = NonEmpty(env, "AWS_REGION")) {
+  } else if (auto r = NonEmptyEnv(env, "AWS_REGION")) {
     config.region = *r;
-  } else if (auto d = NonEmpty(env, "AWS_DEFAULT_REGION")) {
+  } else if (auto d = NonEmptyEnv(env, "AWS_DEFAULT_REGION")) {
     config.region = *d;
   }
   std::optional<std::string> endpoint = location.endpoint;
-  if (!endpoint) endpoint = NonEmpty(env, "AWS_ENDPOINT_URL_S3");
-  if (!endpoint) endpoint = NonEmpty(env, "AWS_ENDPOINT_URL");
+  if (!endpoint) endpoint = NonEmptyEnv(env, "AWS_ENDPOINT_URL_S3");
+  if (!endpoint) endpoint = NonEmptyEnv(env, "AWS_ENDPOINT_URL");
   if (endpoint) {
     EB_RETURN_IF_ERROR(ParseEndpoint(*endpoint, &config.scheme, &config.host));
     config.path_style = true;
@@ -171,9 +148,8 @@ Result<S3Config> ResolveS3Config(const S3Location& location, const EnvLookup& en
     config.path_style = location.bucket.find('.') != std::string::npos;
   }
   if (location.path_style) config.path_style = *location.path_style == "true";
-  auto creds = CredentialsFromEnv(env);
-  if (!creds.ok()) return creds.status();
-  config.credentials = std::move(*creds);
+  EB_ASSIGN_OR_RETURN(auto creds, CredentialsFromEnv(env));
+  config.credentials = std::move(creds);
   return config;
 }
 

@@ -10,21 +10,17 @@
 // environment comes in as a lookup function (ProcessEnv() at the edges).
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "aws/sigv4.h"
+#include "base/env.h"
 #include "base/status.h"
 #include "http/http_client.h"
 
 namespace eb::aws {
-
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-
-// The real process environment (getenv). Only for main()/CLI edges.
-EnvLookup ProcessEnv();
 
 // HTTP client options from the environment: SSL_CERT_FILE (the CA file for
 // https, as curl and the AWS SDKs read it) when set and non-empty.

@@ -102,3 +102,16 @@ class [[nodiscard]] Result {
     ::eb::Status eb_status_ = (expr);      \
     if (!eb_status_.ok()) return eb_status_; \
   } while (0)
+
+// Evaluates `expr` (a Result<T>); returns its status from the enclosing function
+// unless ok, else moves the value into `lhs` (a declaration or an lvalue):
+//   EB_ASSIGN_OR_RETURN(auto body, s3.GetObject(bucket, key));
+// Expands to more than one statement: not the body of an unbraced if/else.
+#define EB_ASSIGN_OR_RETURN(lhs, expr) \
+  EB_ASSIGN_OR_RETURN_IMPL_(EB_STATUS_CONCAT_(eb_result_, __LINE__), lhs, expr)
+#define EB_STATUS_CONCAT_INNER_(a, b) a##b
+#define EB_STATUS_CONCAT_(a, b) EB_STATUS_CONCAT_INNER_(a, b)
+#define EB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                              \
+  if (!tmp.ok()) return tmp.status();             \
+  lhs = std::move(*tmp)

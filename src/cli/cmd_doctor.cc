@@ -23,9 +23,7 @@ using ordered_json = nlohmann::ordered_json;
 std::vector<std::string> ActionPermissions(const Config& config) {
   std::set<std::string> types;
   for (const auto& b : config.barriers) {
-    for (const auto* list : {&b.on_complete, &b.on_timeout}) {
-      for (const auto& a : *list) types.insert(a.type);
-    }
+    ForEachAction(b, [&](const std::string&, const ActionSpec& a) { types.insert(a.type); });
   }
   std::vector<std::string> out;
   for (const auto& type : types) {

@@ -66,12 +66,6 @@ class WatchLock {
   int fd_;
 };
 
-std::optional<std::string> GetEnv(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
-}
-
 }  // namespace
 
 Runner SetupWatch(CLI::App& sub) {
@@ -103,7 +97,7 @@ Runner SetupWatch(CLI::App& sub) {
     if (!parsed) return static_cast<int>(kExitFailure);
     const Config& config = parsed->config;
     auto config_text = ReadInput(o->config, 16 << 20);
-    Status actions_ok = CheckLocalActions(config, GetEnv);
+    Status actions_ok = CheckLocalActions(config, ProcessEnv());
     if (!actions_ok.ok()) {
       std::cerr << o->config << ": " << actions_ok.message() << "\n";
       return static_cast<int>(kExitFailure);
@@ -169,7 +163,7 @@ Runner SetupWatch(CLI::App& sub) {
     SystemClock clock;
     auto log = MakeLogger(o->log, clock);
     auto http_client = http::NewClient();
-    LocalActionRunner actions(data, *log, http_client.get(), GetEnv);
+    LocalActionRunner actions(data, *log, http_client.get(), ProcessEnv());
     EngineOptions engine_options;
     engine_options.worker_id = WorkerId();
     // The engine waits before a redelivered event resumes the unfinished trip it
@@ -184,11 +178,10 @@ Runner SetupWatch(CLI::App& sub) {
 
     std::vector<std::string> manifest_keys;
     for (const auto& spec : config.barriers) {
-      for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
-        for (const auto& a : *list) {
-          if (a.type == "manifest" && a.fields.count("key")) manifest_keys.push_back(a.fields.at("key"));
-        }
-      }
+      ForEachAction(spec, [&](const std::string&, const ActionSpec& a) {
+        if (a.type == "manifest" && a.fields.count("key"))
+          manifest_keys.push_back(a.fields.at("key"));
+      });
     }
     WatchLoopOptions options;
     options.sweep_every_ms = *duration;

@@ -47,11 +47,11 @@ std::unique_ptr<ConfigParse> LoadConfig(const std::string& path) {
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config) {
-  return OpenStateStore(state, config, aws::ProcessEnv());
+  return OpenStateStore(state, config, ProcessEnv());
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config,
-                                                    const aws::EnvLookup& env) {
+                                                    const EnvLookup& env) {
   std::string url = state.empty() ? config.state.url : state;
   if (url.empty()) {
     return Status::InvalidArgument("no state location: pass --state DIR (or file:///DIR) or set state.url in the configuration");
@@ -82,7 +82,7 @@ std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path,
   return loaded;
 }
 
-ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log, const aws::EnvLookup& env)
+ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log, const EnvLookup& env)
     : http_(http::NewClient(aws::HttpOptionsFromEnv(env))),
       local_(manifest_store, log, http_.get(), env) {
   auto* s3 = dynamic_cast<S3Store*>(&manifest_store);

@@ -36,7 +36,7 @@ std::unique_ptr<ConfigParse> LoadConfig(const std::string& path);
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config);
 // The same with the AWS_* variables (and SSL_CERT_FILE) looked up in `env`.
 Result<std::unique_ptr<ObjectStore>> OpenStateStore(const std::string& state, const Config& config,
-                                                    const aws::EnvLookup& env);
+                                                    const EnvLookup& env);
 
 // The configuration and the state store a command works on.
 struct ConfigAndState {
@@ -55,7 +55,7 @@ std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path,
 // credentials and webhook secrets. `manifest_store` and `log` must outlive it.
 class ProcessActions {
  public:
-  ProcessActions(ObjectStore& manifest_store, Logger& log, const aws::EnvLookup& env = aws::ProcessEnv());
+  ProcessActions(ObjectStore& manifest_store, Logger& log, const EnvLookup& env = ProcessEnv());
   ActionRunner& runner() { return *runner_; }
 
  private:

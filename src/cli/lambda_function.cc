@@ -20,14 +20,13 @@ namespace {
 constexpr const char* kConfigFile = "eventbarrier.json";
 constexpr size_t kMaxConfigBytes = 16 << 20;
 
-std::string EnvOr(const aws::EnvLookup& env, const char* name, std::string fallback = "") {
-  auto v = env(name);
-  return v && !v->empty() ? *v : fallback;
+std::string EnvOr(const EnvLookup& env, const char* name, std::string fallback = "") {
+  return NonEmptyEnv(env, name).value_or(std::move(fallback));
 }
 
 }  // namespace
 
-Result<LambdaSettings> ReadLambdaSettings(const aws::EnvLookup& env, const std::string& exe_dir) {
+Result<LambdaSettings> ReadLambdaSettings(const EnvLookup& env, const std::string& exe_dir) {
   LambdaSettings s;
   s.config_path = EnvOr(env, "EVENTBARRIER_CONFIG");
   if (s.config_path.empty()) {
@@ -57,15 +56,12 @@ Result<LambdaSettings> ReadLambdaSettings(const aws::EnvLookup& env, const std::
 std::vector<ConfigError> CheckLambdaConfig(const Config& config) {
   std::vector<ConfigError> errors;
   for (const BarrierSpec& b : config.barriers) {
-    for (const auto* list : {&b.on_complete, &b.on_timeout}) {
-      const char* field = list == &b.on_complete ? "on_complete" : "on_timeout";
-      for (size_t i = 0; i < list->size(); ++i) {
-        if ((*list)[i].type == "exec") {
-          errors.push_back({b.name, std::string(field) + "[" + std::to_string(i) + "]",
-                            "exec actions run only locally, not in the Lambda function"});
-        }
+    ForEachAction(b, [&](const std::string& where, const ActionSpec& a) {
+      if (a.type == "exec") {
+        errors.push_back(
+            {b.name, where, "exec actions run only locally, not in the Lambda function"});
       }
-    }
+    });
   }
   return errors;
 }
@@ -86,7 +82,7 @@ std::string LambdaErrorType(const Status& status) {
   }
 }
 
-Result<LambdaState> InitLambda(const LambdaSettings& settings, const aws::EnvLookup& env,
+Result<LambdaState> InitLambda(const LambdaSettings& settings, const EnvLookup& env,
                                aws::LambdaError* error) {
   auto fail = [&](const char* type, const Status& s) {
     *error = {type, s.message(), {}};
@@ -207,7 +203,7 @@ void BarrierFunction::EmitMetrics(const aws::LambdaInvocation& invocation,
   metrics_(aws::EmfLine(record));
 }
 
-bool LambdaModeRequested(const char* argv0, int argc, const aws::EnvLookup& env) {
+bool LambdaModeRequested(const char* argv0, int argc, const EnvLookup& env) {
   if (argc != 1) return false;
   std::string name = argv0 == nullptr ? "" : argv0;
   if (size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
@@ -236,7 +232,7 @@ void WriteLine(const std::string& line) {
 // trust store elsewhere. Unless SSL_CERT_FILE is set, it names the first CA
 // file found, and every HTTP client takes it from `env` (aws::HttpOptionsFromEnv):
 // the process environment itself is not changed.
-aws::EnvLookup WithCaFile(aws::EnvLookup env) {
+EnvLookup WithCaFile(EnvLookup env) {
   std::optional<std::string> found;
   if (auto set = env("SSL_CERT_FILE"); !set || set->empty()) {
     for (const char* ca :
@@ -256,7 +252,7 @@ aws::EnvLookup WithCaFile(aws::EnvLookup env) {
 }  // namespace
 
 int RunLambda(const char* argv0) {
-  aws::EnvLookup env = WithCaFile(aws::ProcessEnv());
+  EnvLookup env = WithCaFile(ProcessEnv());
   SystemClock clock;
   Logger log(stdout, Logger::Format::kJson, &clock);
   auto api = env("AWS_LAMBDA_RUNTIME_API");

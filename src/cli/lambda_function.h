@@ -47,7 +47,7 @@ struct LambdaSettings {
 
 // Reads the settings from `env`; `exe_dir` is the binary's folder.
 // InvalidArgument for a malformed EVENTBARRIER_SAFETY_MARGIN_MS.
-Result<LambdaSettings> ReadLambdaSettings(const aws::EnvLookup& env, const std::string& exe_dir);
+Result<LambdaSettings> ReadLambdaSettings(const EnvLookup& env, const std::string& exe_dir);
 
 // Lambda-specific configuration rules on top of ParseConfig: `exec` actions
 // run only locally. Every problem named; empty when fine.
@@ -68,7 +68,7 @@ struct LambdaState {
 // is sent). The error's type says which: EventBarrier.ConfigNotFound,
 // EventBarrier.ConfigInvalid, EventBarrier.StateInvalid, EventBarrier.CredentialsMissing.
 // `env` supplies the AWS_* variables of an s3:// state.
-Result<LambdaState> InitLambda(const LambdaSettings& settings, const aws::EnvLookup& env,
+Result<LambdaState> InitLambda(const LambdaSettings& settings, const EnvLookup& env,
                                aws::LambdaError* error);
 
 class BarrierFunction {
@@ -100,6 +100,6 @@ int RunLambda(const char* argv0);
 // True when the binary should run as the Lambda runtime without any
 // subcommand: started as "bootstrap" without arguments, or with
 // AWS_LAMBDA_RUNTIME_API set and no arguments.
-bool LambdaModeRequested(const char* argv0, int argc, const aws::EnvLookup& env);
+bool LambdaModeRequested(const char* argv0, int argc, const EnvLookup& env);
 
 }  // namespace eb::cli

@@ -9,7 +9,7 @@
 int main(int argc, char** argv) {
   using namespace eb::cli;
   // The Lambda runtime starts before any command-line machinery (cold start).
-  if (LambdaModeRequested(argv[0], argc, eb::aws::ProcessEnv())) return RunLambda(argv[0]);
+  if (LambdaModeRequested(argv[0], argc, eb::ProcessEnv())) return RunLambda(argv[0]);
   CLI::App app{
       "eventbarrier: start a job exactly once when all of its input objects have arrived.\n"
       "A barrier lists the object keys (or key patterns like sales/{date}/east.csv) it waits for;\n"

@@ -13,6 +13,16 @@ using json = nlohmann::json;
 
 const char* ModeName(BarrierMode mode) { return mode == BarrierMode::kOnce ? "once" : "cyclic"; }
 
+void ForEachAction(
+    const BarrierSpec& spec,
+    const std::function<void(const std::string& where, const ActionSpec& action)>& fn) {
+  for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
+    const char* name = list == &spec.on_complete ? "on_complete" : "on_timeout";
+    for (size_t i = 0; i < list->size(); ++i)
+      fn(name + ("[" + std::to_string(i) + "]"), (*list)[i]);
+  }
+}
+
 const BarrierSpec* Config::Find(const std::string& name) const {
   for (const auto& b : barriers) {
     if (b.name == name) return &b;
@@ -272,15 +282,11 @@ void CheckTemplate(const std::string& text, const std::string& field, const Barr
 }
 
 void CheckActionTemplates(const BarrierSpec& spec, Errors& errors) {
-  for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
-    const char* name = list == &spec.on_complete ? "on_complete" : "on_timeout";
-    for (size_t i = 0; i < list->size(); ++i) {
-      const ActionSpec& a = (*list)[i];
-      std::string where = std::string(name) + "[" + std::to_string(i) + "]";
-      if (auto it = a.fields.find("key"); it != a.fields.end()) CheckTemplate(it->second, where + ".key", spec, errors);
-      for (const auto& arg : a.command) CheckTemplate(arg, where + ".command", spec, errors);
-    }
-  }
+  ForEachAction(spec, [&](const std::string& where, const ActionSpec& a) {
+    if (auto it = a.fields.find("key"); it != a.fields.end())
+      CheckTemplate(it->second, where + ".key", spec, errors);
+    for (const auto& arg : a.command) CheckTemplate(arg, where + ".command", spec, errors);
+  });
 }
 
 std::optional<Pattern> ParsePatternField(const json& j, const std::string& field, Errors& errors) {

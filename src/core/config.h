@@ -4,6 +4,7 @@
 // the field and the reason.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,12 @@ struct BarrierSpec {
   // Number of distinct members (or keys) a generation needs.
   size_t needed() const { return is_count() ? static_cast<size_t>(count) : members.size(); }
 };
+
+// Calls `fn(where, action)` for each action of `spec`, on_complete's first, then
+// on_timeout's; `where` names it as the configuration does: "on_timeout[1]".
+void ForEachAction(
+    const BarrierSpec& spec,
+    const std::function<void(const std::string& where, const ActionSpec& action)>& fn);
 
 struct StateSpec {
   std::string url;                     // "file:///path", "s3://bucket/prefix" or empty

@@ -25,9 +25,8 @@ class InstanceReader {
   }
 
   Result<InstanceStatus> Read() {
-    auto trips = ListAll(store_, layout_.TripPrefix(spec_.name, out_.instance));
-    if (!trips.ok()) return trips.status();
-    auto gens = ScanTripKeys(layout_, *trips);
+    EB_ASSIGN_OR_RETURN(auto trips, ListAll(store_, layout_.TripPrefix(spec_.name, out_.instance)));
+    auto gens = ScanTripKeys(layout_, trips);
     int64_t last = 0;
     for (const auto& [gen, g] : gens) {
       if (!g.record) continue;
@@ -78,22 +77,20 @@ class InstanceReader {
 
   // An unfinished trip's arrivals are still in a/ but belong to it.
   Status ReadInFlight(int64_t generation) {
-    auto record = ReadRecord(generation);
-    if (!record.ok()) return record.status();
-    for (const auto& c : record->arrivals) consumed_.insert(c.id);
+    EB_ASSIGN_OR_RETURN(auto record, ReadRecord(generation));
+    for (const auto& c : record.arrivals) consumed_.insert(c.id);
     return Status::Ok();
   }
 
   Status ReadLatest(int64_t generation, bool done, std::optional<TripRecord>* latest) {
-    auto record = ReadRecord(generation);
-    if (!record.ok()) return record.status();
-    for (const auto& c : record->arrivals) consumed_.insert(c.id);
+    EB_ASSIGN_OR_RETURN(auto record, ReadRecord(generation));
+    for (const auto& c : record.arrivals) consumed_.insert(c.id);
     LastTripStatus trip;
     trip.generation = generation;
-    trip.status = record->status;
-    trip.claimed_at = record->claimed_at;
-    trip.objects = record->arrivals.size();
-    trip.missing = record->missing;
+    trip.status = record.status;
+    trip.claimed_at = record.claimed_at;
+    trip.objects = record.arrivals.size();
+    trip.missing = record.missing;
     trip.done = done;
     if (done) {
       std::string done_key = layout_.Encode(StateKey::TripDone(spec_.name, out_.instance, generation));
@@ -105,17 +102,16 @@ class InstanceReader {
       }
     }
     out_.last_trip = std::move(trip);
-    *latest = std::move(*record);
+    *latest = std::move(record);
     return Status::Ok();
   }
 
   // Unconsumed markers: what the open generation has so far.
   Status ReadMarkers() {
     std::string prefix = layout_.ArrivalPrefix(spec_.name, out_.instance);
-    auto markers = ListAll(store_, prefix);
-    if (!markers.ok()) return markers.status();
+    EB_ASSIGN_OR_RETURN(auto markers, ListAll(store_, prefix));
     std::set<std::string> tags;
-    for (const auto& obj : *markers) {
+    for (const auto& obj : markers) {
       if (obj.key.compare(0, prefix.size(), prefix) != 0) continue;
       StateKey marker;
       if (!ParseArrivalName(std::string_view(obj.key).substr(prefix.size()), &marker)) continue;
@@ -165,9 +161,8 @@ Result<StatusReport> BuildStatusReport(ObjectStore& store, const Config& config,
   for (const auto& spec : config.barriers) {
     if (spec.variables.empty()) wanted[{spec.name, "_"}] = &spec;
   }
-  auto open = ListAll(store, layout.OpenPrefix());
-  if (!open.ok()) return open.status();
-  for (const auto& entry : *open) {
+  EB_ASSIGN_OR_RETURN(auto open, ListAll(store, layout.OpenPrefix()));
+  for (const auto& entry : open) {
     auto k = layout.Decode(entry.key);
     if (!k || k->kind != StateKeyKind::kOpen) continue;
     const BarrierSpec* spec = config.Find(k->barrier);

@@ -39,11 +39,10 @@ Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& p
   options.prefix = prefix;
   options.start_after = start_after;
   for (;;) {
-    auto page = store.List(options);
-    if (!page.ok()) return page.status();
-    for (auto& o : page->objects) all.push_back(std::move(o));
-    if (page->next_continuation.empty()) break;
-    options.continuation = page->next_continuation;
+    EB_ASSIGN_OR_RETURN(auto page, store.List(options));
+    for (auto& o : page.objects) all.push_back(std::move(o));
+    if (page.next_continuation.empty()) break;
+    options.continuation = page.next_continuation;
   }
   return all;
 }

@@ -73,14 +73,13 @@ class HttplibClient : public Client {
   explicit HttplibClient(const ClientOptions& options) : options_(options) {}
 
   Result<Response> Send(const Request& request) override {
-    auto target = SplitUrl(request.url);
-    if (!target.ok()) return target.status();
-    std::unique_ptr<httplib::Client> conn = Borrow(target->origin);
+    EB_ASSIGN_OR_RETURN(auto target, SplitUrl(request.url));
+    std::unique_ptr<httplib::Client> conn = Borrow(target.origin);
     if (!conn->is_valid()) return Status::InvalidArgument("bad URL: " + request.url);
-    Result<Response> result = Perform(*conn, *target, request);
+    Result<Response> result = Perform(*conn, target, request);
     // A failed request's connection is closed by httplib itself; the client
     // reconnects on its next use, so it goes back into the pool either way.
-    Return(target->origin, std::move(conn));
+    Return(target.origin, std::move(conn));
     return result;
   }
 

@@ -60,13 +60,3 @@ Result<DecodedRecord> DecodeEventBridge(const json& event, const std::string& wh
                                         const DecodeOptions& options);
 
 }  // namespace eb::sources
-
-// `lhs = *expr;` where expr is a Result, or return its status. Internal helper.
-#define EB_SOURCES_CONCAT_(a, b) a##b
-#define EB_SOURCES_CONCAT(a, b) EB_SOURCES_CONCAT_(a, b)
-#define EB_ASSIGN_OR_RETURN(lhs, expr) \
-  EB_ASSIGN_OR_RETURN_IMPL_(EB_SOURCES_CONCAT(eb_result_, __LINE__), lhs, expr)
-#define EB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                              \
-  if (!tmp.ok()) return tmp.status();             \
-  lhs = std::move(*tmp)

@@ -7,10 +7,9 @@ namespace eb {
 Status SeenJournal::Load() {
   files_.clear();
   dirty_ = false;
-  auto body = store_.Get(key_);
-  if (!body.ok()) return body.status();
+  EB_ASSIGN_OR_RETURN(auto body, store_.Get(key_));
   try {
-    auto j = nlohmann::json::parse(*body);
+    auto j = nlohmann::json::parse(body);
     if (j.value("fingerprint", "") != fingerprint_) {
       return Status::InvalidArgument("written under another configuration: every file is submitted again");
     }

@@ -131,9 +131,8 @@ Result<std::optional<SnsControlMessage>> ParseSnsControlMessage(std::string_view
   if (m.type != "SubscriptionConfirmation" && m.type != "UnsubscribeConfirmation") {
     return std::optional<SnsControlMessage>();
   }
-  auto arn = RequiredString(j, "TopicArn");
-  if (!arn.ok()) return arn.status();
-  m.topic_arn = *arn;
+  EB_ASSIGN_OR_RETURN(auto arn, RequiredString(j, "TopicArn"));
+  m.topic_arn = arn;
   auto url = RequiredString(j, "SubscribeURL");
   if (!url.ok()) return url.status();
   m.subscribe_url = *url;
@@ -153,25 +152,24 @@ Status CheckSubscribeUrl(const SnsControlMessage& message, const SnsConfirmPolic
     return Status::PermissionDenied("TopicArn: '" + message.topic_arn +
                                     "' is not an allowed topic");
   }
-  auto url = ParseUrl(message.subscribe_url);
-  if (!url.ok()) return url.status();
-  if (url->scheme != "https" && !(url->scheme == "http" && policy.allow_http)) {
+  EB_ASSIGN_OR_RETURN(auto url, ParseUrl(message.subscribe_url));
+  if (url.scheme != "https" && !(url.scheme == "http" && policy.allow_http)) {
     return Status::PermissionDenied(
-        "SubscribeURL: scheme '" + url->scheme + "' is not allowed" +
-        (url->scheme == "http" ? " (plain http needs --sns-confirm-allow-http)" : ""));
+        "SubscribeURL: scheme '" + url.scheme + "' is not allowed" +
+        (url.scheme == "http" ? " (plain http needs --sns-confirm-allow-http)" : ""));
   }
   bool allowed = std::any_of(policy.allowed_hosts.begin(), policy.allowed_hosts.end(),
-                             [&](const std::string& entry) { return HostAllowed(*url, entry); });
+                             [&](const std::string& entry) { return HostAllowed(url, entry); });
   if (!allowed) {
-    return Status::PermissionDenied("SubscribeURL: host '" + url->host + ":" +
-                                    std::to_string(url->port) + "' is not an allowed SNS host");
+    return Status::PermissionDenied("SubscribeURL: host '" + url.host + ":" +
+                                    std::to_string(url.port) + "' is not an allowed SNS host");
   }
   bool confirm = false;
   size_t pos = 0;
-  while (pos <= url->query.size()) {
-    size_t amp = url->query.find('&', pos);
-    if (amp == std::string::npos) amp = url->query.size();
-    if (url->query.compare(pos, amp - pos, "Action=ConfirmSubscription") == 0) confirm = true;
+  while (pos <= url.query.size()) {
+    size_t amp = url.query.find('&', pos);
+    if (amp == std::string::npos) amp = url.query.size();
+    if (url.query.compare(pos, amp - pos, "Action=ConfirmSubscription") == 0) confirm = true;
     pos = amp + 1;
   }
   if (!confirm) return Status::PermissionDenied("SubscribeURL: not a ConfirmSubscription request");

@@ -27,11 +27,10 @@ Status WatchLoop::Start() {
   if (!loaded.ok() && !loaded.IsNotFound()) {
     log_.Warn("journal of seen files not used", {{"error", loaded.ToString()}});
   }
-  auto batch = watcher_.Start();
-  if (!batch.ok()) return batch.status();
-  log_.Info("initial scan", {{"files", std::to_string(batch->files.size())},
+  EB_ASSIGN_OR_RETURN(auto batch, watcher_.Start());
+  log_.Info("initial scan", {{"files", std::to_string(batch.files.size())},
                              {"already_recorded", std::to_string(journal_.size())}});
-  Submit(*batch);
+  Submit(batch);
   next_sweep_ = clock_.NowMs();  // after the scan: what arrived while we were down counts first
   next_compact_ = next_sweep_;
   return Status::Ok();
@@ -43,9 +42,8 @@ Status WatchLoop::Step(int max_wait_ms) {
   for (const auto& [k, r] : retries_) wake = std::min(wake, r.due);
   for (const auto& [k, h] : held_) wake = std::min(wake, h.since + h.stable_for);
   int wait = static_cast<int>(std::clamp<TimeMs>(wake - now, 0, max_wait_ms));
-  auto batch = watcher_.Next(wait);
-  if (!batch.ok()) return batch.status();
-  Submit(*batch);
+  EB_ASSIGN_OR_RETURN(auto batch, watcher_.Next(wait));
+  Submit(batch);
   if (StopRequested()) return Status::Ok();
   RetryDue();
   SettleDue();

@@ -142,13 +142,12 @@ Status FolderStore::Write(const std::string& key, const std::string& body, bool 
   EB_RETURN_IF_ERROR(ValidateKey(key));
   std::string path = root_ + "/" + key;
   EB_RETURN_IF_ERROR(MakeParents(path));
-  auto tmp = WriteTemp(body);
-  if (!tmp.ok()) return tmp.status();
-  int rc = if_absent ? ::link(tmp->c_str(), path.c_str()) : ::rename(tmp->c_str(), path.c_str());
+  EB_ASSIGN_OR_RETURN(auto tmp, WriteTemp(body));
+  int rc = if_absent ? ::link(tmp.c_str(), path.c_str()) : ::rename(tmp.c_str(), path.c_str());
   int err = errno;
-  if (if_absent) ::unlink(tmp->c_str());
+  if (if_absent) ::unlink(tmp.c_str());
   if (rc != 0) {
-    if (!if_absent) ::unlink(tmp->c_str());
+    if (!if_absent) ::unlink(tmp.c_str());
     if (err == EEXIST) return Status::AlreadyExists(key);
     return ErrnoStatus(err, (if_absent ? "link " : "rename ") + path);
   }

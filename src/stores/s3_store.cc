@@ -23,19 +23,18 @@ S3Store::S3Store(std::unique_ptr<Owned> owned, aws::S3Client& client, std::strin
 
 S3Store::~S3Store() = default;
 
-Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const aws::EnvLookup& env) {
-  auto location = aws::ParseS3Url(url);
-  if (!location.ok()) return location.status();
-  auto config = aws::ResolveS3Config(*location, env);
+Result<std::unique_ptr<S3Store>> S3Store::Open(const std::string& url, const EnvLookup& env) {
+  EB_ASSIGN_OR_RETURN(auto location, aws::ParseS3Url(url));
+  auto config = aws::ResolveS3Config(location, env);
   if (!config.ok()) return config.status().WithContext(url);
   auto owned = std::make_unique<Owned>();
   http::ClientOptions http_options = aws::HttpOptionsFromEnv(env);
-  if (location->timeout_ms) http_options.timeout_ms = *location->timeout_ms;
+  if (location.timeout_ms) http_options.timeout_ms = *location.timeout_ms;
   owned->http = http::NewClient(http_options);
   owned->client = std::make_unique<aws::S3Client>(std::move(*config), *owned->http, owned->clock);
   aws::S3Client& client = *owned->client;
   return std::unique_ptr<S3Store>(
-      new S3Store(std::move(owned), client, location->bucket, location->prefix));
+      new S3Store(std::move(owned), client, location.bucket, location.prefix));
 }
 
 Status S3Store::CheckKey(const std::string& key) const {
@@ -84,17 +83,16 @@ Result<ListPage> S3Store::List(const ListOptions& options) {
   if (!options.start_after.empty()) request.start_after = prefix_ + options.start_after;
   request.continuation_token = options.continuation;
   request.max_keys = options.max_keys > 0 ? options.max_keys : 1000;
-  auto result = client_.ListObjectsV2(bucket_, request);
-  if (!result.ok()) return result.status();
+  EB_ASSIGN_OR_RETURN(auto result, client_.ListObjectsV2(bucket_, request));
   ListPage page;
-  page.objects.reserve(result->objects.size());
-  for (auto& o : result->objects) {
+  page.objects.reserve(result.objects.size());
+  for (auto& o : result.objects) {
     if (o.key.compare(0, prefix_.size(), prefix_) != 0)
       continue;  // cannot happen with a prefix LIST
     o.key.erase(0, prefix_.size());
     page.objects.push_back(std::move(o));
   }
-  if (result->is_truncated) page.next_continuation = result->next_continuation_token;
+  if (result.is_truncated) page.next_continuation = result.next_continuation_token;
   return page;
 }
 

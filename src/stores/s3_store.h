@@ -22,7 +22,7 @@ class S3Store : public ObjectStore {
   // Opens "s3://bucket/prefix?endpoint=...&region=...&path_style=..." with
   // credentials, region and endpoint from `env` (aws/s3_config.h), trusted
   // CAs for https from SSL_CERT_FILE when set. The store owns its HTTP client.
-  static Result<std::unique_ptr<S3Store>> Open(const std::string& url, const aws::EnvLookup& env);
+  static Result<std::unique_ptr<S3Store>> Open(const std::string& url, const EnvLookup& env);
 
   Result<std::string> Get(const std::string& key) override;
   Status Put(const std::string& key, const std::string& body) override;

@@ -278,7 +278,7 @@ TEST(StepFunctionsName, ValidDeterministicAndDistinct) {
 TEST(AwsEndpoints, ServiceOverrideThenGlobalThenRegional) {
   aws::ServiceId sfn{"states", "states", "SFN"};
   std::map<std::string, std::string> vars;
-  aws::EnvLookup env = [&](const std::string& n) -> std::optional<std::string> {
+  EnvLookup env = [&](const std::string& n) -> std::optional<std::string> {
     auto it = vars.find(n);
     if (it == vars.end()) return std::nullopt;
     return it->second;

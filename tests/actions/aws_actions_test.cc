@@ -163,7 +163,7 @@ void SendEveryActionAndCheck(const aws::Credentials& creds) {
   }
   test::LoopbackServer server(Answer);
   ASSERT_TRUE(server.ok());
-  aws::EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
+  EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
     if (name == "AWS_ENDPOINT_URL") return server.endpoint();
     return std::nullopt;
   };
@@ -280,7 +280,7 @@ TEST(AwsActionsWire, BotocoreCheckCatchesSpoiledRequests) {
   }
   test::LoopbackServer server(Answer);
   ASSERT_TRUE(server.ok());
-  aws::EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
+  EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
     if (name == "AWS_ENDPOINT_URL") return server.endpoint();
     return std::nullopt;
   };

@@ -37,5 +37,24 @@ Status FailsThenReturns() {
 
 TEST(StatusTest, ReturnIfError) { EXPECT_EQ(FailsThenReturns().message(), "first"); }
 
+Result<std::string> Twice(Result<std::string> in, int* reached) {
+  EB_ASSIGN_OR_RETURN(std::string value, std::move(in));
+  ++*reached;
+  EB_ASSIGN_OR_RETURN(value, Result<std::string>(value + value));  // an lvalue, same scope
+  return value;
+}
+
+TEST(StatusTest, AssignOrReturn) {
+  int reached = 0;
+  auto good = Twice(std::string("ab"), &reached);
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, "abab");
+  EXPECT_EQ(reached, 1);
+  auto bad = Twice(Status::NotFound("no such key"), &reached);
+  EXPECT_EQ(bad.status().code(), Code::kNotFound);
+  EXPECT_EQ(bad.status().message(), "no such key");
+  EXPECT_EQ(reached, 1);  // returned before the second statement
+}
+
 }  // namespace
 }  // namespace eb

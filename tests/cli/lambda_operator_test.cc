@@ -127,7 +127,7 @@ TEST_F(LambdaOperatorTest, MalformedOrRefusedOperationsSayWhatIsWrong) {
 }
 
 TEST(LambdaOperatorSettings, EnabledOnlyByTheFunctionsConfiguration) {
-  auto env = [](std::map<std::string, std::string> vars) -> aws::EnvLookup {
+  auto env = [](std::map<std::string, std::string> vars) -> EnvLookup {
     return [vars](const std::string& name) -> std::optional<std::string> {
       auto it = vars.find(name);
       return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);

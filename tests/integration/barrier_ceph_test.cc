@@ -138,7 +138,7 @@ TEST(CephBarrier, EightConcurrentHandlersTripEachOfAHundredBarriersExactlyOnce) 
   }
 
   // The trip records in the bucket: exactly t/0000000001 (and its .done) per barrier.
-  auto store = S3Store::Open(state, aws::ProcessEnv());
+  auto store = S3Store::Open(state, ProcessEnv());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto all = ListAll(**store, ".eventbarrier/");
   ASSERT_TRUE(all.ok()) << all.status().ToString();

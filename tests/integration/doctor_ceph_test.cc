@@ -36,7 +36,7 @@ TEST(DoctorCeph, EveryCheckPassesInSecondsAndNothingIsLeft) {
   std::cout << "doctor on Ceph RGW: " << seconds << " s\n";
   EXPECT_LT(seconds, 60) << "the doctor must take seconds, not minutes";
 
-  auto store = S3Store::Open("s3://" + env.bucket + "/" + prefix, aws::ProcessEnv());
+  auto store = S3Store::Open("s3://" + env.bucket + "/" + prefix, ProcessEnv());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto left = ListAll(**store, "");
   ASSERT_TRUE(left.ok()) << left.status().ToString();
@@ -46,7 +46,7 @@ TEST(DoctorCeph, EveryCheckPassesInSecondsAndNothingIsLeft) {
 TEST(DoctorCeph, ANonAtomicWrapperOverTheSameStoreFailsTheRacers) {
   EB_REQUIRE_CEPH(env);
   std::string prefix = UniquePrefix("doctor-nonatomic");
-  auto s3 = S3Store::Open("s3://" + env.bucket + "/" + prefix, aws::ProcessEnv());
+  auto s3 = S3Store::Open("s3://" + env.bucket + "/" + prefix, ProcessEnv());
   ASSERT_TRUE(s3.ok()) << s3.status().ToString();
   NonAtomicPutIfAbsentStore store(
       **s3, 32, [](const std::string& key) { return key.find("/race/") != std::string::npos; });

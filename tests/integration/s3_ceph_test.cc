@@ -18,7 +18,7 @@ std::unique_ptr<S3Store> OpenCephStore(const std::string& prefix,
                                        const std::map<std::string, std::string>& overrides = {}) {
   const CephEnv& env = LoadCephEnv();
   if (!env.ok) return nullptr;
-  aws::EnvLookup lookup = [overrides, real = aws::ProcessEnv()](const std::string& name) {
+  EnvLookup lookup = [overrides, real = ProcessEnv()](const std::string& name) {
     auto it = overrides.find(name);
     return it != overrides.end() ? std::optional<std::string>(it->second) : real(name);
   };

@@ -171,7 +171,7 @@ class ServeCephTest : public ::testing::Test {
   // Trip records per barrier prefix in the store ("sales/date=d1" -> {"0000000001", ...}).
   std::map<std::string, std::vector<std::string>> TripRecords(const std::string& state) {
     std::map<std::string, std::vector<std::string>> out;
-    auto store = S3Store::Open(state, aws::ProcessEnv());
+    auto store = S3Store::Open(state, ProcessEnv());
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     if (!store.ok()) return out;
     auto all = ListAll(**store, ".eventbarrier/");

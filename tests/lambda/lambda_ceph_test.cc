@@ -198,7 +198,7 @@ TEST(LambdaCeph, FourRuntimesTripEachGenerationOfThirtyBarriersExactlyOnce) {
   // generation 2's. A record may also list late duplicates, which its
   // verdict (t/<gen>.stale) names; a generation claimed only with such copies
   // is void (docs/PROTOCOL.md) and consumes nothing.
-  auto store = S3Store::Open(state, aws::ProcessEnv());
+  auto store = S3Store::Open(state, ProcessEnv());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto all = ListAll(**store, ".eventbarrier/");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
