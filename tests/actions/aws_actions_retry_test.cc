@@ -10,6 +10,8 @@
 #include "actions/aws_actions.h"
 #include "actions/aws_api_calls.h"
 #include "fakes/fake_http.h"
+#include "fakes/recording_runner.h"
+#include "fakes/sample_trip.h"
 
 namespace eb {
 namespace {
@@ -19,38 +21,10 @@ using test::ScriptedHttp;
 
 const aws::Credentials kCreds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""};
 
-class RecordingRunner : public ActionRunner {
- public:
-  Status Run(const ActionSpec& action, const TripRecord&) override {
-    ran.push_back(action.type);
-    return Status::Ok();
-  }
-  Status RunReporting(const ActionSpec& action, const TripRecord& trip,
-                      ActionReport* report) override {
-    report->Add("ran_by", "fallback");
-    return Run(action, trip);
-  }
-  std::vector<std::string> ran;
-};
+using test::RecordingRunner;
 
 std::map<std::string, std::string> Fields(const ActionReport& report) {
   return {report.fields.begin(), report.fields.end()};
-}
-
-TripRecord Trip() {
-  TripRecord t;
-  t.barrier = "sales";
-  t.instance = "2026-11-24";
-  t.bindings = {{"date", "2026-11-24"}};
-  t.generation = 1;
-  t.claimed_at = 1'795'000'000'000;
-  ConsumedArrival c;
-  c.id = "a1";
-  c.member = "sales/{date}/east.csv";
-  c.arrival.bucket = "data";
-  c.arrival.key = "sales/2026-11-24/east.csv";
-  t.arrivals.push_back(c);
-  return t;
 }
 
 ActionSpec Action(std::string type, std::map<std::string, std::string> fields) {
@@ -92,7 +66,7 @@ TEST_F(AwsActionsTest, ServerErrorsAndThrottlingAreRetriedWithBackoffThenSucceed
                           "<Message>Rate exceeded</Message></Error></ErrorResponse>"));
   http_.Push(Status::Unavailable("connection reset"));
   http_.Push(MakeResponse(200, "<PublishResponse/>"));
-  ASSERT_TRUE(runner_.Run(kSns, Trip()).ok());
+  ASSERT_TRUE(runner_.Run(kSns, test::SampleTrip()).ok());
   EXPECT_EQ(http_.calls(), 4u);
   EXPECT_EQ(sleeps_, (std::vector<TimeMs>{25, 50, 100})) << "full-jitter caps, as for S3";
   auto sent = http_.requests();
@@ -109,7 +83,7 @@ TEST_F(AwsActionsTest, JsonThrottlingIsRetriedAndGivesUpAfterMaxAttempts) {
   http_.SetFallback(MakeResponse(
       400, R"({"__type":"com.amazonaws.sqs#ThrottlingException","message":"slow down"})"));
   Status s = runner_.Run(Action("sqs", {{"queue_url", "https://sqs.us-east-1.amazonaws.com/1/q"}}),
-                         Trip());
+                         test::SampleTrip());
   EXPECT_EQ(s.code(), Code::kUnavailable) << s.ToString();
   EXPECT_EQ(http_.calls(), 6u);
   EXPECT_NE(s.message().find("ThrottlingException: slow down"), std::string::npos) << s.ToString();
@@ -118,7 +92,7 @@ TEST_F(AwsActionsTest, JsonThrottlingIsRetriedAndGivesUpAfterMaxAttempts) {
 TEST_F(AwsActionsTest, AccessDeniedStopsAtOnceAndNamesThePermission) {
   http_.Push(MakeResponse(400, R"({"__type":"AccessDeniedException","Message":"not allowed"})",
                           {{"x-amzn-requestid", "r-9"}}));
-  Status s = runner_.Run(kSfn, Trip());
+  Status s = runner_.Run(kSfn, test::SampleTrip());
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
   EXPECT_EQ(http_.calls(), 1u);
   EXPECT_NE(s.message().find("states:StartExecution"), std::string::npos) << s.ToString();
@@ -129,7 +103,7 @@ TEST_F(AwsActionsTest, AccessDeniedStopsAtOnceAndNamesThePermission) {
 TEST_F(AwsActionsTest, LambdaErrorTypeHeaderIsRead) {
   http_.Push(MakeResponse(404, R"({"Type":"User","Message":"Function not found: x"})",
                           {{"x-amzn-errortype", "ResourceNotFoundException:http://internal"}}));
-  Status s = runner_.Run(Action("lambda", {{"function", "x"}}), Trip());
+  Status s = runner_.Run(Action("lambda", {{"function", "x"}}), test::SampleTrip());
   EXPECT_EQ(s.code(), Code::kNotFound);
   EXPECT_NE(s.message().find("ResourceNotFoundException: Function not found"), std::string::npos)
       << s.ToString();
@@ -140,12 +114,12 @@ TEST_F(AwsActionsTest, PutEventsFailedEntryIsRetriedWhenThrottledAndFatalOtherwi
   http_.Push(MakeResponse(200, R"({"FailedEntryCount":1,"Entries":[{"ErrorCode":
       "ThrottlingException","ErrorMessage":"later"}]})"));
   http_.Push(MakeResponse(200, R"({"FailedEntryCount":0,"Entries":[{"EventId":"e"}]})"));
-  EXPECT_TRUE(runner_.Run(kBus, Trip()).ok());
+  EXPECT_TRUE(runner_.Run(kBus, test::SampleTrip()).ok());
   EXPECT_EQ(http_.calls(), 2u);
 
   http_.Push(MakeResponse(200, R"({"FailedEntryCount":1,"Entries":[{"ErrorCode":
       "MalformedDetail","ErrorMessage":"Detail is malformed."}]})"));
-  Status s = runner_.Run(kBus, Trip());
+  Status s = runner_.Run(kBus, test::SampleTrip());
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_NE(s.message().find("MalformedDetail"), std::string::npos) << s.ToString();
   EXPECT_EQ(http_.calls(), 3u) << "not retried";
@@ -153,15 +127,15 @@ TEST_F(AwsActionsTest, PutEventsFailedEntryIsRetriedWhenThrottledAndFatalOtherwi
 
 TEST_F(AwsActionsTest, StartExecutionRepeatIsDone) {
   http_.Push(MakeResponse(400, R"({"__type":"ExecutionAlreadyExists","message":"exists"})"));
-  EXPECT_TRUE(runner_.Run(kSfn, Trip()).ok());
+  EXPECT_TRUE(runner_.Run(kSfn, test::SampleTrip()).ok());
   EXPECT_EQ(http_.calls(), 1u);
   http_.Push(MakeResponse(400, R"({"__type":"InvalidName","message":"bad"})"));
-  EXPECT_EQ(runner_.Run(kSfn, Trip()).code(), Code::kInvalidArgument);
+  EXPECT_EQ(runner_.Run(kSfn, test::SampleTrip()).code(), Code::kInvalidArgument);
 }
 
 TEST_F(AwsActionsTest, OtherActionsGoToTheFallback) {
   for (const char* type : {"exec", "webhook", "manifest"}) {
-    EXPECT_TRUE(runner_.Run(Action(type, {{"key", "k"}}), Trip()).ok());
+    EXPECT_TRUE(runner_.Run(Action(type, {{"key", "k"}}), test::SampleTrip()).ok());
   }
   EXPECT_EQ(fallback_.ran, (std::vector<std::string>{"exec", "webhook", "manifest"}))
       << "without an S3 client, manifests are the fallback's";
@@ -173,31 +147,32 @@ TEST_F(AwsActionsTest, ReportsReachTheDoneRecordFromServicesAndFromTheFallback) 
   ok.headers.emplace_back("x-amzn-requestid", "f187a3c1-1c2e-5b4e-9b0e-8f0c1e0d2a11");
   http_.Push(ok);
   ActionReport sns;
-  ASSERT_TRUE(runner_.RunReporting(kSns, Trip(), &sns).ok());
+  ASSERT_TRUE(runner_.RunReporting(kSns, test::SampleTrip(), &sns).ok());
   EXPECT_EQ(Fields(sns), (std::map<std::string, std::string>{
                              {"http_status", "200"},
                              {"request_id", "f187a3c1-1c2e-5b4e-9b0e-8f0c1e0d2a11"}}));
   ActionReport exec;
-  ASSERT_TRUE(runner_.RunReporting(Action("exec", {}), Trip(), &exec).ok());
+  ASSERT_TRUE(runner_.RunReporting(Action("exec", {}), test::SampleTrip(), &exec).ok());
   EXPECT_EQ(Fields(exec), (std::map<std::string, std::string>{{"ran_by", "fallback"}}));
 
   // NewAwsActionRunner (what handle, serve and the Lambda function run) passes them on too.
   auto owned = NewAwsActionRunner([](const std::string&) { return std::nullopt; }, nullptr,
                                   fallback_, log_);
   ActionReport through;
-  ASSERT_TRUE(owned->RunReporting(Action("webhook", {}), Trip(), &through).ok());
+  ASSERT_TRUE(owned->RunReporting(Action("webhook", {}), test::SampleTrip(), &through).ok());
   EXPECT_EQ(Fields(through), (std::map<std::string, std::string>{{"ran_by", "fallback"}}));
 }
 
 TEST_F(AwsActionsTest, BadTargetsAreRefusedBeforeAnyRequest) {
-  EXPECT_EQ(runner_.Run(Action("sns", {{"topic_arn", "ready"}}), Trip()).code(),
+  EXPECT_EQ(runner_.Run(Action("sns", {{"topic_arn", "ready"}}), test::SampleTrip()).code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(runner_.Run(Action("sqs", {{"queue_url", "ready"}}), Trip()).code(),
+  EXPECT_EQ(runner_.Run(Action("sqs", {{"queue_url", "ready"}}), test::SampleTrip()).code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(
-      runner_.Run(Action("sqs", {{"queue_url", "https://x/1/q"}, {"region", "EU WEST"}}), Trip())
-          .code(),
-      Code::kInvalidArgument);
+  EXPECT_EQ(runner_
+                .Run(Action("sqs", {{"queue_url", "https://x/1/q"}, {"region", "EU WEST"}}),
+                     test::SampleTrip())
+                .code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(http_.calls(), 0u);
 }
 
@@ -216,7 +191,7 @@ TEST(AwsManifest, WrittenToTheDataBucketOrTheNamedOne) {
   Logger log(nullptr, Logger::Format::kJson, &clock);
   AwsActionRunner runner(services, &s3, "us-east-1", fallback, log);
 
-  TripRecord trip = Trip();
+  TripRecord trip = test::SampleTrip();
   ActionReport report;
   ASSERT_TRUE(
       runner.RunReporting(Action("manifest", {{"key", "ready/{date}/_SUCCESS.json"}}), trip, &report)
@@ -244,10 +219,10 @@ TEST(AwsManifest, MissingCredentialsFailOnlyAwsActions) {
   Logger log(nullptr, Logger::Format::kJson, &clock);
   auto runner =
       NewAwsActionRunner([](const std::string&) { return std::nullopt; }, nullptr, fallback, log);
-  Status s = runner->Run(kSns, Trip());
+  Status s = runner->Run(kSns, test::SampleTrip());
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
   EXPECT_NE(s.message().find("AWS_ACCESS_KEY_ID"), std::string::npos) << s.ToString();
-  EXPECT_TRUE(runner->Run(Action("exec", {}), Trip()).ok());
+  EXPECT_TRUE(runner->Run(Action("exec", {}), test::SampleTrip()).ok());
   EXPECT_EQ(fallback.ran, std::vector<std::string>{"exec"});
 }
 
@@ -312,7 +287,7 @@ TEST(AwsApiCalls, EveryActionTypeHasItsCallInTheTable) {
                       {"queue_url", "https://sqs.r.amazonaws.com/1/q"},
                       {"function", "f"},
                       {"state_machine_arn", "arn:aws:states:r:1:stateMachine:m"}}),
-        Trip(), "us-east-1");
+        test::SampleTrip(), "us-east-1");
     ASSERT_TRUE(req.ok()) << type;
     EXPECT_EQ(req->operation, api);
     EXPECT_NE(std::string(IamActionFor((type + " action").c_str(), api.c_str())), "") << type;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fakes/temp_dir.h"
 #include "stores/memory_store.h"
 
 namespace eb {
@@ -32,21 +33,13 @@ std::string Slurp(const fs::path& p) {
 
 class LocalActionsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("eb-local-actions-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   ActionSpec Exec(std::vector<std::string> command) {
     ActionSpec a;
     a.type = "exec";
     a.command = std::move(command);
     return a;
   }
-  fs::path dir_;
+  test::TempDir dir_{"local-actions"};
   FakeClock clock_;
   MemoryStore store_{clock_};
   LocalActionRunner runner_{store_, Logger::Null()};

@@ -8,30 +8,17 @@
 
 #include "actions/local_actions.h"
 #include "base/crypto.h"
+#include "fakes/env.h"
 #include "fakes/fake_http.h"
-#include "http/http_client.h"
 #include "fakes/loopback_server.h"
+#include "fakes/sample_trip.h"
+#include "http/http_client.h"
 #include "stores/memory_store.h"
 
 namespace eb {
 namespace {
 
-TripRecord Trip() {
-  TripRecord t;
-  t.barrier = "sales";
-  t.instance = "2026-11-24";
-  t.bindings = {{"date", "2026-11-24"}};
-  t.generation = 1;
-  t.claimed_at = 1'700'000'000'000;
-  ConsumedArrival c;
-  c.id = "0123456789abcdef0123456789abcdef";
-  c.member = "sales/{date}/east.csv";
-  c.arrival.bucket = "local";
-  c.arrival.key = "sales/2026-11-24/east.csv";
-  c.arrival.etag = "e1";
-  t.arrivals.push_back(c);
-  return t;
-}
+using test::MapEnv;
 
 ActionSpec Hook(const std::string& url, bool signed_ = true) {
   ActionSpec a;
@@ -39,14 +26,6 @@ ActionSpec Hook(const std::string& url, bool signed_ = true) {
   a.fields["url"] = url;
   if (signed_) a.fields["secret_env"] = "HOOK_SECRET";
   return a;
-}
-
-EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
 }
 
 TEST(WebhookUrlTest, HttpsAnywhereHttpOnlyToLoopback) {
@@ -63,9 +42,10 @@ TEST(WebhookUrlTest, HttpsAnywhereHttpOnlyToLoopback) {
 }
 
 TEST(WebhookRequestTest, HeadersAndSignature) {
-  auto r = BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({{"HOOK_SECRET", "s3cr3t"}}));
+  auto r = BuildWebhookRequest(Hook("https://h.example/x"), test::SampleTrip(),
+                               MapEnv({{"HOOK_SECRET", "s3cr3t"}}));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->body, ManifestJson(Trip()));
+  EXPECT_EQ(r->body, ManifestJson(test::SampleTrip()));
   EXPECT_EQ(r->method, "POST");
   std::map<std::string, std::string> h(r->headers.begin(), r->headers.end());
   EXPECT_EQ(h["Idempotency-Key"], "sales/2026-11-24/1");
@@ -74,21 +54,23 @@ TEST(WebhookRequestTest, HeadersAndSignature) {
 }
 
 TEST(WebhookRequestTest, UnsignedAndCustomHeader) {
-  auto r = BuildWebhookRequest(Hook("https://h.example/x", false), Trip(), Env({}));
+  auto r = BuildWebhookRequest(Hook("https://h.example/x", false), test::SampleTrip(), MapEnv({}));
   ASSERT_TRUE(r.ok());
   for (const auto& [k, v] : r->headers) EXPECT_NE(k, kDefaultSignatureHeader);
   ActionSpec a = Hook("https://h.example/x");
   a.fields["signature_header"] = "X-Hub-Signature-256";
-  r = BuildWebhookRequest(a, Trip(), Env({{"HOOK_SECRET", "k"}}));
+  r = BuildWebhookRequest(a, test::SampleTrip(), MapEnv({{"HOOK_SECRET", "k"}}));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->headers.back().first, "X-Hub-Signature-256");
 }
 
 TEST(WebhookRequestTest, MissingSecretIsAnError) {
-  auto r = BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({}));
+  auto r = BuildWebhookRequest(Hook("https://h.example/x"), test::SampleTrip(), MapEnv({}));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("HOOK_SECRET"), std::string::npos);
-  EXPECT_FALSE(BuildWebhookRequest(Hook("https://h.example/x"), Trip(), Env({{"HOOK_SECRET", ""}})).ok());
+  EXPECT_FALSE(BuildWebhookRequest(Hook("https://h.example/x"), test::SampleTrip(),
+                                   MapEnv({{"HOOK_SECRET", ""}}))
+                   .ok());
 }
 
 TEST(CheckLocalActionsTest, NamesEveryProblem) {
@@ -97,7 +79,7 @@ TEST(CheckLocalActionsTest, NamesEveryProblem) {
       {"type": "sns", "topic_arn": "arn:aws:sns:eu-west-1:1:t"},
       {"type": "manifest", "key": "m"}]}}})");
   ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
-  Status s = CheckLocalActions(parsed.config, Env({}));
+  Status s = CheckLocalActions(parsed.config, MapEnv({}));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("b: on_complete[0].url"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("b: on_complete[0].secret_env"), std::string::npos) << s.message();
@@ -111,16 +93,21 @@ TEST(WebhookActionTest, ReportsStatusAndFailsOnNon2xx) {
   http.Push(test::MakeResponse(503, "busy"));
   http.Push(Status::Unavailable("connection refused"));
   ActionReport report;
-  ASSERT_TRUE(RunWebhook(Hook("https://h.example/x", false), Trip(), http, Env({}), &report).ok());
+  ASSERT_TRUE(
+      RunWebhook(Hook("https://h.example/x", false), test::SampleTrip(), http, MapEnv({}), &report)
+          .ok());
   std::vector<std::pair<std::string, std::string>> want = {{"http_status", "204"}, {"url", "https://h.example/x"}};
   EXPECT_EQ(report.fields, want);
-  Status s = RunWebhook(Hook("https://h.example/x", false), Trip(), http, Env({}), &report);
+  Status s =
+      RunWebhook(Hook("https://h.example/x", false), test::SampleTrip(), http, MapEnv({}), &report);
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_NE(s.message().find("HTTP 503: busy"), std::string::npos) << s.message();
-  EXPECT_FALSE(RunWebhook(Hook("https://h.example/x", false), Trip(), http, Env({}), &report).ok());
+  EXPECT_FALSE(
+      RunWebhook(Hook("https://h.example/x", false), test::SampleTrip(), http, MapEnv({}), &report)
+          .ok());
   ASSERT_EQ(http.calls(), 3u);
   EXPECT_EQ(http.requests()[0].url, "https://h.example/x");
-  EXPECT_EQ(http.requests()[0].body, ManifestJson(Trip()));
+  EXPECT_EQ(http.requests()[0].body, ManifestJson(test::SampleTrip()));
 }
 
 // Answers 200, or the given statuses in order and then 200.
@@ -145,7 +132,8 @@ TEST(CurlWebhookTest, LoopbackReceiverChecksHeadersAndSignature) {
   std::string url = server.endpoint() + "/hook";
   auto client = http::NewClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(url), Trip(), *client, Env({{"HOOK_SECRET", "s3cr3t"}}), &report);
+  Status s = RunWebhook(Hook(url), test::SampleTrip(), *client, MapEnv({{"HOOK_SECRET", "s3cr3t"}}),
+                        &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -170,11 +158,11 @@ TEST(CurlWebhookTest, Non2xxFailsTheActionAndEveryAttemptCarriesTheSameKey) {
   std::string url = server.endpoint() + "/hook";
   auto client = http::NewClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report);
+  Status s = RunWebhook(Hook(url, false), test::SampleTrip(), *client, MapEnv({}), &report);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("HTTP 500"), std::string::npos) << s.message();
-  EXPECT_FALSE(RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report).ok());
-  EXPECT_TRUE(RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report).ok());
+  EXPECT_FALSE(RunWebhook(Hook(url, false), test::SampleTrip(), *client, MapEnv({}), &report).ok());
+  EXPECT_TRUE(RunWebhook(Hook(url, false), test::SampleTrip(), *client, MapEnv({}), &report).ok());
   EXPECT_EQ(server.requests().size(), 3u);
   for (const auto& r : server.requests()) EXPECT_EQ(r.Header("idempotency-key"), "sales/2026-11-24/1");
 }
@@ -187,7 +175,7 @@ TEST(CurlWebhookTest, NoAnswerIsUnavailable) {
   }
   auto client = http::NewClient();
   ActionReport report;
-  Status s = RunWebhook(Hook(url, false), Trip(), *client, Env({}), &report);
+  Status s = RunWebhook(Hook(url, false), test::SampleTrip(), *client, MapEnv({}), &report);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Code::kUnavailable);
 }
@@ -197,12 +185,13 @@ TEST(LocalActionRunnerTest, WebhookThroughTheRunner) {
   auto client = http::NewClient();
   FakeClock clock;
   MemoryStore store(clock);
-  LocalActionRunner runner(store, Logger::Null(), client.get(), Env({{"HOOK_SECRET", "k"}}));
+  LocalActionRunner runner(store, Logger::Null(), client.get(), MapEnv({{"HOOK_SECRET", "k"}}));
   ActionReport report;
-  ASSERT_TRUE(runner.RunReporting(Hook(server.endpoint() + "/hook"), Trip(), &report).ok());
+  ASSERT_TRUE(
+      runner.RunReporting(Hook(server.endpoint() + "/hook"), test::SampleTrip(), &report).ok());
   EXPECT_EQ(server.requests().size(), 1u);
   LocalActionRunner no_client(store, Logger::Null());
-  EXPECT_FALSE(no_client.Run(Hook(server.endpoint() + "/hook"), Trip()).ok());
+  EXPECT_FALSE(no_client.Run(Hook(server.endpoint() + "/hook"), test::SampleTrip()).ok());
 }
 
 }  // namespace

@@ -5,16 +5,12 @@
 
 #include <map>
 
+#include "fakes/env.h"
+
 namespace eb::aws {
 namespace {
 
-EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using test::MapEnv;
 
 const std::map<std::string, std::string> kCreds = {
     {"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"},
@@ -62,7 +58,7 @@ TEST(S3Url, ProblemsAreNamed) {
 TEST(S3Config, AwsDefaults) {
   auto vars = kCreds;
   vars["AWS_REGION"] = "eu-central-1";
-  auto c = ResolveS3Config(*ParseS3Url("s3://bucket/p"), Env(vars));
+  auto c = ResolveS3Config(*ParseS3Url("s3://bucket/p"), MapEnv(vars));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->scheme, "https");
   EXPECT_EQ(c->host, "s3.eu-central-1.amazonaws.com");
@@ -71,50 +67,50 @@ TEST(S3Config, AwsDefaults) {
   EXPECT_EQ(c->credentials.access_key_id, "AKIAIOSFODNN7EXAMPLE");
   EXPECT_TRUE(c->credentials.session_token.empty());
 
-  auto d = ResolveS3Config(*ParseS3Url("s3://bucket/p"), Env(kCreds));
+  auto d = ResolveS3Config(*ParseS3Url("s3://bucket/p"), MapEnv(kCreds));
   EXPECT_EQ(d->region, "us-east-1");
 }
 
 TEST(S3Config, EndpointPrecedenceUrlThenS3VariableThenGeneric) {
   auto vars = kCreds;
   vars["AWS_ENDPOINT_URL"] = "http://generic:1";
-  auto c = ResolveS3Config(*ParseS3Url("s3://b"), Env(vars));
+  auto c = ResolveS3Config(*ParseS3Url("s3://b"), MapEnv(vars));
   EXPECT_EQ(c->host, "generic:1");
   EXPECT_TRUE(c->path_style) << "a custom endpoint defaults to path-style";
   vars["AWS_ENDPOINT_URL_S3"] = "http://s3only:2/";
-  c = ResolveS3Config(*ParseS3Url("s3://b"), Env(vars));
+  c = ResolveS3Config(*ParseS3Url("s3://b"), MapEnv(vars));
   EXPECT_EQ(c->host, "s3only:2");
   c = ResolveS3Config(*ParseS3Url("s3://b?endpoint=https://url:3&path_style=false&region=r"),
-                      Env(vars));
+                      MapEnv(vars));
   EXPECT_EQ(c->scheme, "https");
   EXPECT_EQ(c->host, "url:3");
   EXPECT_FALSE(c->path_style);
   EXPECT_EQ(c->region, "r");
   vars["AWS_ENDPOINT_URL_S3"] = "127.0.0.1:7480";
-  EXPECT_NE(ResolveS3Config(*ParseS3Url("s3://b"), Env(vars)).status().message().find("scheme"),
+  EXPECT_NE(ResolveS3Config(*ParseS3Url("s3://b"), MapEnv(vars)).status().message().find("scheme"),
             std::string::npos);
 }
 
 TEST(S3Config, SessionTokenAndMissingCredentials) {
   auto vars = kCreds;
   vars["AWS_SESSION_TOKEN"] = "FwoGZXIvYXdzEXAMPLETOKEN";
-  auto c = CredentialsFromEnv(Env(vars));
+  auto c = CredentialsFromEnv(MapEnv(vars));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->session_token, "FwoGZXIvYXdzEXAMPLETOKEN");
 
-  auto none = CredentialsFromEnv(Env({}));
+  auto none = CredentialsFromEnv(MapEnv({}));
   EXPECT_EQ(none.status().code(), Code::kPermissionDenied);
   EXPECT_NE(none.status().message().find("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
             std::string::npos);
   auto half =
-      CredentialsFromEnv(Env({{"AWS_ACCESS_KEY_ID", "AKIA"}, {"AWS_SECRET_ACCESS_KEY", ""}}));
+      CredentialsFromEnv(MapEnv({{"AWS_ACCESS_KEY_ID", "AKIA"}, {"AWS_SECRET_ACCESS_KEY", ""}}));
   EXPECT_NE(half.status().message().find("set AWS_SECRET_ACCESS_KEY"), std::string::npos);
 }
 
 TEST(S3Config, DescribeNeverShowsTheSecretOrToken) {
   auto vars = kCreds;
   vars["AWS_SESSION_TOKEN"] = "FwoGZXIvYXdzEXAMPLETOKEN";
-  auto c = ResolveS3Config(*ParseS3Url("s3://b?endpoint=http://127.0.0.1:7480"), Env(vars));
+  auto c = ResolveS3Config(*ParseS3Url("s3://b?endpoint=http://127.0.0.1:7480"), MapEnv(vars));
   std::string d = c->Describe();
   EXPECT_EQ(d, "http://127.0.0.1:7480 (us-east-1, path-style, key AKIA...MPLE (session))");
   EXPECT_EQ(d.find("wJalr"), std::string::npos);

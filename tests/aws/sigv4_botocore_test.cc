@@ -12,45 +12,16 @@
 
 #include "aws/sigv4.h"
 #include "base/crypto.h"
+#include "fakes/python.h"
 #include "fakes/vectors.h"
 
 namespace eb::aws {
 namespace {
 
+using test::FindBotocorePython;
+using test::RunPython;
+
 using nlohmann::json;
-
-// A python3 that can import botocore: $EB_PYTHON, Debian's /usr/bin/python3, python3.
-std::string FindBotocorePython() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("EB_PYTHON")) candidates.push_back(env);
-  candidates.push_back("/usr/bin/python3");
-  candidates.push_back("python3");
-  for (const std::string& py : candidates) {
-    std::string cmd = py + " -c 'import botocore' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) == 0) return py;
-  }
-  return "";
-}
-
-std::string RunPython(const std::string& python, const std::string& script,
-                      const std::string& input) {
-  char path[] = "/tmp/eb-botocore-XXXXXX";
-  int fd = ::mkstemp(path);
-  if (fd < 0) return "";
-  FILE* f = ::fdopen(fd, "w");
-  std::fwrite(input.data(), 1, input.size(), f);
-  std::fclose(f);
-  std::string cmd = python + " " + script + " < " + path;
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ::pclose(p);
-  }
-  ::unlink(path);
-  return out;
-}
 
 class Gen {
  public:

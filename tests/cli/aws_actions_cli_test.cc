@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/loopback_server.h"
+#include "fakes/temp_dir.h"
 
 namespace {
 
@@ -20,10 +21,6 @@ namespace fs = std::filesystem;
 class AwsActionsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("eb-aws-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     fs::create_directories(dir_ / "state");
     Write("config.json", R"({"barriers": {"daily": {
         "members": ["in/{date}/a.csv", "in/{date}/b.csv"],
@@ -45,7 +42,6 @@ class AwsActionsCliTest : public ::testing::Test {
               .dump());
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
@@ -64,7 +60,7 @@ class AwsActionsCliTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  fs::path dir_;
+  eb::test::TempDir dir_{"aws-cli"};
 };
 
 TEST_F(AwsActionsCliTest, TripPublishesToSnsAndEventBridgeOnce) {

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fakes/temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -34,14 +36,8 @@ CliRun Doctor(const std::string& args) {
 
 class DoctorCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("eb-doctor-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  void SetUp() override { fs::remove(dir_); }  // no folder yet: doctor makes its own
+  eb::test::TempDir dir_{"doctor-cli"};
 };
 
 TEST_F(DoctorCliTest, AFolderPassesAndIsLeftAsFound) {

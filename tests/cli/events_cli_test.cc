@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "fakes/temp_dir.h"
+
 namespace {
 
 using json = nlohmann::json;
@@ -43,14 +45,7 @@ RunResult RunBinary(const std::string& args) {
 
 class EventsCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("eb-events-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "state");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { fs::create_directories(dir_ / "state"); }
 
   std::string Write(const std::string& name, const std::string& text) {
     fs::path p = dir_ / name;
@@ -79,7 +74,7 @@ class EventsCliTest : public ::testing::Test {
     return json{{"Records", records}}.dump();
   }
 
-  fs::path dir_;
+  eb::test::TempDir dir_{"events-cli"};
 };
 
 TEST_F(EventsCliTest, DecodePrintsOneLinePerRecordAndFailure) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "fakes/env.h"
 #include "fakes/fault_store.h"
 #include "fakes/s3_events.h"
 #include "stores/memory_store.h"
@@ -17,50 +18,45 @@
 namespace eb::cli {
 namespace {
 
+using test::MapEnv;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(LambdaSettings, ConfigPathStateAndMarginFromTheEnvironment) {
-  auto defaults = ReadLambdaSettings(Env({}), "/opt/bin");
+  auto defaults = ReadLambdaSettings(MapEnv({}), "/opt/bin");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->config_path, "/opt/bin/eventbarrier.json") << "next to the binary";
   EXPECT_EQ(defaults->state, "");
   EXPECT_EQ(defaults->safety_margin_ms, 1000);
 
-  auto lambda = ReadLambdaSettings(Env({{"LAMBDA_TASK_ROOT", "/var/task"},
-                                        {"AWS_LAMBDA_FUNCTION_NAME", "barriers"},
-                                        {"AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]abc"}}),
-                                   "/var/task");
+  auto lambda =
+      ReadLambdaSettings(MapEnv({{"LAMBDA_TASK_ROOT", "/var/task"},
+                                 {"AWS_LAMBDA_FUNCTION_NAME", "barriers"},
+                                 {"AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]abc"}}),
+                         "/var/task");
   ASSERT_TRUE(lambda.ok());
   EXPECT_EQ(lambda->config_path, "/var/task/eventbarrier.json");
   EXPECT_EQ(lambda->function_name, "barriers");
   EXPECT_EQ(lambda->worker_id, "2026/11/24/[$LATEST]abc") << "one log stream per environment";
 
-  auto overridden = ReadLambdaSettings(Env({{"LAMBDA_TASK_ROOT", "/var/task"},
-                                            {"EVENTBARRIER_CONFIG", "/opt/cfg.json"},
-                                            {"EVENTBARRIER_STATE", "s3://state/p/"},
-                                            {"EVENTBARRIER_SAFETY_MARGIN_MS", "2500"}}),
+  auto overridden = ReadLambdaSettings(MapEnv({{"LAMBDA_TASK_ROOT", "/var/task"},
+                                               {"EVENTBARRIER_CONFIG", "/opt/cfg.json"},
+                                               {"EVENTBARRIER_STATE", "s3://state/p/"},
+                                               {"EVENTBARRIER_SAFETY_MARGIN_MS", "2500"}}),
                                        "/x");
   ASSERT_TRUE(overridden.ok());
   EXPECT_EQ(overridden->config_path, "/opt/cfg.json");
   EXPECT_EQ(overridden->state, "s3://state/p/");
   EXPECT_EQ(overridden->safety_margin_ms, 2500);
 
-  auto bad = ReadLambdaSettings(Env({{"EVENTBARRIER_SAFETY_MARGIN_MS", "2s"}}), "/x");
+  auto bad = ReadLambdaSettings(MapEnv({{"EVENTBARRIER_SAFETY_MARGIN_MS", "2s"}}), "/x");
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
 }
 
 TEST(LambdaSettings, WhenTheBinaryRunsTheRuntimeLoop) {
-  auto none = Env({});
-  auto api = Env({{"AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"}});
+  auto none = MapEnv({});
+  auto api = MapEnv({{"AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"}});
   EXPECT_TRUE(LambdaModeRequested("/var/task/bootstrap", 1, none));
   EXPECT_TRUE(LambdaModeRequested("bootstrap", 1, none));
   EXPECT_FALSE(LambdaModeRequested("/var/task/bootstrap", 3, none))
@@ -99,7 +95,7 @@ class LambdaInitTest : public ::testing::Test {
     LambdaSettings s;
     s.config_path = config;
     s.state = state;
-    return InitLambda(s, Env(env), &error_);
+    return InitLambda(s, MapEnv(env), &error_);
   }
   fs::path dir_;
   aws::LambdaError error_;

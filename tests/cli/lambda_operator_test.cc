@@ -8,6 +8,7 @@
 
 #include "cli/lambda_function.h"
 #include "cli/lambda_operator.h"
+#include "fakes/env.h"
 #include "fakes/fault_store.h"
 #include "fakes/s3_events.h"
 #include "stores/memory_store.h"
@@ -127,12 +128,7 @@ TEST_F(LambdaOperatorTest, MalformedOrRefusedOperationsSayWhatIsWrong) {
 }
 
 TEST(LambdaOperatorSettings, EnabledOnlyByTheFunctionsConfiguration) {
-  auto env = [](std::map<std::string, std::string> vars) -> EnvLookup {
-    return [vars](const std::string& name) -> std::optional<std::string> {
-      auto it = vars.find(name);
-      return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
-    };
-  };
+  auto env = test::MapEnv;
   EXPECT_FALSE(ReadLambdaSettings(env({}), "/x")->operator_payloads);
   EXPECT_TRUE(ReadLambdaSettings(env({{"EVENTBARRIER_OPERATOR_PAYLOADS", "true"}}), "/x")->operator_payloads);
   EXPECT_FALSE(ReadLambdaSettings(env({{"EVENTBARRIER_OPERATOR_PAYLOADS", "false"}}), "/x")->operator_payloads);

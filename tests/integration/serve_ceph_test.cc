@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "aws/s3_config.h"
+#include "fakes/temp_dir.h"
 #include "fakes/vectors.h"
 #include "http/http_client.h"
 #include "integration/ceph_env.h"
@@ -116,20 +117,9 @@ class ServeProcess {
 
 class ServeCephTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("eb-serve-ceph-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "barriers.json") << kConfig;
-  }
+  void SetUp() override { std::ofstream(dir_ / "barriers.json") << kConfig; }
   void TearDown() override {
-    if (HasFailure()) {  // keep the receivers' logs
-      std::printf("kept %s\n", dir_.c_str());
-      return;
-    }
-    fs::remove_all(dir_);
+    if (HasFailure()) dir_.Keep();  // the receivers' logs
   }
 
   std::string State(const CephEnv& env) {
@@ -206,7 +196,7 @@ class ServeCephTest : public ::testing::Test {
     return done();
   }
 
-  fs::path dir_;
+  TempDir dir_{"serve-ceph"};
   std::string aws_;
 };
 

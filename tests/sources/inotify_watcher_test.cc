@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "fakes/temp_dir.h"
 #include "sources/dir_watcher.h"
 
 namespace eb {
@@ -17,15 +18,6 @@ namespace fs = std::filesystem;
 
 class InotifyWatcherTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) /
-            ("eb-inotify-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   std::unique_ptr<DirWatcher> Watch(std::vector<std::string> ignore = {}, int interrupt_fd = -1) {
     auto w = NewInotifyWatcher({root_.string(), std::move(ignore), interrupt_fd});
     EXPECT_TRUE(w.ok()) << w.status().ToString();
@@ -52,7 +44,7 @@ class InotifyWatcherTest : public ::testing::Test {
     }
     return keys;
   }
-  fs::path root_;
+  test::TempDir root_{"inotify"};
 };
 
 TEST_F(InotifyWatcherTest, StartScansEverythingButIgnoredDirs) {
