@@ -3,11 +3,8 @@
 // token), and a whole life: bind, authenticated POSTs, /healthz and /metrics,
 // then SIGTERM while a trip's action is running: that request still gets its
 // 200, new connections are refused, the process exits 0, the token is never printed.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/loopback_server.h"
+#include "fakes/temp_dir.h"
+#include "fakes/wait.h"
 #include "http/http_client.h"
 
 namespace {
@@ -62,16 +62,14 @@ int Wait(pid_t pid) {
 class ServeCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("eb-serve-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     fs::create_directories(dir_ / "state");
-    // The trip's action takes a second: long enough to stop the server meanwhile.
-    std::ofstream(dir_ / "barriers.json") << R"({"barriers": {"pair": {"members": ["in/a", "in/b"],
-        "on_complete": [{"type": "exec", "command": ["sleep", "1"]}]}}})";
+    // The trip's action says it started, then takes a second: long enough to stop the
+    // server meanwhile.
+    std::ofstream(dir_ / "barriers.json")
+        << R"({"barriers": {"pair": {"members": ["in/a", "in/b"],
+        "on_complete": [{"type": "exec", "command": ["sh", "-c", "touch ')"
+        << (dir_ / "action-started").string() << R"(' && sleep 1"]}]}}})";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Runs serve to completion (for the refusals): exit code and output.
   std::pair<int, std::string> Run(std::vector<std::string> args,
@@ -84,7 +82,7 @@ class ServeCliTest : public ::testing::Test {
     return {code, ReadAll(dir_ / "out.txt")};
   }
 
-  fs::path dir_;
+  eb::test::TempDir dir_{"serve-cli"};
 };
 
 TEST_F(ServeCliTest, RefusesToRunWithoutAToken) {
@@ -122,12 +120,14 @@ TEST_F(ServeCliTest, ServesThenStopsGracefullyOnSigterm) {
       {}, dir_ / "out.txt");
   ASSERT_GT(pid, 0);
   int port = 0;
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::string out = ReadAll(dir_ / "out.txt");
-    size_t at = out.find("{\"listening\":\"127.0.0.1:");
-    if (at != std::string::npos) port = std::stoi(out.substr(at + 24));
-    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  eb::test::WaitUntil(
+      [&] {
+        std::string out = ReadAll(dir_ / "out.txt");
+        size_t at = out.find("{\"listening\":\"127.0.0.1:");
+        if (at != std::string::npos) port = std::stoi(out.substr(at + 24));
+        return port != 0;
+      },
+      10'000);
   ASSERT_GT(port, 0) << ReadAll(dir_ / "out.txt");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   auto client = eb::http::NewClient();
@@ -166,17 +166,17 @@ TEST_F(ServeCliTest, ServesThenStopsGracefullyOnSigterm) {
   auto start = std::chrono::steady_clock::now();
   auto second = std::async(std::launch::async,
                            [&] { return send("POST", "/", record("in/b/2", "02"), true); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(eb::test::WaitUntil([&] { return fs::exists(dir_ / "action-started"); }, 10'000))
+      << "the trip's action runs";
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_NE(::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0)
-      << "new connections are refused";
-  ::close(probe);
+  bool refused = eb::test::WaitUntil(
+      [&] {
+        int fd = eb::test::ConnectLoopback(port);
+        if (fd >= 0) ::close(fd);
+        return fd < 0;
+      },
+      5000);
+  EXPECT_TRUE(refused) << "new connections are refused";
 
   auto tripped = second.get();
   ASSERT_TRUE(tripped.ok()) << tripped.status().ToString();

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "fakes/loopback_server.h"
+#include "fakes/wait.h"
 #include "http/http_client.h"
 
 namespace eb::http {
@@ -150,7 +151,8 @@ TEST(ServerTest, AtMostWorkersRequestsRunAtOnce) {
     int p = peak.load();
     while (now > p && !peak.compare_exchange_weak(p, now)) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    // Busy until a second request runs beside this one (or 150 ms, for the last one alone).
+    test::WaitUntil([&] { return running.load() >= 2; }, 150);
     --running;
     return ServerResponse{};
   });
@@ -168,9 +170,11 @@ TEST(ServerTest, AtMostWorkersRequestsRunAtOnce) {
 
 TEST(ServerTest, ShutdownFinishesTheRequestInProgressAndRefusesNewOnes) {
   std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future();
   Running s({}, [&](const ServerRequest&) {
     entered.set_value();
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    released.wait_for(std::chrono::seconds(10));  // in progress until the test has looked
     ServerResponse r;
     r.body = "done";
     return r;
@@ -179,8 +183,17 @@ TEST(ServerTest, ShutdownFinishesTheRequestInProgressAndRefusesNewOnes) {
   entered.get_future().wait();
   auto start = Clock::now();
   std::thread stopper([&] { s.Stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(test::ConnectLoopback(s.port()), -1) << "the listening socket is closed: new connections are refused";
+  bool refused = test::WaitUntil(
+      [&] {
+        int fd = test::ConnectLoopback(s.port());
+        if (fd >= 0) ::close(fd);
+        return fd < 0;
+      },
+      5000);
+  EXPECT_TRUE(refused) << "the listening socket is closed: new connections are refused";
+  EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "while the request in progress still runs";
+  release.set_value();
   auto r = slow.get();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
