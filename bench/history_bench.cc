@@ -119,6 +119,28 @@ double RawPutIfAbsentRate(double seconds) {
   return static_cast<double>(ops) / SecondsSince(start);
 }
 
+// The run's own store at its current size: one arrival's worth of raw calls
+// (GET of a missing key, PUT-if-absent of a new one, a LIST of a small
+// prefix, a DELETE) per round, no protocol. Beside the early and late
+// windows it tells how much of a slowdown is the in-memory map growing (the
+// retention's ~100,000 objects) rather than the protocol.
+double RawRoundsOnStore(MemoryStore& store, double seconds) {
+  int64_t rounds = 0;
+  ListOptions list;
+  list.prefix = "raw-probe/";
+  auto start = SteadyClock::now();
+  while (SecondsSince(start) < seconds) {
+    for (int i = 0; i < 100; ++i, ++rounds) {
+      std::string key = "raw-probe/" + std::to_string(rounds);
+      (void)store.Get(".eventbarrier/_consumed/b/_/missing-" + std::to_string(rounds));
+      (void)store.PutIfAbsent(key, "x");
+      (void)store.List(list);
+      (void)store.Delete(key);
+    }
+  }
+  return static_cast<double>(rounds) / SecondsSince(start);
+}
+
 // The naive design: on every event, GET (HEAD) every member.
 double NaiveRate(int members, double seconds) {
   FakeClock clock;
@@ -212,6 +234,8 @@ int Main(int argc, char** argv) {
   Run run(members, sweep_every);
   auto start = SteadyClock::now();
   Window early = run.Timed(window);
+  const size_t early_objects = run.memory.Snapshot().size();
+  const double early_raw = RawRoundsOnStore(run.memory, 0.3);
   std::fprintf(stderr, "early window: %.0f arrivals/s\n", early.rate());
   const int64_t middle_end = generations - window;
   bool cut = false;
@@ -229,6 +253,8 @@ int Main(int argc, char** argv) {
   }
   Window late = run.Timed(window);
   double total_seconds = SecondsSince(start);
+  const size_t late_objects = run.memory.Snapshot().size();
+  const double late_raw = RawRoundsOnStore(run.memory, 0.3);
 
   std::printf("\n| window | generations | arrivals | trips | arrivals/s | requests/arrival | GETs/arrival | sweeps |\n"
               "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
@@ -242,6 +268,10 @@ int Main(int argc, char** argv) {
                 max_seconds, static_cast<long long>(late.first), static_cast<long long>(late.last),
                 static_cast<long long>(window), static_cast<long long>(generations));
   }
+  std::printf("the store itself, same run: raw rounds (GET + PUT-if-absent + LIST + DELETE) on the run's store "
+              "at %zu objects after the early window %.0f/s, at %zu after the late one %.0f/s: **%.2f** "
+              "(late/early of the store alone)\n",
+              early_objects, early_raw, late_objects, late_raw, early_raw > 0 ? late_raw / early_raw : 0);
   std::printf("baselines, same run: raw memory store PUT-if-absent %.0f/s on distinct keys; naive "
               "HEAD-every-member %.0f arrivals/s\n",
               raw, naive);
