@@ -246,5 +246,103 @@ TEST(LambdaCeph, FourRuntimesTripEachGenerationOfThirtyBarriersExactlyOnce) {
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 
+// The operator payload through the packaged function, state on Ceph RGW, as
+// `aws lambda invoke` delivers it (docs/OPERATORS.md): refused by a function
+// whose configuration does not enable it; with EVENTBARRIER_OPERATOR_PAYLOADS=true,
+// a dry run, the force, history, a rerun and status answer their JSON.
+TEST(LambdaCeph, OperatorPayloadsOnlyWhereTheFunctionEnablesThem) {
+  EB_REQUIRE_CEPH(env);
+  std::string why;
+  if (!SandboxAvailable(&why)) {
+    if (InCi()) FAIL() << why;
+    GTEST_SKIP() << why;
+  }
+  std::string zip = std::string(EB_LAMBDA_DIR) + "/eventbarrier-lambda.zip";
+  fs::path dir = fs::temp_directory_path() / ("eb-lambda-ops-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string error;
+  std::string root = MakeSandboxRoot(zip, dir.string(), "root", &error);
+  ASSERT_FALSE(root.empty()) << error;
+  fs::create_directories(fs::path(root) / "cfg");
+  std::ofstream(fs::path(root) / "cfg" / "barriers.json")
+      << R"({"barriers": {"daily": {"members": ["in/{day}/east", "in/{day}/west", "in/{day}/north"],
+             "on_complete": [{"type": "manifest", "key": "ready/{day}.json"}]}}})";
+  std::string state = "s3://" + env.bucket + "/" + UniquePrefix("lambda-ops") + "?endpoint=" + env.endpoint;
+  auto run = [&](FakeRuntimeApi& api, bool enabled, const std::string& name) {
+    auto environment = LambdaEnvironment({{"AWS_LAMBDA_RUNTIME_API", api.endpoint()},
+                                          {"EVENTBARRIER_CONFIG", "/cfg/barriers.json"},
+                                          {"EVENTBARRIER_STATE", state},
+                                          {"EVENTBARRIER_OPERATOR_PAYLOADS", enabled ? "true" : "false"},
+                                          {"AWS_ACCESS_KEY_ID", env.access_key},
+                                          {"AWS_SECRET_ACCESS_KEY", env.secret_key}});
+    return SpawnInSandbox(root, environment, (dir / (name + ".txt")).string());
+  };
+  FakeRuntimeApi closed, open;
+  ASSERT_TRUE(closed.ok() && open.ok());
+  int closed_pid = run(closed, false, "closed"), open_pid = run(open, true, "open");
+  ASSERT_GT(closed_pid, 0);
+  ASSERT_GT(open_pid, 0);
+
+  closed.Enqueue(R"({"eventbarrier": {"op": "status"}})");
+  ASSERT_TRUE(closed.WaitForAnswers(1, 60'000));
+  EXPECT_TRUE(closed.answers()[0].error);
+  EXPECT_EQ(closed.answers()[0].error_type, "EventBarrier.OperatorRefused") << closed.answers()[0].body;
+
+  // A day of its own: the manifest goes to the bucket's root, shared by every run.
+  const std::string day = "2026-11-" + std::to_string(::getpid());
+  auto op = [&](std::string text) {
+    for (size_t at; (at = text.find("DAY")) != std::string::npos;) text.replace(at, 3, day);
+    return text;
+  };
+  std::vector<std::string> payloads = {
+      S3Notification({S3Record(env.bucket, "in/" + day + "/east/a.csv", 1),
+                      S3Record(env.bucket, "in/" + day + "/west/b.csv", 2)}),
+      op(R"({"eventbarrier": {"op": "trip", "barrier": "daily", "instance": "DAY", "reason": "north lost", "dry_run": true}})"),
+      op(R"({"eventbarrier": {"op": "trip", "barrier": "daily", "instance": "DAY", "reason": "north lost", "by": "alice"}})"),
+      op(R"({"eventbarrier": {"op": "trip", "barrier": "daily", "instance": "DAY", "reason": "again"}})"),
+      op(R"({"eventbarrier": {"op": "history", "barrier": "daily", "instance": "DAY"}})"),
+      op(R"({"eventbarrier": {"op": "rerun", "barrier": "daily", "instance": "DAY", "generation": 1, "by": "bob"}})"),
+      R"({"eventbarrier": {"op": "status"}})",
+  };
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    open.Enqueue(payloads[i]);
+    ASSERT_TRUE(open.WaitForAnswers(i + 1, 60'000)) << payloads[i];
+  }
+  auto answers = open.answers();
+  for (int pid : {closed_pid, open_pid}) {
+    ::kill(pid, SIGKILL);
+    WaitSandboxed(pid);
+  }
+  auto body = [&](size_t i) {
+    EXPECT_FALSE(answers[i].error) << payloads[i] << ": " << answers[i].error_type << " " << answers[i].body;
+    json j = json::parse(answers[i].body, nullptr, false);
+    return j.is_object() && j.contains("result") ? j["result"] : j;
+  };
+  EXPECT_EQ(body(0)["arrivals"], 2);
+  EXPECT_EQ(body(1)["dry_run"], true);
+  EXPECT_EQ(body(1)["missing"], json::array({"in/" + day + "/north"}));
+  json forced = body(2);
+  EXPECT_EQ(forced["status"], "forced");
+  EXPECT_EQ(forced["finished"], true);
+  EXPECT_TRUE(answers[3].error);
+  EXPECT_EQ(answers[3].error_type, "EventBarrier.OperatorFailed");
+  EXPECT_NE(answers[3].body.find("nothing to force"), std::string::npos) << answers[3].body;
+  json history = body(4);
+  ASSERT_EQ(history["generations"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["generations"][0]["outcome"], "forced");
+  EXPECT_EQ(history["generations"][0]["forced_by"], "alice");
+  EXPECT_EQ(body(5)["rerun"], 1);
+  EXPECT_EQ(body(5)["by"], "bob");
+  EXPECT_EQ(body(6)["instances"][0]["last_trip"]["status"], "forced");
+  // The manifest the forced trip (and its rerun) wrote to the bucket says so.
+  auto bucket = S3Store::Open("s3://" + env.bucket + "/?endpoint=" + env.endpoint, aws::ProcessEnv());
+  ASSERT_TRUE(bucket.ok());
+  auto manifest = (*bucket)->Get("ready/" + day + ".json");
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  EXPECT_NE(manifest->find("\"status\": \"forced\""), std::string::npos) << *manifest;
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace eb::test
