@@ -129,15 +129,17 @@ function tick() {
   }
 }
 function fillSelect(id, values) {
-  const s = document.getElementById(id), keep = s.value;
+  const s = document.getElementById(id);
   while (s.options.length > 1) s.remove(1);
   for (const v of values) s.appendChild(el("option", {value: v, text: v}));
-  s.value = values.includes(keep) ? keep : "";
 }
+// Filters: the selects, first set from the address (?barrier=B&state=S, so a view can be bookmarked).
+const QUERY = new URLSearchParams(location.search);
+const FILTER = {barrier: QUERY.get("barrier") || "", state: QUERY.get("state") || ""};
 function render() {
-  const fb = document.getElementById("f-barrier").value, fs = document.getElementById("f-state").value;
   fillSelect("f-barrier", [...new Set(DATA.instances.map(s => s.barrier))]);
   fillSelect("f-state", STATES);
+  const fb = FILTER.barrier, fs = FILTER.state;
   document.getElementById("f-barrier").value = fb; document.getElementById("f-state").value = fs;
   const main = document.getElementById("instances");
   main.replaceChildren();
@@ -148,8 +150,15 @@ function render() {
   document.getElementById("meta").textContent = "state read " + DATA.generated_at + (OPTS.live ? " \u00b7 refreshes every " + OPTS.refresh_seconds + "s" : "");
   tick();
 }
-document.getElementById("f-barrier").addEventListener("change", render);
-document.getElementById("f-state").addEventListener("change", render);
+for (const [id, key] of [["f-barrier", "barrier"], ["f-state", "state"]]) {
+  document.getElementById(id).addEventListener("change", e => {
+    FILTER[key] = e.target.value;
+    const q = new URLSearchParams(location.search);
+    if (FILTER[key]) q.set(key, FILTER[key]); else q.delete(key);
+    history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : ""));
+    render();
+  });
+}
 render();
 setInterval(tick, 1000);
 if (OPTS.live) setInterval(async () => {

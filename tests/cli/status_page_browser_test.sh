@@ -90,6 +90,16 @@ r2="$(remaining "$DIR/dom2.html")"
 # Within one load too: after 3 s of the page's own clock.
 chrome --virtual-time-budget=3000 --dump-dom "file://$DIR/status.html" >"$DIR/dom3.html"
 grep -q 'data-state="collecting"' "$DIR/dom3.html" || fail "page did not render under a virtual time budget"
+# Filters, preselected from the address: by state, then by barrier.
+chrome --dump-dom "file://$DIR/status.html?state=forced" >"$DIR/forced.html"
+[ "$(grep -o '<section class="card"' "$DIR/forced.html" | wc -l)" -eq 1 ] &&
+  grep -q 'data-instance="2026-11-22" data-state="forced"' "$DIR/forced.html" || fail "filter state=forced"
+grep -q '<option value="forced">forced</option>' "$DIR/forced.html" || fail "no state filter"
+chrome --dump-dom "file://$DIR/status.html?barrier=hourly" >"$DIR/hourly.html"
+[ "$(grep -o '<section class="card"' "$DIR/hourly.html" | wc -l)" -eq 1 ] &&
+  grep -q 'data-barrier="hourly"' "$DIR/hourly.html" || fail "filter barrier=hourly"
+chrome --dump-dom "file://$DIR/status.html?barrier=daily&state=tripped" >"$DIR/none.html"
+[ "$(grep -o '<section class="card"' "$DIR/none.html" | wc -l)" -eq 1 ] || fail "filters barrier=daily&state=tripped"
 chrome --window-size=1180,760 --screenshot="$OUT/status-page.png" "file://$DIR/status.html" >/dev/null
 [ "$(stat -c %s "$OUT/status-page.png")" -gt 10000 ] || fail "screenshot too small"
 cp "$DIR/status.html" "$OUT/status-page.html"
