@@ -12,6 +12,7 @@ PKGS=(build-essential cmake pkg-config ninja-build
       clang libclang-rt-14-dev clang-format
       python3 python3-botocore python3-yaml awscli zip unzip patchelf curl uuid-runtime rsync
       chromium fonts-dejavu-core)
+# chromium (Debian's, headless) loads the status page in tests/cli/status_page_browser_test.sh.
 # npm installs the CloudFormation resource specification the deployment tests
 # check the template against (tests/deploy/fetch_spec.sh); a NodeSource nodejs
 # already carries npm, and Debian's npm package would conflict with it.
