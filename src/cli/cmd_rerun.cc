@@ -18,18 +18,25 @@ Runner SetupRerun(CLI::App& sub) {
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("BARRIER", o->barrier, "The barrier's name")->required();
-  sub.add_option("INSTANCE", o->instance, "The instance as `status` shows it (_ for a barrier without variables)")
+  sub.add_option("INSTANCE", o->instance,
+                 "The instance as `status` shows it (_ for a barrier without variables)")
       ->required();
-  sub.add_option("GENERATION", o->generation, "The generation whose actions run again (see `history`)")
+  sub.add_option("GENERATION", o->generation,
+                 "The generation whose actions run again (see `history`)")
       ->required()
       ->check(CLI::PositiveNumber);
-  sub.add_option("--action", o->action, "Only this action: its index in on_complete (on_timeout for a timeout trip), from 0")
+  sub.add_option(
+         "--action", o->action,
+         "Only this action: its index in on_complete (on_timeout for a timeout trip), from 0")
       ->check(CLI::NonNegativeNumber);
   AddOperatorFlags(sub, o.get(), "Who reruns it", "Why (recorded with the rerun)");
   sub.footer(
-      "Runs the actions of a finished trip again with the same record, so the same idempotency key\n"
-      "(barrier/instance/generation) and manifest: a downstream that deduplicates sees a repeat. The\n"
-      "rerun (who, when, why, each action's report) is recorded at t/<gen>.rerun-<n> beside the trip;\n"
+      "Runs the actions of a finished trip again with the same record, so the same idempotency "
+      "key\n"
+      "(barrier/instance/generation) and manifest: a downstream that deduplicates sees a repeat. "
+      "The\n"
+      "rerun (who, when, why, each action's report) is recorded at t/<gen>.rerun-<n> beside the "
+      "trip;\n"
       "the trip's outcome is never changed. Unfinished and void generations are refused.\n"
       "Exits 1 when an action fails (the failed rerun is recorded too).\n"
       "Example:\n"
@@ -51,10 +58,12 @@ Runner SetupRerun(CLI::App& sub) {
       const ordered_json& j = *out;
       std::string ran;
       for (const auto& a : j["actions"]) {
-        ran += (ran.empty() ? "" : ", ") + a["type"].get<std::string>() + "[" + std::to_string(a["index"].get<size_t>()) + "]";
+        ran += (ran.empty() ? "" : ", ") + a["type"].get<std::string>() + "[" +
+               std::to_string(a["index"].get<size_t>()) + "]";
       }
-      std::cout << "rerun " << j["rerun"].get<int>() << " of " << j["idempotency_key"].get<std::string>() << ": ran "
-                << ran << "; by " << j["by"].get<std::string>() << "\n";
+      std::cout << "rerun " << j["rerun"].get<int>() << " of "
+                << j["idempotency_key"].get<std::string>() << ": ran " << ran << "; by "
+                << j["by"].get<std::string>() << "\n";
     }
     return static_cast<int>(kExitOk);
   };

@@ -27,17 +27,24 @@ Runner SetupTrip(CLI::App& sub) {
   auto o = std::make_shared<Opts>();
   sub.add_option("BARRIER", o->barrier, "The barrier's name")->required();
   sub.add_option("INSTANCE", o->instance,
-                 "The instance as `status` shows it (variable values joined by ','); omit for a barrier without variables");
-  sub.add_flag("--force", o->force, "Required: trip the open generation although members are missing");
-  sub.add_flag("--dry-run", o->dry_run, "Show what would be consumed and what is missing; write nothing");
-  AddOperatorFlags(sub, o.get(), "Who forces it", "Required: why (goes into the trip record and the manifest)");
+                 "The instance as `status` shows it (variable values joined by ','); omit for a "
+                 "barrier without variables");
+  sub.add_flag("--force", o->force,
+               "Required: trip the open generation although members are missing");
+  sub.add_flag("--dry-run", o->dry_run,
+               "Show what would be consumed and what is missing; write nothing");
+  AddOperatorFlags(sub, o.get(), "Who forces it",
+                   "Required: why (goes into the trip record and the manifest)");
   sub.footer(
-      "Claims the instance's open generation now with status `forced`, through the same PUT-if-absent\n"
-      "claim as any trip (arrivals racing it keep every promise), lists the missing members, the reason\n"
+      "Claims the instance's open generation now with status `forced`, through the same "
+      "PUT-if-absent\n"
+      "claim as any trip (arrivals racing it keep every promise), lists the missing members, the "
+      "reason\n"
       "and who forced it in the trip record, and runs on_complete (the manifest says \"forced\").\n"
       "Refused when no arrival waits. A generation that is in fact complete trips as complete.\n"
       "Example:\n"
-      "  eventbarrier trip daily-sales 2026-11-24 --force --reason \"north feed lost, ok'd by J.\" \\\n"
+      "  eventbarrier trip daily-sales 2026-11-24 --force --reason \"north feed lost, ok'd by J.\" "
+      "\\\n"
       "      --config barriers.json --state s3://bucket/.eventbarrier/ --dry-run");
   return [o] {
     if (!o->force) {
@@ -45,7 +52,8 @@ Runner SetupTrip(CLI::App& sub) {
       return static_cast<int>(kExitUsage);
     }
     if (o->reason.empty()) {
-      std::cerr << "error: --reason is required: say why the generation is forced (it goes into the trip record)\n";
+      std::cerr << "error: --reason is required: say why the generation is forced (it goes into "
+                   "the trip record)\n";
       return static_cast<int>(kExitUsage);
     }
     auto session = OpenOperatorSession(*o);
@@ -59,14 +67,16 @@ Runner SetupTrip(CLI::App& sub) {
     if (o->json) {
       std::cout << Dump(j, 2) << std::endl;
     } else {
-      std::string what = j["barrier"].get<std::string>() + "/" + j["instance"].get<std::string>() + " generation " +
-                         std::to_string(j["generation"].get<int64_t>());
+      std::string what = j["barrier"].get<std::string>() + "/" + j["instance"].get<std::string>() +
+                         " generation " + std::to_string(j["generation"].get<int64_t>());
       std::string status = j["status"];
-      std::cout << (o->dry_run ? "dry run: would trip " : "tripped ") << what << " as " << status << ": "
-                << j["objects"].size() << " object(s) (" << List(j["objects"]) << "), missing " << List(j["missing"])
-                << "; by " << j["by"].get<std::string>() << ", reason: " << j["reason"].get<std::string>() << "\n";
+      std::cout << (o->dry_run ? "dry run: would trip " : "tripped ") << what << " as " << status
+                << ": " << j["objects"].size() << " object(s) (" << List(j["objects"])
+                << "), missing " << List(j["missing"]) << "; by " << j["by"].get<std::string>()
+                << ", reason: " << j["reason"].get<std::string>() << "\n";
       if (!o->dry_run && !j.value("finished", false)) {
-        std::cout << "its actions did not finish: the trip is re-driven (see `eventbarrier status`)\n";
+        std::cout
+            << "its actions did not finish: the trip is re-driven (see `eventbarrier status`)\n";
       }
     }
     return static_cast<int>(kExitOk);

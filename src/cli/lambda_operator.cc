@@ -19,7 +19,8 @@ std::optional<std::string> StringField(const json& op, const char* name, std::st
   return std::nullopt;
 }
 
-std::optional<std::string> IntField(const json& op, const char* name, int64_t min, std::optional<int64_t>* out) {
+std::optional<std::string> IntField(const json& op, const char* name, int64_t min,
+                                    std::optional<int64_t>* out) {
   auto it = op.find(name);
   if (it == op.end() || it->is_null()) return std::nullopt;
   if (!it->is_number_integer() || it->get<int64_t>() < min) {
@@ -42,32 +43,41 @@ std::optional<aws::LambdaOutcome> HandleOperatorPayload(const std::string& paylo
     return aws::LambdaOutcome::Failure(
         {"EventBarrier.OperatorRefused",
          "operator payloads are disabled for this function: set its environment variable "
-         "EVENTBARRIER_OPERATOR_PAYLOADS=true (the template's OperatorPayloads parameter) to allow them",
+         "EVENTBARRIER_OPERATOR_PAYLOADS=true (the template's OperatorPayloads parameter) to allow "
+         "them",
          {}});
   }
   const json& op = j["eventbarrier"];
   if (!op.is_object()) return Invalid("eventbarrier: must be an object with \"op\"");
   std::string name, barrier, instance, reason, by;
-  for (auto [field, out] : {std::pair{"op", &name}, {"barrier", &barrier}, {"instance", &instance},
-                            {"reason", &reason}, {"by", &by}}) {
+  for (auto [field, out] : {std::pair{"op", &name},
+                            {"barrier", &barrier},
+                            {"instance", &instance},
+                            {"reason", &reason},
+                            {"by", &by}}) {
     if (auto bad = StringField(op, field, out)) return Invalid(*bad);
   }
   std::optional<int64_t> generation, action, last;
   if (auto bad = IntField(op, "generation", 1, &generation)) return Invalid(*bad);
   if (auto bad = IntField(op, "action", 0, &action)) return Invalid(*bad);
   if (auto bad = IntField(op, "last", 1, &last)) return Invalid(*bad);
-  auto flag = [&](const char* field) { return op.contains(field) && op[field].is_boolean() && op[field].get<bool>(); };
+  auto flag = [&](const char* field) {
+    return op.contains(field) && op[field].is_boolean() && op[field].get<bool>();
+  };
   if (by.empty()) by = kPayloadOperator;
   const bool needs_barrier = name == "trip" || name == "rerun" || name == "history";
-  if (needs_barrier && barrier.empty()) return Invalid("eventbarrier.barrier: required for op " + name);
+  if (needs_barrier && barrier.empty())
+    return Invalid("eventbarrier.barrier: required for op " + name);
 
   Result<ordered_json> result = Status::Internal("no operation");
   if (name == "status") {
     result = StatusJson(ctx.store, ctx.config, {.all = flag("all")}, ctx.clock.NowMs());
   } else if (name == "history") {
-    result = History(ctx.store, ctx.config, {barrier, instance, static_cast<size_t>(last.value_or(20))});
+    result =
+        History(ctx.store, ctx.config, {barrier, instance, static_cast<size_t>(last.value_or(20))});
   } else if (name == "trip") {
-    if (reason.empty()) return Invalid("eventbarrier.reason: required for op trip (it goes into the trip record)");
+    if (reason.empty())
+      return Invalid("eventbarrier.reason: required for op trip (it goes into the trip record)");
     result = ForceTrip(ctx, {barrier, instance, reason, by, flag("dry_run")});
   } else if (name == "rerun") {
     if (!generation) return Invalid("eventbarrier.generation: required for op rerun");
@@ -77,13 +87,18 @@ std::optional<aws::LambdaOutcome> HandleOperatorPayload(const std::string& paylo
   } else {
     return Invalid("eventbarrier.op: '" + name + "' is not one of status, history, trip, rerun");
   }
-  ctx.log.Info("operator payload", {{"op", name}, {"barrier", barrier}, {"instance", instance}, {"by", by},
+  ctx.log.Info("operator payload", {{"op", name},
+                                    {"barrier", barrier},
+                                    {"instance", instance},
+                                    {"by", by},
                                     {"ok", result.ok() ? "true" : "false"},
                                     {"error", result.ok() ? "" : result.status().ToString()}});
   if (!result.ok()) {
-    return aws::LambdaOutcome::Failure({"EventBarrier.OperatorFailed", result.status().message(), {}});
+    return aws::LambdaOutcome::Failure(
+        {"EventBarrier.OperatorFailed", result.status().message(), {}});
   }
-  return aws::LambdaOutcome::Success(Dump(ordered_json{{"ok", true}, {"op", name}, {"result", std::move(*result)}}));
+  return aws::LambdaOutcome::Success(
+      Dump(ordered_json{{"ok", true}, {"op", name}, {"result", std::move(*result)}}));
 }
 
 }  // namespace eb::cli

@@ -32,7 +32,8 @@ ordered_json RerunJson(const RerunRecord& r) {
     for (const auto& [k, v] : a.report) report[k] = v;
     actions.push_back({{"index", a.index}, {"type", a.type}, {"report", std::move(report)}});
   }
-  ordered_json j{{"rerun", r.number}, {"by", r.by}, {"reason", r.reason}, {"at", Iso(r.at)}, {"ok", r.ok}};
+  ordered_json j{
+      {"rerun", r.number}, {"by", r.by}, {"reason", r.reason}, {"at", Iso(r.at)}, {"ok", r.ok}};
   if (!r.ok) j["error"] = r.error;
   if (r.only_action) j["only_action"] = *r.only_action;
   j["actions"] = std::move(actions);
@@ -54,21 +55,24 @@ std::string DefaultOperator() {
   return host[0] != '\0' ? who + "@" + host : who;
 }
 
-Result<std::string> ResolveInstance(ObjectStore& store, const Config& config, const std::string& barrier,
-                                    const std::string& instance) {
+Result<std::string> ResolveInstance(ObjectStore& store, const Config& config,
+                                    const std::string& barrier, const std::string& instance) {
   const BarrierSpec* spec = config.Find(barrier);
   if (spec == nullptr) {
     std::string names;
     for (const auto& b : config.barriers) names += (names.empty() ? "" : ", ") + b.name;
-    return Status::NotFound("barrier '" + barrier + "' is not in the configuration (it has: " + names + ")");
+    return Status::NotFound("barrier '" + barrier +
+                            "' is not in the configuration (it has: " + names + ")");
   }
   if (!instance.empty()) {
     if (!ParseInstanceName(instance, spec->variables)) {
       std::string vars;
       for (const auto& v : spec->variables) vars += (vars.empty() ? "{" : ",{") + v + "}";
-      return Status::InvalidArgument("instance '" + instance + "' does not fit barrier " + barrier + ": " +
-                                     (spec->variables.empty() ? std::string("it has no variables (omit INSTANCE, or pass _)")
-                                                              : "it names " + vars + ", values joined by ',' in that order, as `status` shows"));
+      return Status::InvalidArgument(
+          "instance '" + instance + "' does not fit barrier " + barrier + ": " +
+          (spec->variables.empty()
+               ? std::string("it has no variables (omit INSTANCE, or pass _)")
+               : "it names " + vars + ", values joined by ',' in that order, as `status` shows"));
     }
     return instance;
   }
@@ -79,12 +83,15 @@ Result<std::string> ResolveInstance(ObjectStore& store, const Config& config, co
     for (size_t i = 0; i < open->size() && i < 5; ++i) listing += (i ? ", " : "") + (*open)[i];
     if (open->size() > 5) listing += ", ...";
   }
-  return Status::InvalidArgument("INSTANCE: barrier " + barrier + " has variables, so name the instance as `status` shows it" +
+  return Status::InvalidArgument("INSTANCE: barrier " + barrier +
+                                 " has variables, so name the instance as `status` shows it" +
                                  (listing.empty() ? std::string() : " (open: " + listing + ")"));
 }
 
 Result<ordered_json> ForceTrip(OperatorContext& ctx, const ForceArgs& args) {
-  if (args.reason.empty()) return Status::InvalidArgument("--reason: say why the generation is forced (it goes into the trip record)");
+  if (args.reason.empty())
+    return Status::InvalidArgument(
+        "--reason: say why the generation is forced (it goes into the trip record)");
   auto instance = ResolveInstance(ctx.store, ctx.config, args.barrier, args.instance);
   if (!instance.ok()) return instance.status();
   EngineOptions options;
@@ -98,15 +105,18 @@ Result<ordered_json> ForceTrip(OperatorContext& ctx, const ForceArgs& args) {
   if (!trips.ok()) return trips.status();
   const std::string what = args.barrier + "/" + *instance;
   if (!request.claim) {
-    return Status::FailedPrecondition(what + ": nothing to force: no arrival waits in its open generation" +
-                                      std::string(ctx.config.Find(args.barrier)->mode == BarrierMode::kOnce
-                                                      ? " (a once barrier that tripped never trips again)" : ""));
+    return Status::FailedPrecondition(
+        what + ": nothing to force: no arrival waits in its open generation" +
+        std::string(ctx.config.Find(args.barrier)->mode == BarrierMode::kOnce
+                        ? " (a once barrier that tripped never trips again)"
+                        : ""));
   }
   const TripRecord& claim = *request.claim;
   if (request.lost) {
-    return Status::FailedPrecondition(what + ": not forced: generation " + std::to_string(claim.generation) +
-                                      " was claimed first by " + claim.claimed_by + " (status " +
-                                      TripStatusName(claim.status) + "); see `eventbarrier history`");
+    return Status::FailedPrecondition(
+        what + ": not forced: generation " + std::to_string(claim.generation) +
+        " was claimed first by " + claim.claimed_by + " (status " + TripStatusName(claim.status) +
+        "); see `eventbarrier history`");
   }
   ordered_json objects = ordered_json::array();
   for (const auto& c : claim.arrivals) objects.push_back(c.arrival.key);
@@ -131,14 +141,23 @@ Result<ordered_json> ForceTrip(OperatorContext& ctx, const ForceArgs& args) {
 Result<ordered_json> RerunTrip(OperatorContext& ctx, const RerunArgs& args) {
   auto instance = ResolveInstance(ctx.store, ctx.config, args.barrier, args.instance);
   if (!instance.ok()) return instance.status();
-  RerunRequest request{args.barrier, *instance, args.generation, args.action,
-                       args.by.empty() ? DefaultOperator() : args.by, args.reason};
+  RerunRequest request{args.barrier,
+                       *instance,
+                       args.generation,
+                       args.action,
+                       args.by.empty() ? DefaultOperator() : args.by,
+                       args.reason};
   auto rerun = Rerun(ctx.store, ctx.config, ctx.actions, ctx.clock, ctx.log, request);
   if (!rerun.ok()) return rerun.status();
-  ordered_json out{{"barrier", args.barrier}, {"instance", *instance}, {"generation", args.generation},
-                   {"idempotency_key", args.barrier + "/" + *instance + "/" + std::to_string(args.generation)}};
+  ordered_json out{
+      {"barrier", args.barrier},
+      {"instance", *instance},
+      {"generation", args.generation},
+      {"idempotency_key", args.barrier + "/" + *instance + "/" + std::to_string(args.generation)}};
   out.update(RerunJson(*rerun));
-  if (!rerun->ok) return Status::Unavailable(rerun->error + " (rerun " + std::to_string(rerun->number) + " recorded)");
+  if (!rerun->ok)
+    return Status::Unavailable(rerun->error + " (rerun " + std::to_string(rerun->number) +
+                               " recorded)");
   return out;
 }
 
@@ -211,27 +230,35 @@ ordered_json InstanceJson(const InstanceStatus& s) {
                  {"deadline_ms", s.deadline ? *s.deadline : 0}};
   if (s.last_trip) {
     const LastTripStatus& t = *s.last_trip;
-    j["last_trip"] = {{"generation", t.generation},     {"status", TripStatusName(t.status)},
-                      {"tripped_at", Iso(t.claimed_at)}, {"objects", t.objects},
-                      {"missing", t.missing},            {"done", t.done},
-                      {"done_by", t.done_record.by},     {"done_at", Iso(t.done_record.at)},
+    j["last_trip"] = {{"generation", t.generation},
+                      {"status", TripStatusName(t.status)},
+                      {"tripped_at", Iso(t.claimed_at)},
+                      {"objects", t.objects},
+                      {"missing", t.missing},
+                      {"done", t.done},
+                      {"done_by", t.done_record.by},
+                      {"done_at", Iso(t.done_record.at)},
                       {"actions", ActionsJson(t.done_record.actions)}};
   } else {
     j["last_trip"] = nullptr;
   }
   ordered_json pending = ordered_json::array();
   for (const auto& p : s.pending) {
-    pending.push_back({{"generation", p.generation}, {"attempts", p.attempts}, {"since", Iso(p.last_activity)}});
+    pending.push_back(
+        {{"generation", p.generation}, {"attempts", p.attempts}, {"since", Iso(p.last_activity)}});
   }
   j["pending_redrives"] = pending;
   return j;
 }
 
-Result<ordered_json> StatusJson(ObjectStore& store, const Config& config, const StatusArgs& args, TimeMs now) {
+Result<ordered_json> StatusJson(ObjectStore& store, const Config& config, const StatusArgs& args,
+                                TimeMs now) {
   auto report = BuildStatusReport(store, config, {.all_instances = args.all});
   if (!report.ok()) return report.status();
-  ordered_json out{{"generated_at", Iso(now)}, {"generated_at_ms", now},
-                   {"instances", ordered_json::array()}, {"warnings", report->warnings}};
+  ordered_json out{{"generated_at", Iso(now)},
+                   {"generated_at_ms", now},
+                   {"instances", ordered_json::array()},
+                   {"warnings", report->warnings}};
   for (const auto& s : report->instances) {
     ordered_json j = InstanceJson(s);
     if (args.trips > 0) {
@@ -240,8 +267,12 @@ Result<ordered_json> StatusJson(ObjectStore& store, const Config& config, const 
       ordered_json trips = ordered_json::array();
       size_t late = 0;
       for (const auto& h : *history) {
-        trips.push_back({{"generation", h.generation}, {"outcome", h.Outcome()}, {"tripped_at", Iso(h.claimed_at)},
-                         {"latency_ms", h.LatencyMs()}, {"objects", h.objects}, {"late", h.late}});
+        trips.push_back({{"generation", h.generation},
+                         {"outcome", h.Outcome()},
+                         {"tripped_at", Iso(h.claimed_at)},
+                         {"latency_ms", h.LatencyMs()},
+                         {"objects", h.objects},
+                         {"late", h.late}});
         late += h.late;
       }
       j["recent_trips"] = std::move(trips);

@@ -37,8 +37,8 @@ std::string DefaultOperator();
 // The instance an operator names: `instance` as `status` shows it, or, when
 // empty, "_" for a barrier without variables. InvalidArgument (naming the
 // variables and the open instances) when the barrier has variables and none is given.
-Result<std::string> ResolveInstance(ObjectStore& store, const Config& config, const std::string& barrier,
-                                    const std::string& instance);
+Result<std::string> ResolveInstance(ObjectStore& store, const Config& config,
+                                    const std::string& barrier, const std::string& instance);
 
 struct ForceArgs {
   std::string barrier;
@@ -77,7 +77,8 @@ struct StatusArgs {
   bool all = false;
   size_t trips = 0;
 };
-Result<ordered_json> StatusJson(ObjectStore& store, const Config& config, const StatusArgs& args, TimeMs now);
+Result<ordered_json> StatusJson(ObjectStore& store, const Config& config, const StatusArgs& args,
+                                TimeMs now);
 ordered_json InstanceJson(const InstanceStatus& s);
 
 // A dump that never throws on invalid UTF-8.

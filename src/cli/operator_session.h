@@ -18,7 +18,8 @@ struct OperatorFlags {
   LogSetup log;
 };
 // --config, --state, --by, --reason, --json, --log-format.
-void AddOperatorFlags(CLI::App& sub, OperatorFlags* flags, const std::string& by_help, const std::string& reason_help);
+void AddOperatorFlags(CLI::App& sub, OperatorFlags* flags, const std::string& by_help,
+                      const std::string& reason_help);
 
 struct OperatorSession {
   ConfigAndState loaded;

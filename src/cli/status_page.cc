@@ -198,7 +198,8 @@ std::string StatusPageHtml(const nlohmann::ordered_json& status, const StatusPag
   return html;
 }
 
-StatusPages::StatusPages(const std::string& token, ObjectStore& store, const Config& config, Clock& clock)
+StatusPages::StatusPages(const std::string& token, ObjectStore& store, const Config& config,
+                         Clock& clock)
     : auth_(token), store_(store), config_(config), clock_(clock) {}
 
 bool StatusPages::Serves(const http::ServerRequest& request) {
@@ -209,14 +210,18 @@ http::ServerResponse StatusPages::Handle(const http::ServerRequest& request) {
   http::ServerResponse response;
   if (!auth_.Check(request.Header("authorization"))) {
     response.status = 401;
-    response.body = Dump({{"ok", false},
-                          {"error", "Authorization: the status page needs the token (Basic: any user name, the token "
-                                    "as the password; or Bearer TOKEN)"}});
+    response.body =
+        Dump({{"ok", false},
+              {"error",
+               "Authorization: the status page needs the token (Basic: any user name, the token "
+               "as the password; or Bearer TOKEN)"}});
     // Basic, so that a browser asks for it.
-    response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"eventbarrier\", charset=\"UTF-8\"");
+    response.headers.emplace_back("WWW-Authenticate",
+                                  "Basic realm=\"eventbarrier\", charset=\"UTF-8\"");
     return response;
   }
-  auto status = StatusJson(store_, config_, {.all = false, .trips = kStatusPageTrips}, clock_.NowMs());
+  auto status =
+      StatusJson(store_, config_, {.all = false, .trips = kStatusPageTrips}, clock_.NowMs());
   if (!status.ok()) {
     response.status = status.status().code() == Code::kUnavailable ? 503 : 500;
     response.body = Dump({{"ok", false}, {"error", status.status().ToString()}});

@@ -8,7 +8,8 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream&
   if (rows.empty()) return;
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
   }
   for (const auto& r : rows) {
     std::string line;

@@ -20,7 +20,8 @@ namespace {
 
 // How many of `missing` (a timeout's or a forced trip's) turn up among `arrived`
 // (rendered members; for a count latch, distinct keys).
-size_t LateArrivals(const BarrierSpec& spec, const std::vector<std::string>& missing, const std::set<std::string>& arrived) {
+size_t LateArrivals(const BarrierSpec& spec, const std::vector<std::string>& missing,
+                    const std::set<std::string>& arrived) {
   if (missing.empty()) return 0;
   if (spec.is_count()) {  // "N more key(s) under P"
     size_t wanted = static_cast<size_t>(std::max(0L, std::atol(missing.front().c_str())));
@@ -39,12 +40,15 @@ std::string Render(const std::string& pattern, const Bindings& vars) {
 }  // namespace
 
 Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Config& config,
-                                                   const std::string& barrier, const std::string& instance,
-                                                   size_t last) {
+                                                   const std::string& barrier,
+                                                   const std::string& instance, size_t last) {
   const BarrierSpec* spec = config.Find(barrier);
-  if (spec == nullptr) return Status::NotFound("barrier '" + barrier + "' is not in the configuration");
+  if (spec == nullptr)
+    return Status::NotFound("barrier '" + barrier + "' is not in the configuration");
   auto vars = ParseInstanceName(instance, spec->variables);
-  if (!vars) return Status::InvalidArgument("instance '" + instance + "' does not fit barrier " + barrier + "'s variables");
+  if (!vars)
+    return Status::InvalidArgument("instance '" + instance + "' does not fit barrier " + barrier +
+                                   "'s variables");
   KeyLayout layout(config.state.prefix);
   auto listed = ListAll(store, layout.TripPrefix(barrier, instance));
   if (!listed.ok()) return listed.status();
@@ -60,7 +64,8 @@ Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Con
     keys.push_back(layout.Encode(StateKey::Trip(barrier, instance, g)));
     keys.push_back(k.done ? layout.Encode(StateKey::TripDone(barrier, instance, g)) : "");
     keys.push_back(k.stale ? layout.Encode(StateKey::TripStale(barrier, instance, g)) : "");
-    for (int r = 1; r <= k.reruns; ++r) keys.push_back(layout.Encode(StateKey::TripRerun(barrier, instance, g, r)));
+    for (int r = 1; r <= k.reruns; ++r)
+      keys.push_back(layout.Encode(StateKey::TripRerun(barrier, instance, g, r)));
   }
   std::vector<std::string> wanted;
   for (const auto& k : keys) {
@@ -75,7 +80,8 @@ Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Con
   };
 
   std::vector<GenerationHistory> out;
-  std::vector<std::set<std::string>> arrived_in;  // per generation shown: rendered members (or keys)
+  std::vector<std::set<std::string>>
+      arrived_in;                    // per generation shown: rendered members (or keys)
   std::set<std::string> newest_ids;  // a once instance keeps its consumed markers
   for (int64_t g : shown) {
     const GenerationKeys& k = gens[g];
@@ -94,7 +100,8 @@ Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Con
     if (!record.ok()) return record.status().WithContext(record_key);
     std::set<std::string> stale;
     if (k.stale) {
-      const Result<std::string>* sb = body(layout.Encode(StateKey::TripStale(barrier, instance, g)));
+      const Result<std::string>* sb =
+          body(layout.Encode(StateKey::TripStale(barrier, instance, g)));
       if (sb->ok()) {
         auto verdict = ParseStale(**sb);
         if (verdict.ok()) {
@@ -116,7 +123,8 @@ Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Con
       }
     }
     for (int r = 1; r <= k.reruns; ++r) {
-      const Result<std::string>* rr = body(layout.Encode(StateKey::TripRerun(barrier, instance, g, r)));
+      const Result<std::string>* rr =
+          body(layout.Encode(StateKey::TripRerun(barrier, instance, g, r)));
       if (rr == nullptr || !rr->ok()) continue;  // a number skipped by a collision
       auto rerun = ParseRerun(**rr);
       if (rerun.ok()) h.reruns.push_back(std::move(*rerun));
@@ -162,9 +170,11 @@ Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Con
   return out;
 }
 
-Result<std::vector<std::string>> IndexedInstances(ObjectStore& store, const Config& config, const std::string& barrier) {
+Result<std::vector<std::string>> IndexedInstances(ObjectStore& store, const Config& config,
+                                                  const std::string& barrier) {
   const BarrierSpec* spec = config.Find(barrier);
-  if (spec == nullptr) return Status::NotFound("barrier '" + barrier + "' is not in the configuration");
+  if (spec == nullptr)
+    return Status::NotFound("barrier '" + barrier + "' is not in the configuration");
   if (spec->variables.empty()) return std::vector<std::string>{"_"};
   KeyLayout layout(config.state.prefix);
   auto open = ListAll(store, layout.OpenPrefix() + barrier + "/");

@@ -29,8 +29,8 @@ struct GenerationHistory {
   TimeMs first_arrival_at = 0;
   TimeMs claimed_at = 0;
   TimeMs done_at = 0;
-  size_t objects = 0;  // arrivals consumed (the record less stale duplicates)
-  size_t stale = 0;    // stale duplicates the record listed
+  size_t objects = 0;                // arrivals consumed (the record less stale duplicates)
+  size_t stale = 0;                  // stale duplicates the record listed
   std::vector<std::string> missing;  // timeout and forced trips
   // Members missing when this generation tripped (timeout, forced) that
   // arrived afterwards: in the next generation, or open when this is the newest.
@@ -42,17 +42,21 @@ struct GenerationHistory {
 
   // "complete", "timeout", "forced", "void" or "unfinished".
   std::string Outcome() const;
-  TimeMs LatencyMs() const { return first_arrival_at > 0 && claimed_at >= first_arrival_at ? claimed_at - first_arrival_at : 0; }
+  TimeMs LatencyMs() const {
+    return first_arrival_at > 0 && claimed_at >= first_arrival_at ? claimed_at - first_arrival_at
+                                                                  : 0;
+  }
 };
 
 // The newest `last` generations of one instance, newest first. NotFound for a
 // barrier that is not configured, InvalidArgument for an instance that does not fit it.
 Result<std::vector<GenerationHistory>> ReadHistory(ObjectStore& store, const Config& config,
-                                                   const std::string& barrier, const std::string& instance,
-                                                   size_t last);
+                                                   const std::string& barrier,
+                                                   const std::string& instance, size_t last);
 
 // The instances of `barrier` worth showing: "_" for a barrier without
 // variables, else those in the open index.
-Result<std::vector<std::string>> IndexedInstances(ObjectStore& store, const Config& config, const std::string& barrier);
+Result<std::vector<std::string>> IndexedInstances(ObjectStore& store, const Config& config,
+                                                  const std::string& barrier);
 
 }  // namespace eb

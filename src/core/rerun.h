@@ -26,7 +26,7 @@ struct RerunRecord {
   TimeMs at = 0;
   std::optional<size_t> only_action;  // --action N: index into the list the trip ran
   bool ok = true;
-  std::string error;                  // the first action that failed, when !ok
+  std::string error;  // the first action that failed, when !ok
   struct Action {
     size_t index = 0;
     std::string type;
@@ -42,7 +42,8 @@ struct RerunRequest {
   std::string barrier;
   std::string instance;  // "_" for a barrier without variables
   int64_t generation = 0;
-  std::optional<size_t> action;  // only this one (index in on_complete, or on_timeout for a timeout trip)
+  std::optional<size_t>
+      action;  // only this one (index in on_complete, or on_timeout for a timeout trip)
   std::string by;
   std::string reason;
 };
@@ -62,7 +63,7 @@ Result<RerunPlan> PlanRerun(ObjectStore& store, const Config& config, const Reru
 // Plans, runs the actions in order (stopping at the first failure), and
 // writes the rerun record whatever the actions did. The record is returned;
 // its `ok` says whether every action succeeded.
-Result<RerunRecord> Rerun(ObjectStore& store, const Config& config, ActionRunner& actions, Clock& clock,
-                          Logger& log, const RerunRequest& request);
+Result<RerunRecord> Rerun(ObjectStore& store, const Config& config, ActionRunner& actions,
+                          Clock& clock, Logger& log, const RerunRequest& request);
 
 }  // namespace eb

@@ -57,7 +57,9 @@ void RunOperatorScenario(const OperatorScenario& s) {
                                 {"type": "manifest", "key": "copy/{day}/{generation}.json"}]},
       "parts": {"count": 2, "prefix": "parts/{run}/"}}})");
   const std::string common = " --config " + ShellQuote(config) + " --state " + ShellQuote(s.state);
-  auto cli = [&](const std::string& args, bool with_stderr = true) { return RunCli(s.binary, args + common, with_stderr); };
+  auto cli = [&](const std::string& args, bool with_stderr = true) {
+    return RunCli(s.binary, args + common, with_stderr);
+  };
   auto deliver = [&](const std::string& key, int seq) {
     std::string payload = s.dir + "/payload-" + std::to_string(seq) + ".json";
     WriteFile(payload, S3Notification({S3Record(s.bucket, key, seq)}));
@@ -70,7 +72,8 @@ void RunOperatorScenario(const OperatorScenario& s) {
     CliResult help = RunCli(s.binary, std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example"), std::string::npos) << help.out;
-    EXPECT_NE(help.out.find("eventbarrier " + std::string(command) + " "), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("eventbarrier " + std::string(command) + " "), std::string::npos)
+        << help.out;
   }
   CliResult status_help = RunCli(s.binary, "status --help");
   EXPECT_NE(status_help.out.find("--html"), std::string::npos);
@@ -82,7 +85,8 @@ void RunOperatorScenario(const OperatorScenario& s) {
   CliResult no_instance = cli("trip daily --force --reason x");
   EXPECT_EQ(no_instance.exit_code, 1) << no_instance.out;
   EXPECT_NE(no_instance.out.find("INSTANCE"), std::string::npos) << no_instance.out;
-  EXPECT_NE(no_instance.out.find("2026-11-24"), std::string::npos) << "lists the open instances: " << no_instance.out;
+  EXPECT_NE(no_instance.out.find("2026-11-24"), std::string::npos)
+      << "lists the open instances: " << no_instance.out;
   CliResult no_reason = cli("trip daily 2026-11-24 --force");
   EXPECT_EQ(no_reason.exit_code, 2) << no_reason.out;
   EXPECT_NE(no_reason.out.find("--reason"), std::string::npos) << no_reason.out;
@@ -91,13 +95,15 @@ void RunOperatorScenario(const OperatorScenario& s) {
   EXPECT_NE(no_force.out.find("--force"), std::string::npos) << no_force.out;
   CliResult unknown = cli("trip weekly 2026-11-24 --force --reason x");
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_NE(unknown.out.find("'weekly' is not in the configuration"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("'weekly' is not in the configuration"), std::string::npos)
+      << unknown.out;
   CliResult bad_instance = cli("trip daily a,b --force --reason x");
   EXPECT_EQ(bad_instance.exit_code, 1);
   EXPECT_NE(bad_instance.out.find("{day}"), std::string::npos) << bad_instance.out;
 
   // --dry-run: what would be consumed, nothing written.
-  CliResult dry = cli("trip daily 2026-11-24 --force --reason 'north feed lost' --dry-run --json", false);
+  CliResult dry =
+      cli("trip daily 2026-11-24 --force --reason 'north feed lost' --dry-run --json", false);
   ASSERT_EQ(dry.exit_code, 0) << dry.out;
   json d = json::parse(dry.out);
   EXPECT_TRUE(d["dry_run"].get<bool>());
@@ -107,12 +113,14 @@ void RunOperatorScenario(const OperatorScenario& s) {
   EXPECT_EQ(d["missing"], json::array({"in/2026-11-24/north"}));
   CliResult empty_history = cli("history daily 2026-11-24");
   EXPECT_EQ(empty_history.exit_code, 0) << empty_history.out;
-  EXPECT_NE(empty_history.out.find("no generation claimed yet"), std::string::npos) << "a dry run claims nothing";
+  EXPECT_NE(empty_history.out.find("no generation claimed yet"), std::string::npos)
+      << "a dry run claims nothing";
 
   // The force.
   CliResult forced = cli("trip daily 2026-11-24 --force --reason 'north feed lost' --by alice");
   ASSERT_EQ(forced.exit_code, 0) << forced.out;
-  EXPECT_NE(forced.out.find("tripped daily/2026-11-24 generation 1 as forced"), std::string::npos) << forced.out;
+  EXPECT_NE(forced.out.find("tripped daily/2026-11-24 generation 1 as forced"), std::string::npos)
+      << forced.out;
   EXPECT_NE(forced.out.find("missing in/2026-11-24/north"), std::string::npos) << forced.out;
   CliResult again = cli("trip daily 2026-11-24 --force --reason 'north feed lost'");
   EXPECT_EQ(again.exit_code, 1) << again.out;

@@ -10,9 +10,9 @@
 namespace eb::test {
 
 struct OperatorScenario {
-  std::string binary;  // the eventbarrier executable
-  std::string dir;     // a fresh working folder (configuration, payloads, page)
-  std::string state;   // --state: a folder or s3://bucket/prefix?...
+  std::string binary;           // the eventbarrier executable
+  std::string dir;              // a fresh working folder (configuration, payloads, page)
+  std::string state;            // --state: a folder or s3://bucket/prefix?...
   std::string bucket = "data";  // the bucket the S3 records name
 };
 

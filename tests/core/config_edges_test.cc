@@ -28,7 +28,8 @@ TEST(ConfigEdges, MemberWithTrailingSlashIsNormalisedButEmptySegmentsStayRefused
   ASSERT_TRUE(p.ok()) << p.ErrorText();
   EXPECT_EQ(p.config.barriers[0].members[0].text(), "in/{day}/east");
   for (const char* bad : {R"("out//{run}")", R"("out/{run}//")", R"("/out/{run}")", R"("/")"}) {
-    auto refused = ParseConfig(std::string(R"({"barriers": {"b": {"count": 2, "prefix": )") + bad + "}}}");
+    auto refused =
+        ParseConfig(std::string(R"({"barriers": {"b": {"count": 2, "prefix": )") + bad + "}}}");
     EXPECT_FALSE(refused.ok()) << bad;
     EXPECT_NE(refused.ErrorText().find("prefix"), std::string::npos) << refused.ErrorText();
   }
@@ -40,15 +41,18 @@ TEST(ConfigEdges, UnknownActionTypeSuggestsTheNearestKnownOne) {
     const char* suggestion;  // "" when nothing is close
   };
   for (const Case& c : {Case{"exek", "exec"}, Case{"EXEC", "exec"}, Case{"webhok", "webhook"},
-                        Case{"manifset", "manifest"}, Case{"sqs2", "sqs"}, Case{"carrier-pigeon", ""},
-                        Case{"x", ""}}) {
-    auto p = ParseConfig(std::string(R"({"barriers": {"b": {"members": ["a"], "on_complete": [{"type": ")") +
-                         c.type + R"("}]}}})");
+                        Case{"manifset", "manifest"}, Case{"sqs2", "sqs"},
+                        Case{"carrier-pigeon", ""}, Case{"x", ""}}) {
+    auto p = ParseConfig(
+        std::string(R"({"barriers": {"b": {"members": ["a"], "on_complete": [{"type": ")") +
+        c.type + R"("}]}}})");
     ASSERT_FALSE(p.ok()) << c.type;
     std::string text = p.ErrorText();
-    EXPECT_NE(text.find("unknown action type '" + std::string(c.type) + "'"), std::string::npos) << text;
+    EXPECT_NE(text.find("unknown action type '" + std::string(c.type) + "'"), std::string::npos)
+        << text;
     if (*c.suggestion) {
-      EXPECT_NE(text.find(std::string("did you mean '") + c.suggestion + "'?"), std::string::npos) << text;
+      EXPECT_NE(text.find(std::string("did you mean '") + c.suggestion + "'?"), std::string::npos)
+          << text;
     } else {
       EXPECT_EQ(text.find("did you mean"), std::string::npos) << text;
     }

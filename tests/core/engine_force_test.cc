@@ -16,17 +16,20 @@ namespace {
 
 using test::RecordingActions;
 
-constexpr const char* kConfig = R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1", "in/{day}/m2"], "mode": "cyclic",
+constexpr const char* kConfig =
+    R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1", "in/{day}/m2"], "mode": "cyclic",
     "on_complete": [{"type": "manifest", "key": "done/{day}.json"}],
     "timeout": "1h", "on_timeout": [{"type": "manifest", "key": "late/{day}.json"}]}}})";
 
 // Runs `hook` once, right before (or after) the first PUT-if-absent of a key ending in `suffix`.
 class HookStore : public test::StoreWrapper {
  public:
-  HookStore(ObjectStore& base, std::string suffix, bool after) : StoreWrapper(base), suffix_(std::move(suffix)), after_(after) {}
+  HookStore(ObjectStore& base, std::string suffix, bool after)
+      : StoreWrapper(base), suffix_(std::move(suffix)), after_(after) {}
   std::function<void()> hook;
   Status PutIfAbsent(const std::string& key, const std::string& body) override {
-    bool fire = hook && key.size() >= suffix_.size() && key.compare(key.size() - suffix_.size(), suffix_.size(), suffix_) == 0;
+    bool fire = hook && key.size() >= suffix_.size() &&
+                key.compare(key.size() - suffix_.size(), suffix_.size(), suffix_) == 0;
     auto once = fire ? std::exchange(hook, nullptr) : nullptr;
     if (once && !after_) once();
     Status s = base_.PutIfAbsent(key, body);
@@ -143,7 +146,8 @@ TEST_F(EngineForceTest, ARacingArrivalThatClaimsFirstWins) {
   Arrive(*engine_, "in/d1/m0/x.csv");
   Arrive(*engine_, "in/d1/m1/x.csv");
   HookStore hooked(store_, "/t/0000000001", /*after=*/false);
-  Engine operator_engine(parsed_.config, hooked, actions_, clock_, Logger::Null(), {.worker_id = "operator"});
+  Engine operator_engine(parsed_.config, hooked, actions_, clock_, Logger::Null(),
+                         {.worker_id = "operator"});
   hooked.hook = [&] { Arrive(*engine_, "in/d1/m2/x.csv"); };
   ForceRequest req = Request();
   auto trips = operator_engine.Force("b", "d1", &req);
@@ -161,7 +165,8 @@ TEST_F(EngineForceTest, ARacingArrivalThatClaimsFirstWins) {
 TEST_F(EngineForceTest, AnArrivalDuringTheForcedTripWaitsForTheNextGeneration) {
   Arrive(*engine_, "in/d1/m0/x.csv");
   HookStore hooked(store_, "/t/0000000001", /*after=*/true);
-  Engine operator_engine(parsed_.config, hooked, actions_, clock_, Logger::Null(), {.worker_id = "operator"});
+  Engine operator_engine(parsed_.config, hooked, actions_, clock_, Logger::Null(),
+                         {.worker_id = "operator"});
   hooked.hook = [&] { Arrive(*engine_, "in/d1/m1/x.csv"); };
   ForceRequest req = Request();
   auto trips = operator_engine.Force("b", "d1", &req);

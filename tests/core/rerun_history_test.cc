@@ -35,7 +35,8 @@ class RerunHistoryTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
-constexpr const char* kTwoActions = R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "cyclic",
+constexpr const char* kTwoActions =
+    R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "cyclic",
     "on_complete": [{"type": "manifest", "key": "a/{day}.json"}, {"type": "manifest", "key": "b/{day}.json"}],
     "timeout": "10m", "on_timeout": [{"type": "manifest", "key": "late/{day}.json"}]}}})";
 
@@ -70,7 +71,8 @@ TEST_F(RerunHistoryTest, RerunRunsTheSameRecordAgainAndIsRecordedBesideTheTrip) 
   EXPECT_EQ(parsed->by, "ops@host");
   EXPECT_EQ(parsed->reason, "downstream lost it");
   EXPECT_EQ(parsed->at, clock_.NowMs());
-  EXPECT_EQ(*store_.Get(".eventbarrier/b/d1/t/0000000001.done"), *done_before) << "the outcome is untouched";
+  EXPECT_EQ(*store_.Get(".eventbarrier/b/d1/t/0000000001.done"), *done_before)
+      << "the outcome is untouched";
 
   // The protocol does not see reruns: generation 2 trips as usual.
   Arrive("in/d1/m0/x", "2");
@@ -81,14 +83,17 @@ TEST_F(RerunHistoryTest, RerunRunsTheSameRecordAgainAndIsRecordedBesideTheTrip) 
 TEST_F(RerunHistoryTest, RerunRefusesWithAMessageNamingWhatIsWrong) {
   Load(kTwoActions);
   Arrive("in/d1/m0/x");
-  auto code = [&](RerunRequest r) { return Rerun(store_, parsed_.config, actions_, clock_, Logger::Null(), r).status(); };
+  auto code = [&](RerunRequest r) {
+    return Rerun(store_, parsed_.config, actions_, clock_, Logger::Null(), r).status();
+  };
   Status never = code(Request(1));
   EXPECT_TRUE(never.IsNotFound());
   EXPECT_NE(never.message().find("no trip record"), std::string::npos) << never.ToString();
   Arrive("in/d1/m1/x");
   Status out_of_range = code(Request(1, 2));
   EXPECT_EQ(out_of_range.code(), Code::kInvalidArgument);
-  EXPECT_NE(out_of_range.message().find("on_complete[0..1]"), std::string::npos) << out_of_range.ToString();
+  EXPECT_NE(out_of_range.message().find("on_complete[0..1]"), std::string::npos)
+      << out_of_range.ToString();
   RerunRequest wrong = Request(1);
   wrong.barrier = "nope";
   EXPECT_TRUE(code(wrong).IsNotFound());
@@ -109,7 +114,9 @@ TEST_F(RerunHistoryTest, AFailingRerunIsRecordedAndSaysSo) {
   Load(kTwoActions);
   Arrive("in/d1/m0/x");
   Arrive("in/d1/m1/x");
-  actions_.fail = [](const ActionSpec& a, const TripRecord&) { return a.fields.at("key") == "b/{day}.json"; };
+  actions_.fail = [](const ActionSpec& a, const TripRecord&) {
+    return a.fields.at("key") == "b/{day}.json";
+  };
   auto rerun = Rerun(store_, parsed_.config, actions_, clock_, Logger::Null(), Request(1));
   ASSERT_TRUE(rerun.ok());
   EXPECT_FALSE(rerun->ok);

@@ -16,10 +16,12 @@ namespace fs = std::filesystem;
 
 TEST(OperatorCeph, OnCephRgw) {
   EB_REQUIRE_CEPH(env);
-  fs::path dir = fs::path(::testing::TempDir()) / ("eb-operator-ceph-" + std::to_string(::getpid()));
+  fs::path dir =
+      fs::path(::testing::TempDir()) / ("eb-operator-ceph-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  RunOperatorScenario({EB_CLI_PATH, dir.string(), "s3://" + env.bucket + "/" + UniquePrefix("operator"), env.bucket});
+  RunOperatorScenario({EB_CLI_PATH, dir.string(),
+                       "s3://" + env.bucket + "/" + UniquePrefix("operator"), env.bucket});
   if (!HasFailure()) fs::remove_all(dir);
 }
 
