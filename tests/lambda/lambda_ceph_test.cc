@@ -336,7 +336,7 @@ TEST(LambdaCeph, OperatorPayloadsOnlyWhereTheFunctionEnablesThem) {
   EXPECT_EQ(body(5)["by"], "bob");
   EXPECT_EQ(body(6)["instances"][0]["last_trip"]["status"], "forced");
   // The manifest the forced trip (and its rerun) wrote to the bucket says so.
-  auto bucket = S3Store::Open("s3://" + env.bucket + "/?endpoint=" + env.endpoint, aws::ProcessEnv());
+  auto bucket = S3Store::Open("s3://" + env.bucket + "/?endpoint=" + env.endpoint, ProcessEnv());
   ASSERT_TRUE(bucket.ok());
   auto manifest = (*bucket)->Get("ready/" + day + ".json");
   ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
