@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fakes/run_command.h"
 #include "fakes/temp_dir.h"
 
 namespace {
@@ -23,15 +24,9 @@ struct CliRun {
 };
 
 CliRun Doctor(const std::string& args) {
-  CliRun run;
-  FILE* pipe = ::popen((std::string(EB_BINARY) + " doctor " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  eb::test::CommandResult ran =
+      eb::test::RunCommand(std::string(EB_BINARY) + " doctor " + args + " 2>&1");
+  return CliRun{ran.exit_code, std::move(ran.out)};
 }
 
 class DoctorCliTest : public ::testing::Test {

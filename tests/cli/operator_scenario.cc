@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fakes/run_command.h"
 #include "fakes/s3_events.h"
 
 namespace eb::test {
@@ -37,16 +38,9 @@ std::string ShellQuote(const std::string& s) {
 }
 
 CliResult RunCli(const std::string& binary, const std::string& args, bool with_stderr) {
-  CliResult run;
-  std::string command = binary + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  test::CommandResult ran =
+      test::RunCommand(binary + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+  return CliResult{ran.exit_code, std::move(ran.out)};
 }
 
 void RunOperatorScenario(const OperatorScenario& s) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/lambda_sandbox.h"
+#include "fakes/run_command.h"
 #include "fakes/runtime_api_server.h"
 #include "fakes/s3_events.h"
 #include "fakes/vectors.h"
@@ -36,15 +37,8 @@ struct Ran {
 
 // Runs a shell command line (our own paths only), stdout+stderr captured.
 Ran Shell(const std::string& command) {
-  Ran r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  test::CommandResult ran = test::RunCommand(command + " 2>&1");
+  return Ran{ran.exit_code, std::move(ran.out)};
 }
 
 std::vector<json> JsonLines(const std::string& text, std::vector<std::string>* not_json) {
