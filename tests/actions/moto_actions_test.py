@@ -34,6 +34,7 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from checks import check, finish  # noqa: E402
 from moto_server import ACCOUNT, REGION, MotoServer  # noqa: E402
 
 EVENTBARRIER, WORK = sys.argv[1], sys.argv[2]
@@ -42,18 +43,6 @@ BARRIER = "daily-sales"
 # Documented in src/actions/aws_actions.h and the README: "barrier/instance/generation",
 # the instance being the member variables' values (one variable here).
 KEY = f"{BARRIER}/{DATE}/1"
-passed = failed = 0
-
-
-def check(cond, what, detail=None):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok: {what}")
-    else:
-        failed += 1
-        print(f"FAIL: {what}" + (f": {detail!r}" if detail is not None else ""))
-
 
 def queue(sqs, name):
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -276,8 +265,7 @@ def main():
               len(lambda_invocations(recording)) == 1,
               "and delivers nothing more (exactly one delivery per generation)", again)
         tls_phase()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed or not passed else 0)
+    sys.exit(finish())
 
 
 def tls_phase():

@@ -22,22 +22,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from checks import check, finish  # noqa: E402
 from moto_server import ACCOUNT, REGION, MotoServer  # noqa: E402
 
 SRC, WORK = sys.argv[1], sys.argv[2]
 TEMPLATE = os.path.join(SRC, "deploy", "template.yaml")
-passed = failed = 0
-
-
-def check(cond, what, detail=None):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok: {what}")
-    else:
-        failed += 1
-        print(f"FAIL: {what}" + (f": {detail!r}" if detail is not None else ""))
-
 
 NOTED = set()
 
@@ -341,8 +330,7 @@ def main():
         print(f"moto_server on {moto.url}")
         stack_lifecycle(moto)
         deploy_sh(moto)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed or not passed else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

@@ -22,21 +22,10 @@ import time
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from checks import check, finish  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 
 ZIP, QEMU, SRC, WORK = sys.argv[1:5]
-passed = failed = 0
-
-
-def check(cond, what, detail=None):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok: {what}")
-    else:
-        failed += 1
-        print(f"FAIL: {what}" + (f": {detail!r}" if detail is not None else ""))
-
 
 def s3_event(key, sequencer):
     return json.dumps({"Records": [{
@@ -123,8 +112,7 @@ def main():
     done = os.path.join(state, ".eventbarrier", "event-barrier-0", "_", "t", "0000000001.done")
     check(os.path.exists(done), "the trip record is in the state folder", done)
     check(not api.violations, "no Runtime API protocol violation", api.violations)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed or not passed else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

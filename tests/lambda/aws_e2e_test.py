@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 sys.path.insert(0, os.path.join(HERE, "..", "chaos"))
 from chaos_proxy import ChaosProxy  # noqa: E402
+from checks import check, finish  # noqa: E402
 from moto_server import MotoServer  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 
@@ -41,18 +42,6 @@ DATES = ["2026-12-01", "2026-12-02", "2026-12-03"]
 MEMBERS = ["east side.csv", "west+north.csv", "süd €.csv"]
 FAULT_DATE = DATES[1]   # its state requests fail during its first deliveries
 FAULTY_DELIVERIES = 2   # how many deliveries carrying FAULT_DATE meet the faults
-passed = failed = 0
-
-
-def check(cond, what, detail=None):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok: {what}")
-    else:
-        failed += 1
-        print(f"FAIL: {what}" + (f": {detail!r}" if detail is not None else ""))
-
 
 class DeliveryFaults:
     """chaos_proxy's fault plan, switched by the event source mapping: while a delivery
@@ -313,8 +302,7 @@ def main():
                       for m in manifests),
               "SNS delivered one manifest per trip listing its three objects (keys as uploaded)",
               manifests)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed or not passed else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":
