@@ -101,7 +101,7 @@ Result<ConsumedArrival> InstanceEvaluator::Describe(const Candidate& c) const {
   return Status::NotFound("marker " + c.info.key + " carries no details");
 }
 
-bool InstanceEvaluator::RestCouldComplete(const std::vector<Candidate>& candidates) const {
+bool InstanceEvaluator::RestCouldComplete(std::vector<std::string> tags) const {
   // Whoever won listed every member at least once. If the winner listed
   // after us, it listed all we did (nothing is deleted before its trip is
   // claimed); if before, what it listed we listed too. Either way the rest is
@@ -109,7 +109,6 @@ bool InstanceEvaluator::RestCouldComplete(const std::vector<Candidate>& candidat
   // candidate leaves the rest incomplete. A count latch's winner may have
   // listed other keys than ours: always read.
   if (shape_.spec().is_count()) return true;
-  std::vector<std::string> tags = TagsOf(candidates);
   std::sort(tags.begin(), tags.end());
   std::vector<std::string> seconds;  // every tag's second and later candidates
   for (size_t i = 1; i < tags.size(); ++i) {
@@ -371,7 +370,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     // did not list; when that rest cannot complete a generation, it stops
     // after its failed PUT (its arrival is either consumed or waits in a/).
     // An operator's force always reads it: it reports who won.
-    const bool read_winner = !complete || sharded || options.force != nullptr || RestCouldComplete(candidates);
+    const bool read_winner = !complete || sharded || options.force != nullptr || RestCouldComplete(tags);
     auto outcome = Claim(view.last_generation + 1, candidates, status, std::move(missing), read_winner, &claimed,
                          options.force);
     if (!outcome.ok()) return outcome.status();

@@ -101,9 +101,10 @@ class InstanceEvaluator {
   Result<std::optional<TripRecord>> BuildClaim(int64_t generation, const std::vector<Candidate>& candidates,
                                                TripStatus status, std::vector<std::string> missing,
                                                const ForceRequest* force);
-  // Whether what a winner of the same generation left of `candidates` could
-  // still complete one (a loser then reads the winner's record and goes on).
-  bool RestCouldComplete(const std::vector<Candidate>& candidates) const;
+  // Whether what a winner of the same generation left of the candidates
+  // (`tags`: theirs, one per candidate) could still complete one (a loser
+  // then reads the winner's record and goes on).
+  bool RestCouldComplete(std::vector<std::string> tags) const;
   Result<ConsumedArrival> Describe(const Candidate& c) const;
   // Writes the hints of `generation` for `counts` (shard -> distinct members,
   // only those the plan publishes), then lists that generation's hints:
