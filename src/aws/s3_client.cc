@@ -150,6 +150,7 @@ Result<ListObjectsResult> S3Client::ListObjectsV2(const std::string& bucket,
   if (!request.start_after.empty()) call.query.emplace_back("start-after", request.start_after);
   if (!request.continuation_token.empty())
     call.query.emplace_back("continuation-token", request.continuation_token);
+  if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
   if (request.max_keys > 0) call.query.emplace_back("max-keys", std::to_string(request.max_keys));
   auto res = Execute(call);
   if (!res.ok()) return res.status().WithContext(Describe("LIST", bucket, request.prefix));

@@ -44,6 +44,7 @@ struct ListRequest {
   std::string prefix;
   std::string start_after;
   std::string continuation_token;
+  std::string delimiter;  // non-empty: keys past it come back as common prefixes
   int max_keys = 1000;
 };
 

@@ -130,6 +130,10 @@ Result<ListObjectsResult> ParseListObjectsV2(std::string_view body) {
     }
     result.objects.push_back(std::move(info));
   }
+  for (std::string_view folder : XmlElements(doc, "CommonPrefixes")) {
+    std::string prefix = First(folder, "Prefix");
+    result.common_prefixes.push_back(url_encoded ? PercentDecodeLenient(prefix, Plus::kSpace) : prefix);
+  }
   if (result.is_truncated && result.next_continuation_token.empty()) {
     return Status::InvalidArgument(
         "ListObjectsV2: truncated result without <NextContinuationToken>");

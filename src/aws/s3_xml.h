@@ -23,6 +23,7 @@ S3Error ParseS3Error(std::string_view body);
 
 struct ListObjectsResult {
   std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;  // <CommonPrefixes><Prefix>, with a delimiter
   bool is_truncated = false;
   std::string next_continuation_token;
 };

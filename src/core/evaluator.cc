@@ -276,6 +276,20 @@ Status InstanceEvaluator::EvaluateFromShard(int shard, std::vector<ObjectInfo> s
   return Evaluate({}, trips);  // the authoritative evaluation: lists every shard, claims
 }
 
+Result<std::vector<ObjectInfo>> InstanceEvaluator::ListMarkers() {
+  std::string prefix = ctx_.layout.ArrivalPrefix(spec_.name, instance_);
+  const ShardPlan& plan = shape_.plan();
+  if (!plan.sharded()) return ListAll(ctx_.store, prefix);
+  // Every shard's folder at once: the wall time of one shard's pages, not
+  // of all of them one after another (a 10,000-member barrier has 10).
+  std::vector<std::string> dirs;
+  dirs.reserve(plan.shards());
+  for (int shard = 0; shard < plan.shards(); ++shard) {
+    dirs.push_back(ctx_.layout.ArrivalShardPrefix(spec_.name, instance_, shard).substr(prefix.size()));
+  }
+  return ListAllFolders(ctx_.store, prefix, dirs);
+}
+
 Status InstanceEvaluator::Run(RunOptions options, std::vector<TripSummary>* trips) {
   return Evaluate(std::move(options), trips);
 }
@@ -288,7 +302,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
   int64_t relisted_for_hints = -1;  // the generation whose hints made us list again
   for (int round = 0; round < kMaxRounds; ++round) {
     if (!markers) {
-      auto listed = ListAll(ctx_.store, ctx_.layout.ArrivalPrefix(spec_.name, instance_));
+      auto listed = ListMarkers();
       if (!listed.ok()) return listed.status();
       markers = std::move(*listed);
     }

@@ -85,6 +85,8 @@ class InstanceEvaluator {
   // kLostUnread: lost, and the winner's record was not read (read_winner false).
   enum class ClaimOutcome { kWon, kLost, kLostUnread, kRetry };
 
+  // Every marker of the instance; a sharded barrier's folders concurrently.
+  Result<std::vector<ObjectInfo>> ListMarkers();
   Status Evaluate(RunOptions options, std::vector<TripSummary>* trips);
   Status EvaluateFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
                            std::vector<TripSummary>* trips);

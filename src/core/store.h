@@ -24,6 +24,9 @@ struct ObjectInfo {
 
 struct ListPage {
   std::vector<ObjectInfo> objects;  // sorted by key (byte order)
+  // With a delimiter: each distinct `prefix + rest-up-to-and-including-the-
+  // delimiter` of the keys rolled up, in byte order, instead of those keys.
+  std::vector<std::string> common_prefixes;
   // Non-empty when more keys follow: pass it back as `continuation`.
   std::string next_continuation;
 };
@@ -32,6 +35,10 @@ struct ListOptions {
   std::string prefix;
   std::string start_after;   // only keys > start_after
   std::string continuation;  // from a previous page
+  // Non-empty: keys with `delimiter` after the prefix are not listed one by
+  // one but rolled up into ListPage::common_prefixes (S3's "folders"). A
+  // page's max_keys counts both.
+  std::string delimiter;
   int max_keys = 1000;
 };
 
@@ -71,13 +78,48 @@ class ObjectStore {
   virtual std::vector<Result<std::string>> GetMany(const std::vector<std::string>& keys);
   virtual std::vector<Status> PutIfAbsentMany(const std::vector<std::pair<std::string, std::string>>& items);
 
+  // One List per request, answers in the order of the input: concurrently
+  // where the store talks to a network, by default one after another.
+  virtual std::vector<Result<ListPage>> ListMany(const std::vector<ListOptions>& requests);
+
   // A short description for logs, e.g. "folder:/var/lib/eb" (never a secret).
   virtual std::string Describe() const = 0;
+};
+
+// Builds one ListPage for a store that holds its keys in byte order (the
+// memory and folder stores): offer every key > StartAfter() under the prefix
+// in order until Add answers false. Applies max_keys and the delimiter, with
+// the continuation a delimited page needs (after a folder, skip its keys).
+class ListPageBuilder {
+ public:
+  explicit ListPageBuilder(const ListOptions& options);
+  // Keys up to this one are not wanted (the continuation or start_after).
+  const std::string& StartAfter() const { return after_; }
+  // False when the page is full: stop offering.
+  bool Add(ObjectInfo object);
+  ListPage Finish() { return std::move(page_); }
+
+ private:
+  const ListOptions& options_;
+  std::string after_;
+  int limit_;
+  int entries_ = 0;
+  std::string last_entry_;  // the last key or folder on the page
+  ListPage page_;
 };
 
 // Every key under `prefix` (all pages), keys only > start_after.
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         const std::string& start_after = "");
+
+// Every key under `prefix`, as ListAll, for a prefix whose keys are mostly in
+// the folders `prefix + dir` for each of `dirs` (a sharded barrier's marker
+// folders): those folders and one delimited LIST of `prefix` (the keys
+// outside any folder, and folders not in `dirs`, which are then listed too)
+// are listed concurrently through ListMany, so the wall time is that of the
+// largest folder instead of the sum of all. `dirs` end with '/'.
+Result<std::vector<ObjectInfo>> ListAllFolders(ObjectStore& store, const std::string& prefix,
+                                               const std::vector<std::string>& dirs);
 
 // Retries `op` while it answers Conflict (409: two conditional writes
 // collided), up to `attempts` calls, sleeping on `clock` between them with

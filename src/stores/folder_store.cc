@@ -198,19 +198,13 @@ Result<ListPage> FolderStore::List(const ListOptions& options) {
   std::vector<ObjectInfo> all;
   Walk(rel.empty() ? root_ : root_ + "/" + rel.substr(0, rel.size() - 1), rel, options.prefix, &all);
   std::sort(all.begin(), all.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-  std::string after = options.continuation.empty() ? options.start_after : options.continuation;
-  auto it = std::upper_bound(all.begin(), all.end(), after,
+  ListPageBuilder page(options);
+  auto it = std::upper_bound(all.begin(), all.end(), page.StartAfter(),
                              [](const std::string& k, const ObjectInfo& o) { return k < o.key; });
-  ListPage page;
-  int limit = options.max_keys > 0 ? options.max_keys : 1000;
   for (; it != all.end(); ++it) {
-    if (static_cast<int>(page.objects.size()) == limit) {
-      page.next_continuation = page.objects.back().key;
-      break;
-    }
-    page.objects.push_back(*it);
+    if (!page.Add(std::move(*it))) break;
   }
-  return page;
+  return page.Finish();
 }
 
 Status FolderStore::Delete(const std::string& key) {

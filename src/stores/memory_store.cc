@@ -24,20 +24,15 @@ Status MemoryStore::PutIfAbsent(const std::string& key, const std::string& body)
 
 Result<ListPage> MemoryStore::List(const ListOptions& options) {
   std::lock_guard<std::mutex> lock(mu_);
-  ListPage page;
-  std::string after = options.continuation.empty() ? options.start_after : options.continuation;
+  ListPageBuilder page(options);
+  const std::string& after = page.StartAfter();
   auto it = after.empty() || after < options.prefix ? objects_.lower_bound(options.prefix)
                                                     : objects_.upper_bound(after);
-  int limit = options.max_keys > 0 ? options.max_keys : 1000;
   for (; it != objects_.end(); ++it) {
     if (it->first.compare(0, options.prefix.size(), options.prefix) != 0) break;
-    if (static_cast<int>(page.objects.size()) == limit) {
-      page.next_continuation = page.objects.back().key;
-      break;
-    }
-    page.objects.push_back({it->first, static_cast<int64_t>(it->second.body.size()), it->second.last_modified});
+    if (!page.Add({it->first, static_cast<int64_t>(it->second.body.size()), it->second.last_modified})) break;
   }
-  return page;
+  return page.Finish();
 }
 
 Status MemoryStore::Delete(const std::string& key) {

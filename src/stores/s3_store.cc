@@ -77,11 +77,18 @@ std::vector<Status> S3Store::PutIfAbsentMany(const std::vector<std::pair<std::st
   return out;
 }
 
+std::vector<Result<ListPage>> S3Store::ListMany(const std::vector<ListOptions>& requests) {
+  std::vector<Result<ListPage>> out(requests.size(), Result<ListPage>(Status::Internal("not run")));
+  ParallelFor(requests.size(), kParallelRequests, [&](size_t i) { out[i] = List(requests[i]); });
+  return out;
+}
+
 Result<ListPage> S3Store::List(const ListOptions& options) {
   aws::ListRequest request;
   request.prefix = prefix_ + options.prefix;
   if (!options.start_after.empty()) request.start_after = prefix_ + options.start_after;
   request.continuation_token = options.continuation;
+  request.delimiter = options.delimiter;
   request.max_keys = options.max_keys > 0 ? options.max_keys : 1000;
   EB_ASSIGN_OR_RETURN(auto result, client_.ListObjectsV2(bucket_, request));
   ListPage page;
@@ -91,6 +98,11 @@ Result<ListPage> S3Store::List(const ListOptions& options) {
       continue;  // cannot happen with a prefix LIST
     o.key.erase(0, prefix_.size());
     page.objects.push_back(std::move(o));
+  }
+  for (auto& folder : result.common_prefixes) {
+    if (folder.compare(0, prefix_.size(), prefix_) != 0) continue;
+    folder.erase(0, prefix_.size());
+    page.common_prefixes.push_back(std::move(folder));
   }
   if (result.is_truncated) page.next_continuation = result.next_continuation_token;
   return page;

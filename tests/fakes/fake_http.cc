@@ -251,47 +251,48 @@ http::Response FakeS3::Handle(const http::Request& request, const std::string& k
 }
 
 http::Response FakeS3::List(const std::vector<std::pair<std::string, std::string>>& query) {
-  std::string prefix, start_after, token, encoding;
-  int max_keys = 1000;
+  ListOptions options;
+  std::string token, encoding;
   for (const auto& [n, v] : query) {
-    if (n == "prefix") prefix = v;
-    if (n == "start-after") start_after = v;
+    if (n == "prefix") options.prefix = v;
+    if (n == "start-after") options.start_after = v;
     if (n == "continuation-token") token = v;
+    if (n == "delimiter") options.delimiter = v;
     if (n == "encoding-type") encoding = v;
-    if (n == "max-keys") max_keys = std::min(1000, std::stoi(v));
+    if (n == "max-keys") options.max_keys = std::min(1000, std::stoi(v));
   }
-  std::string after = token.empty() ? start_after : token.substr(4);  // "tok:<key>"
+  if (!token.empty()) options.continuation = token.substr(4);  // "tok:<key or folder>"
+  // The page itself is the stores' own page builder: what is faked here is
+  // the wire (query, XML, encoding), the paging rules are S3's.
+  ListPageBuilder builder(options);
+  const std::string& after = builder.StartAfter();
+  for (auto it = after < options.prefix ? objects_.lower_bound(options.prefix) : objects_.upper_bound(after);
+       it != objects_.end() && it->first.compare(0, options.prefix.size(), options.prefix) == 0; ++it) {
+    if (!builder.Add({it->first, static_cast<int64_t>(it->second.size()), 0})) break;
+  }
+  ListPage page = builder.Finish();
+  auto encode = [&](const std::string& key) { return encoding == "url" ? FormEncode(key) : XmlEscape(key); };
   std::string contents;
-  int n = 0;
-  bool truncated = false;
-  std::string last;
-  for (auto it = objects_.upper_bound(after); it != objects_.end(); ++it) {
-    if (it->first.compare(0, prefix.size(), prefix) != 0) {
-      if (it->first > prefix) break;
-      continue;
-    }
-    if (n == max_keys) {
-      truncated = true;
-      break;
-    }
-    ++n;
-    last = it->first;
-    std::string key = encoding == "url" ? FormEncode(it->first) : XmlEscape(it->first);
-    contents += "<Contents><Key>" + key +
+  for (const auto& o : page.objects) {
+    contents += "<Contents><Key>" + encode(o.key) +
                 "</Key><LastModified>2026-11-24T06:00:00.000Z</LastModified><ETag>&quot;x&quot;</"
                 "ETag><Size>" +
-                std::to_string(it->second.size()) +
-                "</Size><StorageClass>STANDARD</StorageClass></Contents>";
+                std::to_string(o.size) + "</Size><StorageClass>STANDARD</StorageClass></Contents>";
   }
+  for (const auto& folder : page.common_prefixes) {
+    contents += "<CommonPrefixes><Prefix>" + encode(folder) + "</Prefix></CommonPrefixes>";
+  }
+  bool truncated = !page.next_continuation.empty();
+  size_t count = page.objects.size() + page.common_prefixes.size();
   std::string xml =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult "
       "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
-      bucket_ + "</Name><Prefix>" + XmlEscape(prefix) + "</Prefix><KeyCount>" + std::to_string(n) +
-      "</KeyCount><MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>" +
+      bucket_ + "</Name><Prefix>" + XmlEscape(options.prefix) + "</Prefix><KeyCount>" + std::to_string(count) +
+      "</KeyCount><MaxKeys>" + std::to_string(options.max_keys) + "</MaxKeys>" +
       (encoding == "url" ? "<EncodingType>url</EncodingType>" : "") + "<IsTruncated>" +
       (truncated ? "true" : "false") + "</IsTruncated>" + contents;
   if (truncated)
-    xml += "<NextContinuationToken>" + XmlEscape("tok:" + last) + "</NextContinuationToken>";
+    xml += "<NextContinuationToken>" + XmlEscape("tok:" + page.next_continuation) + "</NextContinuationToken>";
   xml += "</ListBucketResult>";
   return MakeResponse(200, xml);
 }

@@ -128,6 +128,52 @@ TEST_P(StoreContractTest, ListIsSortedPagedAndPrefixed) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_P(StoreContractTest, ListWithDelimiterRollsUpFolders) {
+  // Keys at the top, three folders (one with a nested folder), and a key
+  // that sorts between folders ('.' < '/').
+  for (const char* key : {"d/a.1", "d/0000/x", "d/0000/y", "d/0001.z", "d/0001/x", "d/0001/sub/x", "d/0002/x",
+                          "d/zz", "e/0000/x"}) {
+    ASSERT_TRUE(store_->Put(key, "v").ok()) << key;
+  }
+  ListOptions options;
+  options.prefix = "d/";
+  options.delimiter = "/";
+  options.max_keys = 2;  // pages end on a key and on a folder
+  std::vector<std::string> entries;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store_->List(options);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_LE(page->objects.size() + page->common_prefixes.size(), 2u);
+    for (auto& o : page->objects) entries.push_back(o.key);
+    for (auto& f : page->common_prefixes) entries.push_back("folder " + f);
+    if (page->next_continuation.empty()) break;
+    options.continuation = page->next_continuation;
+  }
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{"d/0001.z", "d/a.1", "d/zz", "folder d/0000/", "folder d/0001/",
+                                               "folder d/0002/"}));
+}
+
+TEST_P(StoreContractTest, ListAllFoldersListsWhatListAllLists) {
+  std::vector<std::string> keys;
+  for (int shard = 0; shard < 4; ++shard) {
+    for (int i = 0; i < 7; ++i) keys.push_back("w/a/000" + std::to_string(shard) + "/t" + std::to_string(i) + ".id");
+  }
+  // Outside the expected folders: an unsharded marker, a folder of an older
+  // layout, keys between folders.
+  for (const char* key : {"w/a/t.id", "w/a/0009/t.id", "w/a/0001.t", "w/a/zz/t.id", "w/b/0000/x"}) keys.push_back(key);
+  for (const auto& key : keys) ASSERT_TRUE(store_->Put(key, "v").ok()) << key;
+  auto expected = ListAll(*store_, "w/a/");
+  ASSERT_TRUE(expected.ok());
+  auto folders = ListAllFolders(*store_, "w/a/", {"0000/", "0001/", "0002/", "0003/"});
+  ASSERT_TRUE(folders.ok()) << folders.status().ToString();
+  std::vector<std::string> want, got;
+  for (const auto& o : *expected) want.push_back(o.key);
+  for (const auto& o : *folders) got.push_back(o.key);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got.size(), keys.size() - 1);  // all but w/b/
+}
+
 TEST_P(StoreContractTest, OddKeysRoundTrip) {
   for (std::string key : {"sales/2026-11-24/east.csv", "with space/and+plus",
                           "percent%2Fnot-decoded", "unicode/ü/日本/😀.json", "a=b,c;d"}) {
