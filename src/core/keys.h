@@ -11,7 +11,8 @@
 //   P B/I/h/<gen>/<shard>.<count>   shard hint: <count> distinct members of <shard> were
 //                                   present when <gen> was the next generation
 //   P B/I/t/<gen>                   trip record, gen zero-padded to 10 digits
-//   P B/I/t/<gen>.attempt-<n>       re-drive claim number n
+//   P B/I/t/<gen>.attempt-<n>       re-drive claim number n (at least 4 digits: %04d, wider
+//                                   past 9,999; read at any width, so old keys stay readable)
 //   P B/I/t/<gen>.done              the trip is finished (actions ran, markers deleted)
 //   P B/I/t/<gen>.stale             ids the record listed that an earlier generation had
 //                                   consumed (stale duplicates): not consumed by <gen>

@@ -108,6 +108,10 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     if (g.done && gen == view.done_upto + 1) view.done_upto = gen;
     if (!g.done) view.unfinished.push_back({gen, g.attempts, g.last_activity, g.stale});
   }
+  // What this listing proves done is a hint too: without it a process would
+  // keep listing from the hint it read (or wrote) itself, however many
+  // generations other processes finished since (and wrote `head` for).
+  if (view.done_upto > *hint) SetDoneHint(barrier, instance, view.done_upto);
   for (const UnfinishedTrip& u : view.unfinished) {
     auto record = Read(barrier, instance, u.generation);
     if (!record.ok()) return record.status();

@@ -72,7 +72,8 @@ class TripLog {
   Result<std::optional<StaleVerdict>> ReadVerdict(const std::string& barrier, const std::string& instance,
                                                   int64_t generation);
 
-  // The generation below which everything is done, from `head` (cached).
+  // The generation below which everything is done, from `head` (cached, and
+  // raised by every Load to what its listing showed done, whoever finished it).
   Result<int64_t> DoneHint(const std::string& barrier, const std::string& instance);
   void SetDoneHint(const std::string& barrier, const std::string& instance, int64_t generation);
 

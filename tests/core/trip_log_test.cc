@@ -1,0 +1,125 @@
+#include "core/trip_log.h"
+
+#include <gtest/gtest.h>
+
+#include "core/engine.h"
+#include "core/upload.h"
+#include "fakes/fault_store.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+using test::RecordingActions;
+
+// Counts the keys that LISTs of trip logs (".../t/") returned.
+class TripListingStore : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<ListPage> List(const ListOptions& options) override {
+    auto page = base_.List(options);
+    if (page.ok() && options.prefix.size() >= 3 &&
+        options.prefix.compare(options.prefix.size() - 3, 3, "/t/") == 0) {
+      listed_trip_keys += static_cast<int64_t>(page->objects.size());
+    }
+    return page;
+  }
+  int64_t listed_trip_keys = 0;
+};
+
+class TripLogTest : public ::testing::Test {
+ protected:
+  void Load(const std::string& json) {
+    parsed_ = ParseConfig(json);
+    if (!parsed_.ok()) throw std::runtime_error("bad test configuration: " + parsed_.ErrorText());
+  }
+  FakeClock clock_;
+  MemoryStore store_{clock_};
+  RecordingActions actions_;
+  ConfigParse parsed_;
+};
+
+// The in-memory done hint follows what other processes finished: a warm
+// process that tripped generation 1 long ago does not list every later
+// generation's keys on each evaluation.
+TEST_F(TripLogTest, DoneHintFollowsGenerationsOtherProcessesFinished) {
+  Load(R"({"b": ["m0", "m1"]})");
+  TripListingStore listing(store_);
+  Engine warm(parsed_.config, listing, actions_, clock_, Logger::Null());
+  Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto trip = [&](Engine& engine, int n) {
+    std::string seq = std::to_string(n);
+    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
+    auto r = engine.OnArrival(test::Upload("m1", seq));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->trips.size(), 1u) << n;
+  };
+  trip(warm, 1);
+  for (int n = 2; n <= 100; ++n) trip(other, n);
+  listing.listed_trip_keys = 0;
+  trip(warm, 101);
+  EXPECT_GE(listing.listed_trip_keys, 2 * 99) << "the first look lists from the hint it had";
+  for (int n = 102; n <= 104; ++n) {
+    listing.listed_trip_keys = 0;
+    trip(warm, n);
+    EXPECT_LE(listing.listed_trip_keys, 4)
+        << "then from what that listing showed done, generation " << n;
+  }
+}
+
+TEST(AttemptKeysTest, RoundTripPast9999AndOldKeysStillRead) {
+  KeyLayout layout(".eventbarrier/");
+  for (int n : {1, 2, 9'999, 10'000, 10'001, 123'456, 1'000'000'000}) {
+    for (StateKey k :
+         {StateKey::TripAttempt("b", "_", 7, n), StateKey::TripRerun("b", "_", 7, n)}) {
+      std::string key = layout.Encode(k);
+      auto back = layout.Decode(key);
+      ASSERT_TRUE(back) << key;
+      EXPECT_EQ(back->kind, k.kind) << key;
+      EXPECT_EQ(back->attempt, n) << key;
+    }
+  }
+  // Keys written before: four digits, zero-padded.
+  EXPECT_EQ(layout.Decode(".eventbarrier/b/_/t/0000000007.attempt-0002")->attempt, 2);
+  EXPECT_EQ(layout.Decode(".eventbarrier/b/_/t/0000000007.attempt-9999")->attempt, 9'999);
+  EXPECT_EQ(layout.Decode(".eventbarrier/b/_/t/0000000007.rerun-0003")->attempt, 3);
+  EXPECT_FALSE(layout.Decode(".eventbarrier/b/_/t/0000000007.attempt-1x000"));
+  // A listing returns "attempt-10000" before "attempt-9999": the scan takes the highest number.
+  std::vector<ObjectInfo> listed;
+  for (int n : {10'000, 9'999, 2})
+    listed.push_back({layout.Encode(StateKey::TripAttempt("b", "_", 7, n)), 0, 0});
+  std::sort(listed.begin(), listed.end(),
+            [](const auto& a, const auto& b) { return a.key < b.key; });
+  EXPECT_EQ(ScanTripKeys(layout, listed)[7].attempts, 10'000);
+}
+
+// A trip re-driven 9,999 times goes on being re-driven (attempt 10,000,
+// 10,001, ...) and finishes once its action succeeds.
+TEST_F(TripLogTest, RedrivesGoOnPastAttempt9999) {
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "exec", "command": ["true"]}]}}})");
+  Engine engine(parsed_.config, store_, actions_, clock_, Logger::Null());
+  bool failing = true;
+  actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
+  ASSERT_TRUE(engine.OnArrival(test::Upload("m0")).ok());
+  EXPECT_FALSE(engine.OnArrival(test::Upload("m1")).ok()) << "the action failed";
+  ASSERT_TRUE(store_.Put(".eventbarrier/b/_/t/0000000001.attempt-9999", "w").ok());
+  const TimeMs past_lease = parsed_.config.state.lease_ms + 1000;
+  for (int n : {10'000, 10'001}) {
+    clock_.Advance(past_lease);
+    EXPECT_FALSE(engine.Sweep().ok()) << "still failing";
+    EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.attempt-" + std::to_string(n)).ok())
+        << n;
+  }
+  failing = false;
+  clock_.Advance(past_lease);
+  auto swept = engine.Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  ASSERT_EQ(swept->trips.size(), 1u);
+  EXPECT_TRUE(swept->trips[0].redriven);
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.attempt-10002").ok());
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok());
+}
+
+}  // namespace
+}  // namespace eb
