@@ -65,11 +65,15 @@ http::Request S3Client::Build(const Call& call) {
 
 Result<http::Response> S3Client::Execute(const Call& call, int64_t* attempts) {
   std::atomic<int64_t> sent{0};
+  const TimeMs started = clock_.NowMs();
   auto res = SendWithRetries(
       http_, policy_, hooks_, [&] { return Build(call); },
       [](const http::Response& r) { return IsRetryableHttpStatus(r.status); }, &sent);
   requests_ += sent.load();
   if (attempts != nullptr) *attempts = sent.load();
+  if (res.ok()) {
+    if (auto date = res->Header("date")) server_time_.Observe(started, clock_.NowMs(), ParseHttpDate(*date));
+  }
   return res;
 }
 

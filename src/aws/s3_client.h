@@ -24,6 +24,7 @@
 #include "aws/s3_config.h"
 #include "aws/s3_xml.h"
 #include "base/clock.h"
+#include "base/server_time.h"
 #include "http/http_client.h"
 
 namespace eb::aws {
@@ -69,6 +70,9 @@ class S3Client {
   // HTTP requests sent so far, retries included (for benchmarks).
   int64_t requests_sent() const { return requests_.load(); }
   const S3Config& config() const { return config_; }
+  // The server's clock minus this client's clock, from the Date header of
+  // every answer (base/server_time.h).
+  const ServerTimeOffset& server_time() const { return server_time_; }
 
  private:
   struct Call {
@@ -93,6 +97,7 @@ class S3Client {
   RetryPolicy policy_;
   RetryHooks hooks_;
   std::atomic<int64_t> requests_{0};
+  ServerTimeOffset server_time_;
 };
 
 }  // namespace eb::aws

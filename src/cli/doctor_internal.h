@@ -56,6 +56,7 @@ class PermissionRecorder : public ObjectStore {
   Status DeleteMany(const std::vector<std::string>& keys) override {
     return Note(Api::kDeleteObjects, base_.DeleteMany(keys));
   }
+  const ServerTimeOffset* ServerTime() const override { return base_.ServerTime(); }
   std::string Describe() const override { return base_.Describe(); }
 
   struct Record {

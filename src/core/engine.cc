@@ -11,7 +11,10 @@ Engine::Engine(const Config& config, ObjectStore& store, ActionRunner& actions, 
     : config_(config),
       store_(store),
       actions_(actions),
-      clock_(clock),
+      clock_(clock, store.ServerTime(),
+             [this](const std::string& message, TimeMs offset_ms) {
+               log_.Warn(message, {{"store_clock_offset_ms", std::to_string(offset_ms)}});
+             }),
       log_(log),
       options_(std::move(options)),
       layout_(config.state.prefix),

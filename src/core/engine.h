@@ -118,7 +118,8 @@ class Engine {
   const Config& config_;
   ObjectStore& store_;
   ActionRunner& actions_;
-  Clock& clock_;
+  // The caller's clock moved to the store's time (base/server_time.h).
+  StoreTimeClock clock_;
   Logger& log_;
   EngineOptions options_;
   KeyLayout layout_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/server_time.h"
 #include "base/status.h"
 
 namespace eb {
@@ -81,6 +82,12 @@ class ObjectStore {
   // One List per request, answers in the order of the input: concurrently
   // where the store talks to a network, by default one after another.
   virtual std::vector<Result<ListPage>> ListMany(const std::vector<ListOptions>& requests);
+
+  // The offset of the store's clock from this machine's, when the store
+  // learns it from its answers (S3: the Date header); nullptr when the store
+  // keeps this machine's time (memory, folder). The engine judges leases,
+  // timeouts and retention in the store's time (base/server_time.h).
+  virtual const ServerTimeOffset* ServerTime() const { return nullptr; }
 
   // A short description for logs, e.g. "folder:/var/lib/eb" (never a secret).
   virtual std::string Describe() const = 0;

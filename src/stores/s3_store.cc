@@ -83,6 +83,8 @@ std::vector<Result<ListPage>> S3Store::ListMany(const std::vector<ListOptions>& 
   return out;
 }
 
+const ServerTimeOffset* S3Store::ServerTime() const { return &client_.server_time(); }
+
 Result<ListPage> S3Store::List(const ListOptions& options) {
   aws::ListRequest request;
   request.prefix = prefix_ + options.prefix;

@@ -35,6 +35,7 @@ class S3Store : public ObjectStore {
   std::vector<Result<std::string>> GetMany(const std::vector<std::string>& keys) override;
   std::vector<Status> PutIfAbsentMany(const std::vector<std::pair<std::string, std::string>>& items) override;
   std::vector<Result<ListPage>> ListMany(const std::vector<ListOptions>& requests) override;
+  const ServerTimeOffset* ServerTime() const override;
   static constexpr size_t kParallelRequests = 32;
   // "s3://bucket/prefix at http://host (region, addressing, key AKIA...MPLE)".
   std::string Describe() const override;

@@ -30,6 +30,7 @@ class StoreWrapper : public ObjectStore {
   Result<ListPage> List(const ListOptions& options) override { return base_.List(options); }
   Status Delete(const std::string& key) override { return base_.Delete(key); }
   Status DeleteMany(const std::vector<std::string>& keys) override { return base_.DeleteMany(keys); }
+  const ServerTimeOffset* ServerTime() const override { return base_.ServerTime(); }
   std::string Describe() const override { return base_.Describe(); }
 
  protected:

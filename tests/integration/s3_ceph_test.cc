@@ -139,6 +139,21 @@ TEST(CephS3, PaginationPastAThousandKeys) {
   EXPECT_EQ(after->size(), 33u);
 }
 
+TEST(CephS3, TheStoresClockIsLearnedFromItsAnswers) {
+  // RGW runs on this machine: the offset the Date headers give must be the
+  // truth (0) within their one-second resolution.
+  EB_REQUIRE_CEPH(env);
+  auto store = OpenCephStore(UniquePrefix("clock"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_NE(store->ServerTime(), nullptr);
+  EXPECT_FALSE(store->ServerTime()->Known()) << "nothing asked yet";
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->Put("c/" + std::to_string(i), "v").ok());
+  ASSERT_TRUE(store->ServerTime()->Known());
+  EXPECT_LE(std::llabs(store->ServerTime()->EstimateMs()),
+            1000 + store->ServerTime()->UncertaintyMs());
+  EXPECT_LE(store->ServerTime()->UncertaintyMs(), 1000);
+}
+
 TEST(CephS3, WrongCredentialsGiveAClearErrorWithoutTheSecret) {
   EB_REQUIRE_CEPH(env);
   const std::string wrong_secret = "WRONGwrongWRONGwrongWRONGwrongWRONGwrong";
