@@ -29,6 +29,8 @@ else
 fi
 echo "== requests per arrival at 1..64 workers through a store with 2 ms per call; cost per million"
 "$BUILD/bench/concurrency_bench" $([ "$quick" = 1 ] && echo --quick)
+echo "== a month in minutes: 1,000 barriers, 100,000 arrivals a day, 30 simulated days (in memory)"
+"$BUILD/bench/month_bench" $([ "$quick" = 1 ] && echo --days=3 --per_day=20000)
 echo "== event decoding"
 "$BUILD/bench/events_bench" --benchmark_min_time=0.3
 echo "== against Ceph RGW (real S3 server on loopback)"
