@@ -188,6 +188,22 @@ TEST_F(ShardedEngineTest, MarkersOfTheUnshardedLayoutStillCount) {
   EXPECT_EQ(sweep->trips[0].objects, 5u);
 }
 
+TEST_F(ShardedEngineTest, MarkersInFoldersOfAnotherShardSizeStillCount) {
+  // Written with shards of 2 (m4 in folder 0002/), evaluated with shards of 4
+  // (folders 0000/ and 0001/ expected): the full evaluation lists the shard
+  // folders concurrently and finds 0002/ through its delimited listing of a/.
+  Load(kWide, /*shard_size=*/2);
+  for (int m : {0, 2, 4}) Arrive(Obj("m" + std::to_string(m)));
+  Load(kWide, /*shard_size=*/4);
+  Arrive(Obj("m1"));
+  Arrive(Obj("m3"));
+  auto sweep = engine_->Sweep();
+  ASSERT_TRUE(sweep.ok());
+  auto trips = actions_.last_trip();
+  ASSERT_EQ(trips.size(), 1u) << "one generation, whoever tripped it";
+  EXPECT_EQ(trips.begin()->second.arrivals.size(), 5u) << "m4's marker in the old folder counted";
+}
+
 // Runs `before` once, just before the first PUT-if-absent of a key ending in `suffix`.
 class HookBeforeClaim : public test::StoreWrapper {
  public:
