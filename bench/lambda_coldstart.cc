@@ -13,16 +13,21 @@
 // exec'd directly, interpreter /var/task/lib/<loader>) and timed from just
 // before execve to the moment its first GET /runtime/invocation/next reaches
 // the Runtime API server (tests/fakes/runtime_api_server.h). Then it handles
-// one s3:TestEvent, timed from queueing it to the runtime's next GET next (the
-// first invocation: whatever initialization was deferred to it shows there),
+// its first invocation, timed from queueing it to the runtime's next GET next,
 // and is killed; its max RSS comes from wait4. Each package's zip size and ELF file
-// count (bootstrap and every shared object) are reported beside. eventbarrier runs with an s3:// state (no request is made for a
-// test event) so its initialization is the real one: configuration, S3 client.
+// count (bootstrap and every shared object) are reported beside. The first
+// invocation is real work: one S3 notification for a member of the packaged
+// configuration (examples/barriers.json), which eventbarrier records in its s3://
+// state, a fresh in-memory S3 per run behind a socket on 127.0.0.1 (tests/fakes:
+// FakeS3, which checks every request's SigV4 signature, behind a LoopbackServer), so
+// whatever initialization was deferred to the first invocation shows there (OpenSSL's,
+// the first signature). Plain http: TLS's own first costs are measured apart (docs/LAMBDA.md).
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +36,9 @@
 #include <string>
 #include <vector>
 
+#include "fakes/fake_http.h"
 #include "fakes/lambda_sandbox.h"
+#include "fakes/loopback_server.h"
 #include "fakes/runtime_api_server.h"
 
 namespace fs = std::filesystem;
@@ -39,9 +46,43 @@ using eb::test::FakeRuntimeApi;
 
 namespace {
 
-constexpr const char* kTestEvent =
-    R"({"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2014-10-13T15:57:02.089Z",)"
-    R"("Bucket":"bucketname","RequestId":"5582815E1AEA5ADF","HostId":"8cLeGAmw"})";
+constexpr const char* kBucket = "bench-bucket";
+constexpr const char* kAccessKey = "AKIDEXAMPLE";
+constexpr const char* kSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr const char* kSessionToken = "token";
+
+// The first invocation: object 0/0 (of event-barrier-0 in examples/barriers.json) created.
+constexpr const char* kFirstEvent =
+    R"({"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1",)"
+    R"("eventTime":"2026-12-06T12:00:00.000Z","eventName":"ObjectCreated:Put",)"
+    R"("s3":{"s3SchemaVersion":"1.0","bucket":{"name":"bench-bucket",)"
+    R"("arn":"arn:aws:s3:::bench-bucket"},"object":{"key":"0/0","size":5,)"
+    R"("eTag":"0123456789abcdef0123456789abcdef","sequencer":"0055AED6DCD90281E5"}}}]})";
+
+// A fresh S3 bucket on 127.0.0.1 (the state of one run).
+class LocalS3 {
+ public:
+  LocalS3()
+      : s3_({kAccessKey, kSecretKey, kSessionToken}, "us-east-1", kBucket),
+        server_([this](const eb::test::CapturedRequest& r) { return Serve(r); }) {}
+  bool ok() const { return server_.ok(); }
+  std::string endpoint() const { return server_.endpoint(); }
+
+ private:
+  eb::http::Response Serve(const eb::test::CapturedRequest& r) {
+    eb::http::Request request{r.method, server_.endpoint() + r.target, {}, r.body, 0};
+    for (const auto& [name, value] : r.headers) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(lower, value);
+    }
+    auto response = s3_.Send(request);
+    return response.ok() ? *response : eb::http::Response{500, {}, response.status().ToString()};
+  }
+
+  eb::test::FakeS3 s3_;
+  eb::test::LoopbackServer server_;
+};
 
 struct Sample {
   double start_ms = 0;  // exec -> first next
@@ -52,9 +93,12 @@ struct Sample {
 bool RunOnce(const std::string& root, const std::map<std::string, std::string>& env,
              const std::string& log, volatile int64_t* exec_ns, Sample* out) {
   FakeRuntimeApi api;
-  if (!api.ok()) return false;
+  LocalS3 s3;
+  if (!api.ok() || !s3.ok()) return false;
   auto full_env = env;
   full_env["AWS_LAMBDA_RUNTIME_API"] = api.endpoint();
+  full_env["EVENTBARRIER_STATE"] =
+      std::string("s3://") + kBucket + "/state/?endpoint=" + s3.endpoint();
   *exec_ns = 0;
   int pid = eb::test::SpawnInSandbox(root, eb::test::LambdaEnvironment(full_env), log, exec_ns);
   if (pid <= 0) return false;
@@ -65,7 +109,7 @@ bool RunOnce(const std::string& root, const std::map<std::string, std::string>& 
                           .count();
     out->start_ms = static_cast<double>(next_ns - *exec_ns) / 1e6;
     auto queued = std::chrono::steady_clock::now();
-    api.Enqueue(kTestEvent);
+    api.Enqueue(kFirstEvent);
     ok = api.WaitForAnswers(1, 10'000) && !api.answers()[0].error &&
          api.WaitForNextRequests(2, 10'000);
     if (ok) {
@@ -128,11 +172,9 @@ int main(int argc, char** argv) {
   };
   // Every package gets eventbarrier's environment (the others ignore it), so any
   // zip may stand in any slot (e.g. an older eventbarrier build in the second).
-  const std::map<std::string, std::string> env = {
-      {"EVENTBARRIER_STATE", "s3://bench-bucket/state/?endpoint=http://127.0.0.1:1"},
-      {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-      {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
-      {"AWS_SESSION_TOKEN", "token"}};
+  const std::map<std::string, std::string> env = {{"AWS_ACCESS_KEY_ID", kAccessKey},
+                                                  {"AWS_SECRET_ACCESS_KEY", kSecretKey},
+                                                  {"AWS_SESSION_TOKEN", kSessionToken}};
   std::vector<Package> packages = {
       {"eventbarrier bootstrap",
        eb::test::MakeSandboxRoot(argv[1], dir.string(), "eventbarrier", &error), env, {}},
@@ -174,8 +216,8 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "cold start over %d runs each (exec -> first GET next; first invocation: event queued ->\n"
-      "back at next; max RSS after one invocation)\n",
+      "cold start over %d runs each (exec -> first GET next; first invocation: an S3 notification\n"
+      "recorded in an S3 state on 127.0.0.1, queued -> back at next; max RSS after it)\n",
       runs);
   std::printf("%-36s %8s %8s %8s %12s %8s %5s %8s\n", "", "min ms", "median", "p90 ms",
               "1st inv. ms", "RSS MB", "ELF", "zip MB");

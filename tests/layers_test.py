@@ -40,7 +40,7 @@ THIRD_PARTY = {
 LIBRARIES = {
     "base": ["nlohmann", "openssl"],
     "core": ["nlohmann"],
-    "http": ["httplib"],
+    "http": ["httplib", "openssl"],
     "aws": ["nlohmann"],
     "stores": [],
     "sources": ["nlohmann"],

@@ -7,9 +7,20 @@
 
 namespace eb {
 
+// OpenSSL's own SHA-256 functions, not its EVP interface (which SHA256() goes through): an
+// EVP call first initialises OpenSSL (its configuration file, its providers, every digest's
+// method table: ~0.5 ms), and ParseConfig hashes every member name (keys.h's MemberTag), so the
+// Lambda runtime would pay that before its first GET next. These hash without any of it. OpenSSL
+// 3 marks them deprecated (for EVP's provider choice), not unsafe; the digest is the same.
 std::string Sha256(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(digest, &ctx);
+#pragma GCC diagnostic pop
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 

@@ -1,7 +1,6 @@
 // http::Server over cpp-httplib (its single header from Debian's 0.11 source package, compiled
-// in). With httplib_client.cc, the only file that includes <httplib.h>; nothing of it leaks out.
-#include <httplib.h>
-
+// in). With httplib_client.cc, the only file that includes <httplib.h> (through
+// http/cpp_httplib.h); nothing of it leaks out.
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
@@ -10,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/cpp_httplib.h"
 #include "http/server.h"
 
 namespace eb::http {

@@ -179,12 +179,16 @@ TEST(HttpClient, ConnectionRefusedIsUnavailable) {
   int fd = Listen(&port);
   ::close(fd);  // nothing listens there now
   auto client = NewClient();
-  Request get;
-  get.url = "http://127.0.0.1:" + std::to_string(port) + "/x";
-  auto r = client->Send(get);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("127.0.0.1"), std::string::npos);
+  // https too: its first request initialises OpenSSL (nothing of it runs before main).
+  for (std::string scheme : {"http", "https"}) {
+    Request get;
+    get.url = scheme + "://127.0.0.1:" + std::to_string(port) + "/x";
+    auto r = client->Send(get);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(scheme + "://127.0.0.1"), std::string::npos)
+        << r.status().ToString();
+  }
 }
 
 TEST(HttpClient, SilentServerTimesOut) {
@@ -224,6 +228,26 @@ TEST(HttpClient, BadUrlIsInvalidArgument) {
   Request get;
   get.url = "ftp://127.0.0.1/x";
   EXPECT_EQ(client->Send(get).status().code(), Code::kInvalidArgument);
+}
+
+TEST(HttpClient, HostAndPortComeFromTheUrl) {
+  CannedServer server(200);
+  auto client = NewClient();
+  Request get;  // no Host header given: the client derives it from the URL
+  get.url = server.url("/x");
+  get.url.replace(get.url.find("127.0.0.1"), 9, "localhost");
+  ASSERT_TRUE(client->Send(get).ok());
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  std::string port = server.url("").substr(server.url("").rfind(':') + 1);
+  EXPECT_NE(seen[0].find("\r\nHost: localhost:" + port + "\r\n"), std::string::npos) << seen[0];
+
+  for (const char* bad : {"http://127.0.0.1:/x", "http://127.0.0.1:99999/x", "http://h:8x/x",
+                          "http://[::1/x", "http://[::1]8080/x", "https://:443/x"}) {
+    get.url = bad;
+    auto r = client->Send(get);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad << ": " << r.status().ToString();
+  }
 }
 
 TEST(HttpClient, ConcurrentCallsAreSafe) {
