@@ -74,27 +74,56 @@ Runner SetupHandle(CLI::App& sub) {
 
 Runner SetupSweep(CLI::App& sub) {
   struct Opts {
-    std::string config, state;
+    std::string config, state, time_limit;
     bool compact = false;
+    int parallel = 8;
     LogSetup log;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--config,-c", o->config, "Configuration file")->required();
   sub.add_option("--state,-s", o->state, "State location (see handle)");
   sub.add_flag("--compact", o->compact, "Also delete state older than the retention window (default 14d)");
+  sub.add_option("--time-limit", o->time_limit,
+                 "Start no instance after this long (e.g. 30s); the next sweep goes on where this "
+                 "one stopped");
+  sub.add_option("--parallel", o->parallel, "Instances looked at at once (default 8)")
+      ->check(CLI::Range(1, 256));
   sub.add_option("--log-format", o->log.format, "json (default) or text")->check(CLI::IsMember({"json", "text"}));
-  sub.footer("Run it on a schedule (the Lambda runs it on an EventBridge schedule). Prints one JSON line.");
+  sub.footer(
+      "Run it on a schedule (the Lambda runs it on an EventBridge schedule). Prints one JSON "
+      "line.\n"
+      "Example: eventbarrier sweep --config barriers.json --state s3://bucket/ --time-limit 50s");
   return [o] {
+    SweepOptions sweep;
+    sweep.compact = o->compact;
+    sweep.parallel = o->parallel;
+    TimeMs limit = 0;
+    if (!o->time_limit.empty()) {
+      auto parsed = ParseDuration(o->time_limit);
+      if (!parsed || *parsed <= 0) {
+        std::cerr << "error: --time-limit '" << o->time_limit
+                  << "': use a positive duration, e.g. 30s, 2m\n";
+        return static_cast<int>(kExitUsage);
+      }
+      limit = *parsed;
+    }
     auto opened = OpenCommandEngine(o->config, o->state, o->log);
     if (!opened) return static_cast<int>(kExitFailure);
     Engine& engine = *opened->engine;
-    auto outcome = engine.Sweep(o->compact);
+    SystemClock clock;
+    if (limit > 0) sweep.deadline_ms = clock.NowMs() + limit;
+    auto outcome = engine.Sweep(sweep);
     nlohmann::ordered_json line;
     line["ok"] = outcome.ok();
     if (outcome.ok()) {
       line["instances"] = outcome->instances;
       line["trips"] = TripsJson(outcome->trips);
+      line["idle"] = outcome->idle;
       line["removed_from_index"] = outcome->removed_from_index;
+      line["left"] = outcome->left;
+      line["reindexed"] = outcome->reindexed;
+      line["not_visited"] = outcome->not_visited;
+      line["laps"] = outcome->laps;
       line["compacted"] = outcome->compacted;
     } else {
       line["error"] = outcome.status().ToString();

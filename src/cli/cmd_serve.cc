@@ -309,7 +309,10 @@ Runner SetupServe(CLI::App& sub) {
         while (!wake.wait_for(lock, std::chrono::milliseconds(*sweep_every),
                               [&] { return stopping; })) {
           lock.unlock();
-          auto swept = engines.With([](Engine& e) { return e.Sweep(); });
+          // Deadline: the interval (the next sweep goes on where this one stopped).
+          SweepOptions so = InvocationOptions::DefaultScheduledSweep();
+          so.deadline_ms = clock.NowMs() + *sweep_every;
+          auto swept = engines.With([&](Engine& e) { return e.Sweep(so); });
           if (swept.ok()) {
             metrics.AddTrips(swept->trips);
           } else {

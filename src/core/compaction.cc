@@ -13,17 +13,24 @@ constexpr TimeMs kVerdictMargin = 2LL * 24 * 3600 * 1000;  // two days
 
 Result<int> CompactInstance(const EngineContext& ctx, const BarrierShape& shape, const std::string& instance) {
   const std::string& barrier = shape.spec().name;
-  const TimeMs now = ctx.clock.NowMs();
-  const TimeMs cutoff = now - ctx.config.state.retention_ms;
   auto trips = ListAll(ctx.store, ctx.layout.TripPrefix(barrier, instance));
   if (!trips.ok()) return trips.status();
-  auto gens = ScanTripKeys(ctx.layout, *trips);
+  auto hints = ListAll(ctx.store, ctx.layout.HintPrefix(barrier, instance));
+  if (!hints.ok()) return hints.status();
+  return CompactListed(ctx, *trips, *hints);
+}
+
+Result<int> CompactListed(const EngineContext& ctx, const std::vector<ObjectInfo>& trips,
+                          const std::vector<ObjectInfo>& hints) {
+  const TimeMs now = ctx.clock.NowMs();
+  const TimeMs cutoff = now - ctx.config.state.retention_ms;
+  auto gens = ScanTripKeys(ctx.layout, trips);
   int64_t newest = 0;
   for (const auto& [gen, g] : gens) {
     if (g.record) newest = std::max(newest, gen);
   }
   std::vector<std::string> old;
-  for (const auto& obj : *trips) {
+  for (const auto& obj : trips) {
     auto k = ctx.layout.Decode(obj.key);
     // Never the newest record (the generation counter), never an unfinished
     // trip, nothing younger than the retention.
@@ -36,9 +43,7 @@ Result<int> CompactInstance(const EngineContext& ctx, const BarrierShape& shape,
   }
   // Shard hints of claimed generations: never listed again (a late writer
   // may add one after its generation's trip deleted the others).
-  auto hints = ListAll(ctx.store, ctx.layout.HintPrefix(barrier, instance));
-  if (!hints.ok()) return hints.status();
-  for (const auto& obj : *hints) {
+  for (const auto& obj : hints) {
     auto k = ctx.layout.Decode(obj.key);
     if (k && k->kind == StateKeyKind::kShardHint && k->generation <= newest) old.push_back(obj.key);
   }
@@ -46,7 +51,8 @@ Result<int> CompactInstance(const EngineContext& ctx, const BarrierShape& shape,
   return static_cast<int>(old.size());
 }
 
-Result<int> ExpireTombstones(const EngineContext& ctx) {
+Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool* finished) {
+  if (finished != nullptr) *finished = false;
   // Promise 2 holds for a duplicate delivered within the retention of the
   // arrival's consumption. A tombstone goes only once the store's own
   // timestamp is older than the retention plus the clock skew tolerated, so
@@ -56,6 +62,7 @@ Result<int> ExpireTombstones(const EngineContext& ctx) {
   options.prefix = ctx.layout.TombstoneRoot();
   int deleted = 0;
   for (;;) {  // page by page: the root may hold millions of keys
+    if (deadline_ms > 0 && ctx.clock.NowMs() >= deadline_ms) return deleted;
     auto page = ctx.store.List(options);
     if (!page.ok()) return page.status();
     std::vector<std::string> old;
@@ -67,6 +74,7 @@ Result<int> ExpireTombstones(const EngineContext& ctx) {
     if (page->next_continuation.empty()) break;
     options.continuation = page->next_continuation;
   }
+  if (finished != nullptr) *finished = true;
   return deleted;
 }
 

@@ -15,8 +15,15 @@
 
 namespace eb {
 
-// Returns the number of objects deleted.
-Result<int> ExpireTombstones(const EngineContext& ctx);
+// Returns the number of objects deleted. With a `deadline_ms` (> 0) no page
+// is started once the clock reaches it; `*finished` says whether every page
+// was seen (what is deleted stays deleted: the next call goes on from there).
+Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms = 0,
+                             bool* finished = nullptr);
 Result<int> CompactInstance(const EngineContext& ctx, const BarrierShape& shape, const std::string& instance);
+// The same from listings the caller already has (the instance's whole t/ and
+// h/): sends a request only when something is to be deleted.
+Result<int> CompactListed(const EngineContext& ctx, const std::vector<ObjectInfo>& trips,
+                          const std::vector<ObjectInfo>& hints);
 
 }  // namespace eb

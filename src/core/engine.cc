@@ -1,6 +1,5 @@
 #include "core/engine.h"
 
-#include "core/compaction.h"
 #include "core/evaluator.h"
 #include "core/marker_details.h"
 
@@ -102,6 +101,7 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   std::string key = layout_.Encode(StateKey::Open(barrier, instance));
   TimeMs now = clock_.NowMs();
   if (auto it = open_indexed_.find(key); it != open_indexed_.end() && now - it->second < options_.open_cache_ttl_ms) {
+    index_seen_ = {};
     return Status::Ok();
   }
   // Read first, create only when missing: a burst of cold processes all
@@ -120,7 +120,7 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
     // from the start without the head hint's GET (0 is always a valid hint).
     trips_.SetDoneHint(barrier, instance, 0);
   }
-  open_indexed_[key] = now;
+  index_seen_ = {key, now};
   return Status::Ok();
 }
 
@@ -166,12 +166,11 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     StateKey marker = StateKey::Arrival(spec.name, m.instance, m.tag, id, shard,
                                         EncodeMarkerDetails(arrival, m.tag, id));
     ConsumedArrival body{id, m.member, m.tag, arrival, !marker.details.empty()};
-    // Index first: every marker that exists is reachable by the sweeper, even
-    // if this invocation dies right after writing it and is never retried.
-    EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
     // A copy delivered after its arrival was consumed finds the tombstone and
     // writes nothing: its marker would complete a set of stale copies, and a
     // marker, however briefly it exists, can be listed by a claimant.
+    // Read before the index, so that a late copy neither reads the index nor
+    // notes it as cached without writing anything (core/sweeper.h).
     auto tombstone = ReadTombstone(spec.name, m.instance, id);
     if (!tombstone.ok()) return tombstone.status().WithContext("recording arrival " + arrival.key);
     auto late = [&](int64_t generation) {
@@ -185,6 +184,10 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       late(tombstone->consumed_by);
       continue;
     }
+    // Index before the marker: every marker that exists is reachable by the
+    // sweeper, even if this invocation dies right after writing it and is
+    // never retried.
+    EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
     bool duplicate = false;
     if (tombstone->unfinished > 0) {
       // An unfinished generation lists this arrival. While its marker is
@@ -209,6 +212,8 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       duplicate = s.IsAlreadyExists();
       if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
     }
+    // A marker is there: from now on this process trusts the index entry.
+    if (!index_seen_.first.empty()) open_indexed_[index_seen_.first] = index_seen_.second;
     (duplicate ? outcome.duplicates : outcome.counted)++;
     // A wide barrier's arrival lists only its own shard (promise 5).
     auto markers = ListAll(store_, shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
@@ -250,59 +255,22 @@ Result<std::vector<TripSummary>> Engine::Force(const std::string& barrier, const
 }
 
 Result<SweepOutcome> Engine::Sweep(bool compact) {
-  trips_.Trim();
+  SweepOptions options;
+  options.compact = compact;
+  return Sweep(options);
+}
+
+Result<SweepOutcome> Engine::Sweep(const SweepOptions& options) {
   EB_RETURN_IF_ERROR(EnsureFormat());
-  SweepOutcome outcome;
-  auto entries = ListAll(store_, layout_.OpenPrefix());
-  if (!entries.ok()) return entries.status();
-  Status first_error;
-  for (const auto& entry : *entries) {
-    auto k = layout_.Decode(entry.key);
-    if (!k || k->kind != StateKeyKind::kOpen) continue;
-    const BarrierSpec* spec = config_.Find(k->barrier);
-    if (spec == nullptr) {
-      log_.Warn("open instance of a barrier that is not configured; left alone",
-                {{"barrier", k->barrier}, {"instance", k->instance}});
-      continue;
-    }
-    auto bindings = ParseInstanceName(k->instance, spec->variables);
-    if (!bindings) {
-      log_.Warn("open instance name does not fit the barrier's variables; left alone",
-                {{"barrier", k->barrier}, {"instance", k->instance}});
-      continue;
-    }
-    ++outcome.instances;
-    const BarrierShape& shape = ShapeOf(*spec);
-    InstanceEvaluator evaluator(ctx_, trips_, shape, k->instance, *bindings, "sweep", [this] { return NextClaimToken(); });
-    InstanceEvaluator::RunOptions options;
-    options.sweeping = true;
-    Status s = evaluator.Run(std::move(options), &outcome.trips);
-    if (s.ok() && compact) {
-      auto deleted = CompactInstance(ctx_, shape, k->instance);
-      if (deleted.ok()) outcome.compacted += *deleted;
-      else s = deleted.status();
-    }
-    if (s.ok() && evaluator.finished()) {
-      // A finished once-mode instance can never trip again: drop it from the index.
-      s = store_.Delete(entry.key);
-      if (s.ok()) {
-        ++outcome.removed_from_index;
-        open_indexed_.erase(entry.key);
-      }
-    }
-    if (!s.ok()) {
-      log_.Error("sweeping instance failed", {{"barrier", k->barrier}, {"instance", k->instance},
-                                              {"error", s.ToString()}});
-      if (first_error.ok()) first_error = s;
-    }
-  }
-  if (compact) {
-    auto expired = ExpireTombstones(ctx_);
-    if (expired.ok()) outcome.compacted += *expired;
-    else if (first_error.ok()) first_error = expired.status();
-  }
-  if (!first_error.ok()) return first_error;
-  return outcome;
+  // Shapes are built here, before the sweeper's probes run on several
+  // threads; evaluations run on this one.
+  for (const BarrierSpec& spec : config_.barriers) ShapeOf(spec);
+  Sweeper::Hooks hooks;
+  hooks.shape_of = [this](const BarrierSpec& spec) -> const BarrierShape& { return ShapeOf(spec); };
+  hooks.claim_token = [this] { return NextClaimToken(); };
+  hooks.forget_indexed = [this](const std::string& key) { open_indexed_.erase(key); };
+  Sweeper sweeper(ctx_, std::move(hooks));
+  return sweeper.Run(options);
 }
 
 }  // namespace eb

@@ -7,6 +7,7 @@
 // crash at any point loses nothing that redelivery or the sweeper cannot finish.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,7 @@
 #include "core/engine_options.h"
 #include "core/keys.h"
 #include "core/store.h"
+#include "core/sweeper.h"
 #include "core/trip.h"
 #include "core/trip_log.h"
 
@@ -53,13 +55,6 @@ struct ArrivalOutcome {
   std::vector<TripSummary> trips;
 };
 
-struct SweepOutcome {
-  int instances = 0;  // open instances examined
-  int removed_from_index = 0;
-  int compacted = 0;  // old state objects deleted
-  std::vector<TripSummary> trips;
-};
-
 class Engine {
  public:
   // `config`, `store`, `actions`, `clock` and `log` must outlive the engine.
@@ -75,10 +70,13 @@ class Engine {
   // The same with the matches the caller already computed (Match(arrival)).
   Result<ArrivalOutcome> OnArrival(const Arrival& arrival, const std::vector<ArrivalMatch>& matches);
 
-  // The sweeper: re-evaluates every open instance, trips overdue generations
-  // with status timeout, re-drives unfinished trips whose lease expired.
+  // The sweeper (core/sweeper.h): re-evaluates the open instances, trips
+  // overdue generations with status timeout, re-drives unfinished trips whose
+  // lease expired, lets idle instances leave the index; deadline-bounded, and
+  // the next sweep goes on where this one stopped.
   // With `compact`, deletes state older than the retention window.
   Result<SweepOutcome> Sweep(bool compact = false);
+  Result<SweepOutcome> Sweep(const SweepOptions& options);
 
   // An operator's `trip --force` on one instance ("_" for a barrier without
   // variables): claims its open generation with status forced through the
@@ -102,6 +100,10 @@ class Engine {
   // Checks once per process that the state is of this engine's format
   // (P/_format), stamping a fresh state.
   Status EnsureFormat();
+  // Reads (and creates when missing) the instance's open-index entry unless
+  // the cache says it is there. The caller notes it in the cache only once it
+  // wrote a marker (or found one): the sweeper relies on every cached entry
+  // being followed by a write under the instance (core/sweeper.h).
   Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
   // What arrival `id`'s tombstone says before its marker is written: the
   // finished, non-void generation that consumed it, or the unfinished one
@@ -125,9 +127,10 @@ class Engine {
   KeyLayout layout_;
   EngineContext ctx_;
   TripLog trips_;
-  uint64_t claims_ = 0;
+  std::atomic<uint64_t> claims_ = 0;
   bool format_checked_ = false;
   std::map<std::string, TimeMs> open_indexed_;  // open key -> when last seen or written
+  std::pair<std::string, TimeMs> index_seen_;   // what the last EnsureOpenIndexed read or wrote
   // Per barrier, derived from the configuration once.
   std::map<std::string, std::unique_ptr<BarrierShape>> shapes_;
 };

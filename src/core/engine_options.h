@@ -21,7 +21,14 @@ struct EngineOptions {
   // Generations between updates of the `head` hint (where a LIST of t/ starts).
   int64_t head_every = 16;
   // How long "this instance is in the open index" is trusted without reading it again.
+  // The sweeper lets an instance leave the index only once it has been idle
+  // this long plus twice max_clock_skew_ms.
   TimeMs open_cache_ttl_ms = 60 * 60 * 1000;
+  // How long after an idle instance left the index the sweeper looks at it
+  // once more (an arrival that read the index just before the deletion has
+  // written its marker by then and is indexed again): longer than an arrival
+  // takes from reading the index to writing its marker.
+  TimeMs leave_recheck_after_ms = 5 * 60 * 1000;
   // Barriers needing more members (or distinct keys) than this keep their
   // markers in shards of at most this many members, so an arrival lists one
   // shard, not the whole barrier (PROTOCOL.md, "Wide barriers"). One LIST

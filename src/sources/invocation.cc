@@ -124,10 +124,15 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
                                          std::to_string(deadline.Left()) + " ms left");
       return result;
     }
-    auto swept = engine.Sweep();
+    // Deadline-bounded inside the walk; the next sweep goes on where this one stopped.
+    SweepOptions sweep_options = options.sweep;
+    if (options.clock != nullptr)
+      sweep_options.deadline_ms = options.deadline_ms - options.safety_margin_ms;
+    auto swept = engine.Sweep(sweep_options);
     result.swept = swept.ok();
     if (swept.ok()) {
       result.trips.insert(result.trips.end(), swept->trips.begin(), swept->trips.end());
+      result.sweep = std::move(*swept);
     } else {
       result.error = swept.status().WithContext("sweep");
     }
@@ -138,6 +143,13 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
 nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
   nlohmann::ordered_json line;
   if (r.swept) line["swept"] = *r.swept;
+  if (r.sweep) {
+    line["sweep"] = {{"instances", r.sweep->instances},
+                     {"idle", r.sweep->idle},
+                     {"left", r.sweep->left},
+                     {"not_visited", r.sweep->not_visited},
+                     {"laps", r.sweep->laps}};
+  }
   if (r.is_sqs) {
     auto items = nlohmann::ordered_json::array();
     auto reasons = nlohmann::ordered_json::array();

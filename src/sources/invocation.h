@@ -45,6 +45,15 @@ struct InvocationOptions {
   Clock* clock = nullptr;
   TimeMs deadline_ms = 0;
   TimeMs safety_margin_ms = 0;
+  // A scheduled sweep: its deadline is the one above less the safety margin
+  // (set here, from the clock); compaction and parallel probes as given.
+  SweepOptions sweep = DefaultScheduledSweep();
+  static SweepOptions DefaultScheduledSweep() {
+    SweepOptions s;
+    s.compact_every_ms = 24LL * 3600 * 1000;  // one compacting lap a day
+    s.parallel = 16;
+    return s;
+  }
 };
 
 struct InvocationResult {
@@ -66,6 +75,7 @@ struct InvocationResult {
   static constexpr size_t kMaxIgnoredExamples = 20;
   std::vector<IgnoredRecord> ignored_examples;
   std::optional<bool> swept;  // a scheduled event ran the sweeper: did it succeed
+  std::optional<SweepOutcome> sweep;  // what it did, when it succeeded
   int not_started = 0;        // records left alone because the deadline was near
   std::vector<TripSummary> trips;
   std::vector<DecodedPayload::Failure> failures;  // SQS messages to report
@@ -86,7 +96,8 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& payload,
 // The summary line: ok, arrivals, duplicates, ignored, "ignored_by" (rule ->
 // records, when a rule kept any record out), trips (barrier, instance,
 // generation, status, objects, redriven), plus for an SQS batch
-// batchItemFailures and message_errors, "swept" after a sweep, "error".
+// batchItemFailures and message_errors, "swept" after a sweep (and "sweep":
+// instances, idle, left, not_visited, laps), "error".
 nlohmann::ordered_json InvocationSummary(const InvocationResult& result);
 
 // "_*=2, events=1": ignored_by for a log field ("" when empty).

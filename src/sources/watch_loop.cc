@@ -186,7 +186,12 @@ void WatchLoop::SettleDue() {
 void WatchLoop::Sweep() {
   TimeMs now = clock_.NowMs();
   bool compact = now >= next_compact_;
-  auto swept = engine_.Sweep(compact);
+  SweepOptions sweep;
+  sweep.compact = compact;
+  sweep.deadline_ms =
+      now + options_.sweep_every_ms;  // the next sweep goes on where this one stopped
+  sweep.parallel = 4;
+  auto swept = engine_.Sweep(sweep);
   ++stats_.sweeps;
   next_sweep_ = now + options_.sweep_every_ms;
   if (compact) next_compact_ = now + options_.compact_every_ms;
