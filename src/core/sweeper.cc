@@ -441,27 +441,28 @@ Result<SweepOutcome> SweepRun::Run() {
       outcome_.deadline_reached = true;
       break;
     }
-    // The next batch: entries not visited yet, probed at once.
-    std::vector<size_t> batch;  // indexes into `order`
+    // The next batch: entries not visited yet, each probed once, at once.
+    std::vector<size_t> batch;          // entries
+    std::map<size_t, size_t> probe_of;  // entry -> its probe in `batch`
     size_t scan = next;
     for (; scan < order.size() && batch.size() < Batch(); ++scan) {
-      if (!visited[order[scan].first]) batch.push_back(scan);
+      size_t i = order[scan].first;
+      if (!visited[i] && probe_of.emplace(i, batch.size()).second) batch.push_back(i);
     }
     std::vector<Probe> probes(batch.size());
     ParallelFor(batch.size(), Batch(), [&](size_t b) {
-      const ObjectInfo& e = (*entries)[order[batch[b]].first];
+      const ObjectInfo& e = (*entries)[batch[b]];
       auto k = ctx_.layout.Decode(e.key);
       if (k && k->kind == StateKeyKind::kOpen && ctx_.config.Find(k->barrier) != nullptr) {
         probes[b] = ProbeInstance(ctx_, k->barrier, k->instance);
       }
     });
     // Results in order, so the cursor only moves past what was visited.
-    size_t b = 0;
     bool stopped = false;
     for (; next < scan; ++next) {
       auto [i, part] = order[next];
       if (!visited[i]) {
-        if (!Visit((*entries)[i], std::move(probes[b++]))) {
+        if (!Visit((*entries)[i], std::move(probes[probe_of.at(i)]))) {
           outcome_.deadline_reached = stopped = true;
           break;
         }

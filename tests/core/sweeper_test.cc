@@ -1,0 +1,225 @@
+// The sweeper (core/sweeper.h): deadline inside the walk, the cursor, one
+// request per idle instance, idle instances leaving the index and coming back.
+#include "core/sweeper.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/engine.h"
+#include "core/upload.h"
+#include "fakes/fault_store.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+using test::RecordingActions;
+
+// Every call takes `ms` of the fake clock, as a remote store's round trip does.
+class SlowStore : public test::StoreWrapper {
+ public:
+  SlowStore(ObjectStore& base, FakeClock& clock, TimeMs ms)
+      : StoreWrapper(base), clock_(clock), ms_(ms) {}
+  Result<std::string> Get(const std::string& key) override {
+    return Tick(), StoreWrapper::Get(key);
+  }
+  Status Put(const std::string& key, const std::string& body) override {
+    return Tick(), StoreWrapper::Put(key, body);
+  }
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    return Tick(), StoreWrapper::PutIfAbsent(key, body);
+  }
+  Result<ListPage> List(const ListOptions& options) override {
+    return Tick(), StoreWrapper::List(options);
+  }
+  Status Delete(const std::string& key) override { return Tick(), StoreWrapper::Delete(key); }
+  Status DeleteMany(const std::vector<std::string>& keys) override {
+    return Tick(), StoreWrapper::DeleteMany(keys);
+  }
+
+ private:
+  void Tick() { clock_.Advance(ms_); }
+  FakeClock& clock_;
+  TimeMs ms_;
+};
+
+constexpr const char* kConfig =
+    R"({"barriers": {"d": {"members": ["in/{day}/a.csv", "in/{day}/b.csv"], "timeout": "1h",
+                                  "mode": "cyclic"}}})";
+
+class SweeperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    parsed_ = ParseConfig(kConfig);
+    ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+    options_.open_cache_ttl_ms = 10 * 60 * 1000;
+    options_.max_clock_skew_ms = 0;
+    options_.leave_recheck_after_ms = 60 * 1000;
+    arrivals_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null(),
+                                         options_);
+    sweeper_ = std::make_unique<Engine>(parsed_.config, counted_, actions_, clock_, Logger::Null(),
+                                        options_);
+  }
+  void Arrive(const std::string& key, const std::string& sequencer = "1") {
+    auto r = arrivals_->OnArrival(test::Upload(key, sequencer));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  std::string Day(int i) { return "d" + std::to_string(1000 + i); }
+  int Indexed() {
+    auto open = ListAll(store_, ".eventbarrier/_open/");
+    return open.ok() ? static_cast<int>(open->size()) : -1;
+  }
+
+  FakeClock clock_;
+  MemoryStore store_{clock_};
+  test::CountingStore counted_{store_};
+  RecordingActions actions_;
+  ConfigParse parsed_;
+  EngineOptions options_;
+  std::unique_ptr<Engine> arrivals_, sweeper_;
+};
+
+TEST_F(SweeperTest, IdleInstanceCostsOneRequestThenLeavesAndComesBack) {
+  for (int i = 0; i < 20; ++i) {
+    Arrive("in/" + Day(i) + "/a.csv");
+    Arrive("in/" + Day(i) + "/b.csv");  // tripped: idle from now on
+  }
+  ASSERT_EQ(Indexed(), 20);
+  ASSERT_TRUE(sweeper_->Sweep().ok());  // the first: the cursor is written
+  counted_.Reset();
+  auto s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->idle, 20);
+  EXPECT_EQ(s->left, 0) << "idle for less than the cache TTL: stays";
+  // One LIST per instance; fixed: cursor GET+PUT, LIST of _sweep/left/, one LIST page of the index.
+  EXPECT_EQ(counted_.total(), 20 + 4);
+
+  clock_.Advance(11 * 60 * 1000);
+  counted_.Reset();
+  s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->left, 20);
+  EXPECT_EQ(Indexed(), 0);
+  // One LIST each, one bulk delete and the list of leavers on top of the fixed four.
+  EXPECT_EQ(counted_.total(), 20 + 4 + 2);
+
+  counted_.Reset();
+  s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->instances, 0);
+  EXPECT_EQ(s->rechecked, 0) << "not before leave_recheck_after_ms";
+  EXPECT_EQ(counted_.total(), 4);
+
+  // A new arrival re-indexes the instance itself (its GET of the index finds none).
+  Arrive("in/" + Day(3) + "/a.csv", "2");  // a new upload (not a copy of the consumed one)
+  EXPECT_EQ(Indexed(), 1);
+  clock_.Advance(2 * 60 * 1000);
+  s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->rechecked, 20);
+  EXPECT_EQ(s->reindexed, 1) << "the instance with a new marker";
+  EXPECT_EQ(s->instances, 1);
+}
+
+TEST_F(SweeperTest, ArrivalTrustingAStaleCacheIsCaughtByTheRecheck) {
+  Arrive("in/" + Day(1) + "/a.csv");
+  Arrive("in/" + Day(1) + "/b.csv");
+  // This process saw the index (a marker was written) and trusts it for the TTL.
+  clock_.Advance(11 * 60 * 1000);
+  ASSERT_TRUE(sweeper_->Sweep().ok());
+  auto s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(Indexed(), 0) << "left";
+  // A process whose cache entry is fresh (another engine that saw the index
+  // just before the deletion) writes a marker without reading the index.
+  Engine cached(parsed_.config, store_, actions_, clock_, Logger::Null(), options_);
+  // Seen by this engine at the same moment as the deletion: simulated by an
+  // arrival that re-creates and then a manual delete of the entry.
+  ASSERT_TRUE(cached.OnArrival(test::Upload("in/" + Day(1) + "/a.csv", "2")).ok());
+  ASSERT_TRUE(store_.Delete(".eventbarrier/_open/d/" + Day(1)).ok());
+  ASSERT_TRUE(
+      cached.OnArrival(test::Upload("in/" + Day(2) + "/a.csv")).ok());  // another instance, indexed
+  clock_.Advance(2 * 60 * 1000);
+  s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->reindexed, 1) << "the marker newer than what the leaving sweep saw";
+  EXPECT_EQ(Indexed(), 2);
+  // And its timeout is found: due an hour after its marker.
+  clock_.Advance(61 * 60 * 1000);
+  s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->trips.size(), 2u) << "both instances time out";
+}
+
+TEST_F(SweeperTest, SweepsCutByTheDeadlineVisitEveryInstanceInTurn) {
+  const int n = 60;
+  for (int i = 0; i < n; ++i) Arrive("in/" + Day(i) + "/a.csv");  // pending, no timeout yet
+  SlowStore slow(store_, clock_, 100);                            // 100 ms a call
+  Engine sweeper(parsed_.config, slow, actions_, clock_, Logger::Null(), options_);
+  ASSERT_TRUE(sweeper.Sweep().ok());  // everything is new: visited once, due in an hour
+  int sweeps = 0, visited = 0;
+  // Each sweep may run 3 s: about 9 instances of 60 (a LIST of the instance,
+  // then its evaluation: LIST t/, GET head), 300 ms each.
+  for (; sweeps < 20 && visited < n; ++sweeps) {
+    SweepOptions o;
+    o.deadline_ms = clock_.NowMs() + 3000;
+    auto s = sweeper.Sweep(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_LT(s->instances, n) << "cut by the deadline";
+    EXPECT_TRUE(s->deadline_reached);
+    visited += s->instances;
+  }
+  EXPECT_GE(visited, n) << "the rotation went on where each sweep stopped";
+  EXPECT_LE(sweeps, 8);
+  // An hour later every instance is due: the due ones go first, each sweep
+  // trips what it reaches, and the next one goes on.
+  clock_.Advance(61 * 60 * 1000);
+  int trips = 0;
+  for (int k = 0; k < 40 && trips < n; ++k) {
+    SweepOptions o;
+    o.deadline_ms = clock_.NowMs() + 5000;
+    auto s = sweeper.Sweep(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    trips += static_cast<int>(s->trips.size());
+  }
+  EXPECT_EQ(trips, n);
+}
+
+TEST_F(SweeperTest, CursorRoundTripsAndNamesABadField) {
+  SweepCursor c;
+  c.after = ".eventbarrier/_open/d/x";
+  c.lap_started = 5;
+  c.compacting = true;
+  c.due["k"] = 9;
+  auto back = ParseSweepCursor(SerializeSweepCursor(c));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->after, c.after);
+  EXPECT_TRUE(back->compacting);
+  EXPECT_EQ(back->due.at("k"), 9);
+  auto bad = ParseSweepCursor(R"({"after": 3})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("'after'"), std::string::npos);
+}
+
+TEST_F(SweeperTest, ScheduledCompactionRunsOnceALap) {
+  Arrive("in/" + Day(1) + "/a.csv");
+  SweepOptions o;
+  o.compact_every_ms = 24LL * 3600 * 1000;
+  auto s = sweeper_->Sweep(o);
+  ASSERT_TRUE(s.ok());
+  auto cursor = store_.Get(".eventbarrier/_sweep/cursor");
+  ASSERT_TRUE(cursor.ok());
+  auto parsed = ParseSweepCursor(*cursor);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_GT(parsed->compacted_lap, 0) << "the first lap compacts";
+  EXPECT_FALSE(parsed->expire_pending) << "tombstones expired at the end of that sweep";
+  TimeMs first = parsed->compacted_lap;
+  clock_.Advance(3600 * 1000);
+  ASSERT_TRUE(sweeper_->Sweep(o).ok());
+  parsed = ParseSweepCursor(*store_.Get(".eventbarrier/_sweep/cursor"));
+  EXPECT_EQ(parsed->compacted_lap, first) << "not again within the day";
+}
+
+}  // namespace
+}  // namespace eb
