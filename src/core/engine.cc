@@ -270,7 +270,11 @@ Result<SweepOutcome> Engine::Sweep(const SweepOptions& options) {
   hooks.claim_token = [this] { return NextClaimToken(); };
   hooks.forget_indexed = [this](const std::string& key) { open_indexed_.erase(key); };
   Sweeper sweeper(ctx_, std::move(hooks));
-  return sweeper.Run(options);
+  // The caller's deadline is in this machine's time; the sweeper's clock is the store's.
+  SweepOptions in_store_time = options;
+  const ServerTimeOffset* offset = store_.ServerTime();
+  if (in_store_time.deadline_ms > 0 && offset != nullptr) in_store_time.deadline_ms += offset->EstimateMs();
+  return sweeper.Run(in_store_time);
 }
 
 }  // namespace eb

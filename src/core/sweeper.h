@@ -40,7 +40,8 @@ struct SweepOptions {
   // last compacting lap began at least this long ago, and tombstones are
   // expired once per such lap (the Lambda's and `serve`'s scheduled sweeps).
   TimeMs compact_every_ms = 0;
-  // > 0: no visit starts once the clock reaches this. What is written after
+  // > 0: no visit starts once the clock reaches this (Engine::Sweep: this
+  // machine's clock; the Sweeper itself: the store's). What is written after
   // the walk (the cursor, the index deletions) is two or three requests more:
   // the caller leaves a margin for them.
   TimeMs deadline_ms = 0;
