@@ -9,40 +9,13 @@
 #include "core/engine.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
+#include "fakes/latency_store.h"
 #include "stores/memory_store.h"
 
 namespace eb {
 namespace {
 
 using test::RecordingActions;
-
-// Every call takes `ms` of the fake clock, as a remote store's round trip does.
-class SlowStore : public test::StoreWrapper {
- public:
-  SlowStore(ObjectStore& base, FakeClock& clock, TimeMs ms)
-      : StoreWrapper(base), clock_(clock), ms_(ms) {}
-  Result<std::string> Get(const std::string& key) override {
-    return Tick(), StoreWrapper::Get(key);
-  }
-  Status Put(const std::string& key, const std::string& body) override {
-    return Tick(), StoreWrapper::Put(key, body);
-  }
-  Status PutIfAbsent(const std::string& key, const std::string& body) override {
-    return Tick(), StoreWrapper::PutIfAbsent(key, body);
-  }
-  Result<ListPage> List(const ListOptions& options) override {
-    return Tick(), StoreWrapper::List(options);
-  }
-  Status Delete(const std::string& key) override { return Tick(), StoreWrapper::Delete(key); }
-  Status DeleteMany(const std::vector<std::string>& keys) override {
-    return Tick(), StoreWrapper::DeleteMany(keys);
-  }
-
- private:
-  void Tick() { clock_.Advance(ms_); }
-  FakeClock& clock_;
-  TimeMs ms_;
-};
 
 constexpr const char* kConfig =
     R"({"barriers": {"d": {"members": ["in/{day}/a.csv", "in/{day}/b.csv"], "timeout": "1h",
@@ -155,7 +128,7 @@ TEST_F(SweeperTest, ArrivalTrustingAStaleCacheIsCaughtByTheRecheck) {
 TEST_F(SweeperTest, SweepsCutByTheDeadlineVisitEveryInstanceInTurn) {
   const int n = 60;
   for (int i = 0; i < n; ++i) Arrive("in/" + Day(i) + "/a.csv");  // pending, no timeout yet
-  SlowStore slow(store_, clock_, 100);                            // 100 ms a call
+  test::FakeLatencyStore slow(store_, clock_, 100);               // 100 ms a call
   Engine sweeper(parsed_.config, slow, actions_, clock_, Logger::Null(), options_);
   ASSERT_TRUE(sweeper.Sweep().ok());  // everything is new: visited once, due in an hour
   int sweeps = 0, visited = 0;

@@ -35,4 +35,34 @@ class LatencyStore : public StoreWrapper {
   std::chrono::microseconds latency_;
 };
 
+// The same on a simulated clock: every call moves `clock` by `ms` (a sweep's
+// deadline, a timeout, in store calls rather than in wall time).
+class FakeLatencyStore : public StoreWrapper {
+ public:
+  FakeLatencyStore(ObjectStore& base, FakeClock& clock, TimeMs ms)
+      : StoreWrapper(base), clock_(clock), ms_(ms) {}
+
+  Result<std::string> Get(const std::string& key) override {
+    return Tick(), StoreWrapper::Get(key);
+  }
+  Status Put(const std::string& key, const std::string& body) override {
+    return Tick(), StoreWrapper::Put(key, body);
+  }
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    return Tick(), StoreWrapper::PutIfAbsent(key, body);
+  }
+  Result<ListPage> List(const ListOptions& options) override {
+    return Tick(), StoreWrapper::List(options);
+  }
+  Status Delete(const std::string& key) override { return Tick(), StoreWrapper::Delete(key); }
+  Status DeleteMany(const std::vector<std::string>& keys) override {
+    return Tick(), StoreWrapper::DeleteMany(keys);
+  }
+
+ private:
+  void Tick() { clock_.Advance(ms_); }
+  FakeClock& clock_;
+  TimeMs ms_;
+};
+
 }  // namespace eb::test

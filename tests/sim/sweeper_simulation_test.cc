@@ -18,6 +18,7 @@
 #include "core/engine.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
+#include "fakes/latency_store.h"
 #include "stores/memory_store.h"
 
 namespace eb {
@@ -25,27 +26,12 @@ namespace {
 
 // Every call costs `ms` of the simulated clock; the sweeper's LISTs of an
 // instance's prefix are recorded per sweep.
-class TimedStore : public test::StoreWrapper {
+class TimedStore : public test::FakeLatencyStore {
  public:
-  TimedStore(ObjectStore& base, FakeClock& clock, TimeMs ms)
-      : StoreWrapper(base), clock_(clock), ms_(ms) {}
-  Result<std::string> Get(const std::string& key) override {
-    return Tick(), StoreWrapper::Get(key);
-  }
-  Status Put(const std::string& key, const std::string& body) override {
-    return Tick(), StoreWrapper::Put(key, body);
-  }
-  Status PutIfAbsent(const std::string& key, const std::string& body) override {
-    return Tick(), StoreWrapper::PutIfAbsent(key, body);
-  }
+  using FakeLatencyStore::FakeLatencyStore;
   Result<ListPage> List(const ListOptions& options) override {
-    Tick();
     if (recording_) ++lists_[options.prefix];
-    return StoreWrapper::List(options);
-  }
-  Status Delete(const std::string& key) override { return Tick(), StoreWrapper::Delete(key); }
-  Status DeleteMany(const std::vector<std::string>& keys) override {
-    return Tick(), StoreWrapper::DeleteMany(keys);
+    return FakeLatencyStore::List(options);
   }
 
   void Record(bool on) {
@@ -55,9 +41,6 @@ class TimedStore : public test::StoreWrapper {
   const std::map<std::string, int>& lists() const { return lists_; }
 
  private:
-  void Tick() { clock_.Advance(ms_); }
-  FakeClock& clock_;
-  TimeMs ms_;
   bool recording_ = false;
   std::map<std::string, int> lists_;
 };
