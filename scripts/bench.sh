@@ -7,6 +7,9 @@
 #                 (clock +1 min a generation), state bytes after; vs the raw store's rate
 #   concurrency_bench requests per arrival at 1/4/16/64 workers through a store with a fixed
 #                 latency per call (losers apart), vs the naive design; dollars per million arrivals
+#   sweep_bench   a sweep over 10,000 open instances (1 ms a store call): requests, wall time,
+#                 sweeps until every instance was visited when each is cut at a deadline; vs the
+#                 old sweeper (every instance evaluated in full, in order, restarting at the first key)
 #   s3-bench.sh   against a real Ceph RGW: arrivals/s and requests per arrival vs the naive design
 #                 (1, 4, 16 workers, p50/p99 trip latency); the completing arrival at 3..10,000
 #                 members; arrivals/s vs Ceph's own PUT-if-absent rate (s3_scale_bench)
@@ -31,6 +34,8 @@ echo "== requests per arrival at 1..64 workers through a store with 2 ms per cal
 "$BUILD/bench/concurrency_bench" $([ "$quick" = 1 ] && echo --quick)
 echo "== a month in minutes: 1,000 barriers, 100,000 arrivals a day, 30 simulated days (in memory)"
 "$BUILD/bench/month_bench" $([ "$quick" = 1 ] && echo --days=3 --per_day=20000)
+echo "== the sweeper: 10,000 open instances through a store with 1 ms per call, vs the old sweeper"
+"$BUILD/bench/sweep_bench" $([ "$quick" = 1 ] && echo --instances=2000)
 echo "== event decoding"
 "$BUILD/bench/events_bench" --benchmark_min_time=0.3
 echo "== against Ceph RGW (real S3 server on loopback)"
