@@ -198,5 +198,28 @@ TEST_F(InvocationTest, AScheduledEventRunsTheSweeper) {
   EXPECT_EQ(json::parse(InvocationSummary(r).dump())["swept"], true);
 }
 
+// The scheduled sweep runs under the invocation's deadline less the safety
+// margin (inside the walk: core/sweeper.h); the summary says what it reached.
+TEST_F(InvocationTest, TheScheduledSweepSaysWhatItVisitedAndLeft) {
+  ASSERT_TRUE(
+      Process(S3Notification({S3Record("bkt", "in/0", 1), S3Record("bkt", "other/x", 2)})).ok());
+  auto indexed = ListAll(memory_, ".eventbarrier/_open/");
+  ASSERT_TRUE(indexed.ok());
+  ASSERT_EQ(indexed->size(), 2u);
+  options_.clock = &clock_;
+  options_.safety_margin_ms = 1000;
+  options_.deadline_ms = clock_.NowMs() + 60'000;
+  InvocationResult r = Process(test::kScheduledEvent);
+  ASSERT_TRUE(r.ok()) << r.Overall().ToString();
+  ASSERT_TRUE(r.sweep.has_value());
+  EXPECT_EQ(r.sweep->instances, 2);
+  EXPECT_EQ(r.sweep->not_visited, 0);
+  auto line = json::parse(InvocationSummary(r).dump());
+  EXPECT_EQ(line["sweep"]["instances"], 2);
+  EXPECT_EQ(line["sweep"]["not_visited"], 0);
+  EXPECT_TRUE(memory_.Get(".eventbarrier/_sweep/cursor").ok())
+      << "the next sweep goes on from here";
+}
+
 }  // namespace
 }  // namespace eb
