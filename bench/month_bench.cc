@@ -11,9 +11,10 @@
 //     remainder of --per_day (100,000) arrivals,
 // every arrival at a uniform time of its day, --dup (10%) of them delivered
 // twice more (soon after, and up to 6 hours later) and 1 in 1,000 again up to
-// 13 days later (inside the 14-day retention). The scheduled sweeper runs every
-// --sweep_minutes (5), compacting once an hour; once a day the tombstones older
-// than the template's lifecycle rule (15 days) expire, as S3 would expire them.
+// 13 days later (inside the retention). The scheduled sweeper runs every
+// --sweep_minutes (5); once a day the tombstones older
+// than the template's lifecycle rule expire, as S3 would expire them; the
+// sweeper runs as the Lambda's scheduled sweep does (one compacting lap a day).
 //
 // Per simulated day it prints: store requests (and per arrival), state objects
 // and bytes, tombstones, the process's resident memory, the trips and their p99
@@ -27,6 +28,7 @@
 //                           [--wide_members=1000] [--latency_ms=15] [--dup=0.1]
 //                           [--sweep_minutes=5] [--seed=1]
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -40,6 +42,7 @@
 #include "bench_common.h"
 #include "core/engine.h"
 #include "core/keys.h"
+#include "sources/invocation.h"
 #include "stores/memory_store.h"
 
 namespace eb {
@@ -48,12 +51,26 @@ namespace {
 constexpr TimeMs kMinute = 60 * 1000;
 constexpr TimeMs kHour = 60 * kMinute;
 constexpr TimeMs kDay = 24 * kHour;
-constexpr int64_t kTombstoneExpiryDays = 15;  // deploy/template.yaml's default
+constexpr int64_t kTombstoneExpiryDays = 16;  // deploy/template.yaml's TombstoneExpiryDays
+
+// The simulated clock; the sweeper's parallel probes read and move it from
+// several threads.
+class SimulatedClock : public Clock {
+ public:
+  explicit SimulatedClock(TimeMs start) : now_(start) {}
+  TimeMs NowMs() override { return now_.load(); }
+  void SleepMs(TimeMs ms) override { now_ += ms; }
+  void Advance(TimeMs ms) { now_ += ms; }
+  void Set(TimeMs ms) { now_.store(ms); }
+
+ private:
+  std::atomic<TimeMs> now_;
+};
 
 // Store calls take simulated time: the clock moves, nothing sleeps.
 class SimulatedLatencyStore : public test::StoreWrapper {
  public:
-  SimulatedLatencyStore(ObjectStore& base, FakeClock& clock, TimeMs latency)
+  SimulatedLatencyStore(ObjectStore& base, SimulatedClock& clock, TimeMs latency)
       : StoreWrapper(base), clock_(clock), latency_(latency) {}
   Result<std::string> Get(const std::string& key) override { return Wait(base_.Get(key)); }
   Status Put(const std::string& key, const std::string& body) override {
@@ -90,7 +107,7 @@ class SimulatedLatencyStore : public test::StoreWrapper {
     clock_.Advance(latency_ * static_cast<TimeMs>((n + 31) / 32));
     return results;
   }
-  FakeClock& clock_;
+  SimulatedClock& clock_;
   TimeMs latency_;
 };
 
@@ -191,7 +208,7 @@ int Main(int argc, char** argv) {
       mix.daily * 3 + mix.counts * 5 + int64_t{mix.wide} * mix.wide_members;
   mix.cyclic_per_day = std::max<int64_t>(2, (per_day - fixed_per_day) / mix.cyclic);
 
-  FakeClock clock(1'780'000'000'000 / kDay * kDay);  // a midnight, UTC
+  SimulatedClock clock(1'780'000'000'000 / kDay * kDay);  // a midnight, UTC
   const TimeMs start = clock.NowMs();
   MemoryStore memory(clock);
   bench::MixCountingStore counted(memory);
@@ -203,6 +220,10 @@ int Main(int argc, char** argv) {
     return 1;
   }
   Engine engine(parsed.config, store, actions, clock, Logger::Null());
+  // As the Lambda's scheduled sweep runs (sources/invocation.h): one
+  // compacting lap a day, 16 probes at once; tombstones expire by the
+  // bucket's lifecycle rule (below).
+  const SweepOptions sweep_options = InvocationOptions::DefaultScheduledSweep();
   const KeyLayout layout(parsed.config.state.prefix);
 
   std::printf(
@@ -288,13 +309,12 @@ int Main(int argc, char** argv) {
     int64_t sweep_requests = 0, trips = 0;
     std::vector<double> latencies;
     TimeMs next_sweep = day_start + sweep_every;
-    int sweeps = 0;
     auto sweep_until = [&](TimeMs until) {
       while (next_sweep <= until) {
         clock.Set(std::max(clock.NowMs(), next_sweep));
         next_sweep += sweep_every;
         bench::RequestMix s0 = counted.mix();
-        auto swept = engine.Sweep(/*compact=*/++sweeps % 12 == 0);
+        auto swept = engine.Sweep(sweep_options);
         if (!swept.ok()) ++errors;
         if (swept.ok()) trips += static_cast<int64_t>(swept->trips.size());
         sweep_requests += (counted.mix() - s0).total();
