@@ -6,7 +6,7 @@
 #   deploy/deploy.sh --stack NAME --bucket DATA_BUCKET --watch PREFIX [--watch PREFIX ...]
 #                    [--create-bucket] [--config FILE] [--code-bucket BUCKET]
 #                    [--state-bucket BUCKET] [--state-prefix .eventbarrier/]
-#                    [--tombstone-days 15] [--param Key=Value ...] [--region REGION]
+#                    [--tombstone-days 16] [--param Key=Value ...] [--region REGION]
 #
 #   --create-bucket  the stack creates DATA_BUCKET with its notification; without it the
 #                    bucket exists and this script adds the notification, keeping every
@@ -15,7 +15,7 @@
 #   --code-bucket    where the zip is uploaded (default: eventbarrier-code-ACCOUNT-REGION,
 #                    created if missing)
 #   --tombstone-days days after which S3 expires the tombstones of consumed arrivals
-#                    (STATE_PREFIX_consumed/): state.retention + 1 (default 14 + 1). A bucket
+#                    (STATE_PREFIX_consumed/): state.retention + 1 (default 15 + 1). A bucket
 #                    the stack creates gets the lifecycle rule from the template; otherwise this
 #                    script adds it, keeping the bucket's other rules (deploy/lifecycle.py)
 #   --param K=V      any other template parameter: SnsTopicArn=..., SqsQueueArn=...,
@@ -33,7 +33,7 @@ die() { echo "deploy.sh: $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
 
 STACK= BUCKET= CREATE=false CONFIG= CODE_BUCKET= STATE_BUCKET= STATE_PREFIX=.eventbarrier/ REGION=
-TOMBSTONE_DAYS=15
+TOMBSTONE_DAYS=16
 WATCH=() PARAMS=()
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -3,14 +3,14 @@
 
 A trip writes one small tombstone per consumed arrival under
 <state prefix>_consumed/ (docs/PROTOCOL.md); they are needed for the retention
-(state.retention, 14 days by default) and then only cost storage. S3 expires
+(state.retention, 15 days by default) and then only cost storage. S3 expires
 them with one lifecycle rule. `aws s3api put-bucket-lifecycle-configuration`
 replaces every rule of the bucket, so deploy.sh reads the current rules,
 passes them through this script, and writes the result back: every other rule
 is kept; ours (ID "eventbarrier-tombstones:<state prefix>") is replaced, so
 re-running is harmless.
 
-  lifecycle.py --state-prefix .eventbarrier/ --days 15 < current.json > new.json
+  lifecycle.py --state-prefix .eventbarrier/ --days 16 < current.json > new.json
 
 An empty input means the bucket has no lifecycle configuration. Refuses fewer
 days than the retention needs (1). Warns about another enabled rule that

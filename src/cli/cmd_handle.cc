@@ -82,7 +82,7 @@ Runner SetupSweep(CLI::App& sub) {
   auto o = std::make_shared<Opts>();
   sub.add_option("--config,-c", o->config, "Configuration file")->required();
   sub.add_option("--state,-s", o->state, "State location (see handle)");
-  sub.add_flag("--compact", o->compact, "Also delete state older than the retention window (default 14d)");
+  sub.add_flag("--compact", o->compact, "Also delete state older than the retention window (default 15d)");
   sub.add_option("--time-limit", o->time_limit,
                  "Start no instance after this long (e.g. 30s); the next sweep goes on where this "
                  "one stopped");

@@ -43,6 +43,9 @@ Runner SetupValidate(CLI::App& sub) {
     const Config& c = parsed->config;
     std::cout << *path << ": ok, " << c.barriers.size() << " barrier(s) ("
               << (c.extended ? "extended" : "original") << " format)\n";
+    // The retention must cover the deployment's longest redelivery (docs/PROTOCOL.md).
+    std::cout << "  state: prefix " << c.state.prefix << ", lease " << FormatDuration(c.state.lease_ms)
+              << ", retention " << FormatDuration(c.state.retention_ms) << "\n";
     std::set<std::string> defaults_used;
     for (const auto& b : c.barriers) {
       std::cout << "  " << b.name << ": ";

@@ -61,7 +61,12 @@ struct StateSpec {
   std::string url;                     // "file:///path", "s3://bucket/prefix" or empty
   std::string prefix = ".eventbarrier/";  // state keys live under this prefix
   TimeMs lease_ms = 5 * 60 * 1000;     // a trip without .done older than this is re-driven
-  TimeMs retention_ms = 14LL * 24 * 3600 * 1000;  // compaction age
+  // How long a consumed arrival's tombstone recognises a redelivered copy, and
+  // the compaction age. It must cover the deployment's longest redelivery: the
+  // template's failure queue keeps an event 14 days after up to 6 hours of
+  // Lambda retries, so 15 days (docs/PROTOCOL.md, "Retention"; the deploy_retention
+  // test reads both).
+  TimeMs retention_ms = 15LL * 24 * 3600 * 1000;
 };
 
 struct Config {

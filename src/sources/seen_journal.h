@@ -2,8 +2,8 @@
 // whose arrival was recorded successfully. On restart only files that are new
 // or changed since are submitted again, instead of every file still in the
 // folder. That is cheaper, and it matters for cyclic barriers: a consumed
-// arrival older than the retention window (14 days) is no longer recognised
-// as consumed, so re-submitting old files after that would count them again.
+// arrival older than the retention window (state.retention, 15 days by default) is no longer
+// recognised as consumed, so re-submitting old files after that would count them again.
 //
 // Losing the journal, or its newest entries, is harmless: a file submitted
 // again is a duplicate arrival within the retention window. It lives in the

@@ -87,9 +87,9 @@ done
 grep -q '^aws \[s3\] \[cp\] .*eventbarrier-lambda-' "$LOG" && ok "uploads the zip" || fail "no upload"
 life="$(grep '^aws \[s3api\] \[put-bucket-lifecycle-configuration\]' "$LOG")"
 [[ "$life" == *'"ID": "logs"'* ]] && ok "keeps the bucket's other lifecycle rule" || fail "other lifecycle rule lost: $life"
-[[ "$life" == *'"Prefix": ".eventbarrier/_consumed/"'* && "$life" == *'"Days": 15'* ]] &&
+[[ "$life" == *'"Prefix": ".eventbarrier/_consumed/"'* && "$life" == *'"Days": 16'* ]] &&
   ok "expires the tombstones after state.retention + 1 day" || fail "tombstone rule: $life"
-grep -q "TombstoneExpiryDays=15" "$LOG" && ok "passes TombstoneExpiryDays to the stack" || fail "no TombstoneExpiryDays: $(cat "$LOG")"
+grep -q "TombstoneExpiryDays=16" "$LOG" && ok "passes TombstoneExpiryDays to the stack" || fail "no TombstoneExpiryDays: $(cat "$LOG")"
 put="$(grep '^aws \[s3api\] \[put-bucket-notification-configuration\]' "$LOG")"
 [[ "$put" == *'"Id": "audit"'* ]] && ok "keeps the bucket's other notification" || fail "other notification lost: $put"
 [[ "$put" == *'"Value": "sales/"'* && "$put" == *'"Value": "stock/"'* && "$put" == *'function:eb'* ]] &&

@@ -224,7 +224,7 @@ def stack_lifecycle(moto):
                  "an existing bucket" % e.response["Error"]["Code"])
             new = subprocess.run(
                 [sys.executable, os.path.join(SRC, "deploy", "lifecycle.py"), "--state-prefix",
-                 ".eventbarrier/", "--days", "15"], input="", capture_output=True, text=True)
+                 ".eventbarrier/", "--days", "16"], input="", capture_output=True, text=True)
             check(new.returncode == 0, "lifecycle.py writes the rule", new.stderr)
             s3.put_bucket_lifecycle_configuration(
                 Bucket="eb-data", LifecycleConfiguration=json.loads(new.stdout))
@@ -232,8 +232,8 @@ def stack_lifecycle(moto):
         if rules:
             prefix = [r.get("Filter", {}).get("Prefix", r.get("Prefix")) for r in rules]
             check(len(rules) == 1 and prefix == [".eventbarrier/_consumed/"] and
-                  rules[0]["Expiration"]["Days"] == 15 and rules[0]["Status"] == "Enabled",
-                  "the created bucket expires the tombstones after 15 days, and nothing else", rules)
+                  rules[0]["Expiration"]["Days"] == 16 and rules[0]["Status"] == "Enabled",
+                  "the created bucket expires the tombstones after 16 days, and nothing else", rules)
 
     cf.delete_stack(StackName="eb")
     status = wait(cf, "eb", "DELETE_COMPLETE")

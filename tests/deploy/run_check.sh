@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CTest entry for the template checks: run_check.sh CHECK SOURCE_DIR BUILD_DIR
-#   CHECK: spec | iam | s3 | notification | dashboard | selftest | notification-merge | lifecycle-merge | script |
+#   CHECK: spec | iam | s3 | notification | dashboard | selftest | notification-merge | lifecycle-merge | retention |
+#          script |
 #          cfn-lint |
 #          moto-stack
 # Needs Debian's python3 with python3-yaml; spec (and selftest's spec part)
@@ -78,6 +79,7 @@ case "$CHECK" in
     cd "$HERE" && exec "$PY" check_template_selftest.py "$TEMPLATE" "$CALLS" "$DB" ;;
   notification-merge) exec "$PY" "$HERE/notification_merge_test.py" "$SRC/deploy/notification.py" ;;
   lifecycle-merge) exec "$PY" "$HERE/lifecycle_merge_test.py" "$SRC/deploy/lifecycle.py" ;;
+  retention) exec "$PY" "$HERE/retention_test.py" "$TEMPLATE" "$SRC/deploy/deploy.sh" "$BUILD/eventbarrier" ;;
   script) exec bash "$HERE/deploy_sh_test.sh" "$SRC" ;;
   cfn-lint) cfn_lint ;;
   moto-stack)
