@@ -117,6 +117,19 @@ bool InstanceEvaluator::RestCouldComplete(std::vector<std::string> tags) const {
   return shape_.Covers(seconds);
 }
 
+Result<int64_t> InstanceEvaluator::NextEpoch(const TripView& view) const {
+  if (view.last_generation > 0) return view.last_epoch;
+  auto witness = ctx_.store.Get(ctx_.layout.Encode(StateKey::Epoch(spec_.name, instance_)));
+  if (!witness.ok()) return witness.status().IsNotFound() ? Result<int64_t>(0) : witness.status();
+  auto started = ParseEpochWitness(*witness);
+  if (!started.ok()) return started.status().WithContext("epoch of " + spec_.name + "/" + instance_);
+  // Generation 1 of epoch `started` was claimed, and its record is gone.
+  ctx_.log.Warn("the instance's trip records are gone (deleted by hand?): its generation counter starts "
+                "again in a new epoch, whose idempotency keys differ from the old ones",
+                {{"barrier", spec_.name}, {"instance", instance_}, {"epoch", std::to_string(*started + 1)}});
+  return *started + 1;
+}
+
 Result<std::optional<TripRecord>> InstanceEvaluator::BuildClaim(int64_t generation,
                                                                const std::vector<Candidate>& candidates,
                                                                TripStatus status, std::vector<std::string> missing,
@@ -126,6 +139,7 @@ Result<std::optional<TripRecord>> InstanceEvaluator::BuildClaim(int64_t generati
   claim.instance = instance_;
   claim.bindings = bindings_;
   claim.generation = generation;
+  claim.epoch = claim_epoch_;
   claim.status = status;
   claim.claimed_at = ctx_.clock.NowMs();
   claim.claimed_by = claim_token_();
@@ -369,6 +383,9 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     }
     TripStatus status = complete ? TripStatus::kComplete : forcing ? TripStatus::kForced : TripStatus::kTimeout;
     std::vector<std::string> missing = complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_);
+    auto epoch = NextEpoch(view);
+    if (!epoch.ok()) return epoch.status();
+    claim_epoch_ = *epoch;
     if (options.force != nullptr && options.force->dry_run) {
       auto preview = BuildClaim(view.last_generation + 1, candidates, status, std::move(missing), options.force);
       if (!preview.ok()) return preview.status();
@@ -442,6 +459,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       known->in_flight.insert(listed_by_claim.begin(), listed_by_claim.end());
     }
     known->last_generation = claimed.generation;
+    known->last_epoch = claimed.epoch;
   }
   return Status::Internal("barrier " + spec_.name + "/" + instance_ + ": evaluation did not settle after " +
                           std::to_string(kMaxRounds) + " rounds");

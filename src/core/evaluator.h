@@ -108,6 +108,10 @@ class InstanceEvaluator {
   // then reads the winner's record and goes on).
   bool RestCouldComplete(std::vector<std::string> tags) const;
   Result<ConsumedArrival> Describe(const Candidate& c) const;
+  // The epoch of generation view.last_generation + 1: the last generation's,
+  // or for a first generation, one past the epoch `_epochs/B/I` says was
+  // started (trip records deleted by hand; docs/PROTOCOL.md, "Epochs").
+  Result<int64_t> NextEpoch(const TripView& view) const;
   // Writes the hints of `generation` for `counts` (shard -> distinct members,
   // only those the plan publishes), then lists that generation's hints:
   // true when they say the barrier may be complete.
@@ -125,6 +129,7 @@ class InstanceEvaluator {
   TripFinisher finisher_;
   std::optional<ConsumedArrival> own_marker_;
   bool finished_ = false;
+  int64_t claim_epoch_ = 0;  // NextEpoch of the claim being built
   EvaluationCounts counts_;
 };
 

@@ -11,6 +11,7 @@ namespace {
 
 constexpr const char* kOpenDir = "_open/";
 constexpr const char* kConsumedDir = "_consumed/";
+constexpr const char* kEpochDir = "_epochs/";
 constexpr const char* kFormatName = "_format";
 
 std::string PadShard(int shard) {
@@ -155,6 +156,12 @@ StateKey StateKey::TripAttempt(std::string b, std::string i, int64_t g, int atte
 }
 StateKey StateKey::Head(std::string b, std::string i) { return {StateKeyKind::kHead, std::move(b), std::move(i)}; }
 StateKey StateKey::Open(std::string b, std::string i) { return {StateKeyKind::kOpen, std::move(b), std::move(i)}; }
+StateKey StateKey::Epoch(std::string b, std::string i) { return {StateKeyKind::kEpoch, std::move(b), std::move(i)}; }
+StateKey StateKey::TripEpoch(std::string b, std::string i, int64_t g, int64_t epoch) {
+  StateKey k = TripKind(StateKeyKind::kTripEpoch, std::move(b), std::move(i), g);
+  k.epoch = epoch;
+  return k;
+}
 StateKey StateKey::ShardHint(std::string b, std::string i, int64_t g, int shard, int64_t count) {
   StateKey k = TripKind(StateKeyKind::kShardHint, std::move(b), std::move(i), g);
   k.shard = shard;
@@ -221,6 +228,9 @@ std::string KeyLayout::Encode(const StateKey& k) const {
     }
     case StateKeyKind::kHead: return InstancePrefix(k.barrier, k.instance) + "head";
     case StateKeyKind::kOpen: return OpenPrefix() + k.barrier + "/" + k.instance;
+    case StateKeyKind::kEpoch: return prefix_ + kEpochDir + k.barrier + "/" + k.instance;
+    case StateKeyKind::kTripEpoch:
+      return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".epoch-" + std::to_string(k.epoch);
     case StateKeyKind::kFormat: return prefix_ + kFormatName;
   }
   return "";
@@ -237,6 +247,9 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
   if (parts.size() == 1 && parts[0] == kFormatName) return StateKey::Format();
   if (parts.size() == 3 && parts[0] + "/" == kOpenDir && !parts[1].empty() && !parts[2].empty()) {
     return StateKey::Open(parts[1], parts[2]);
+  }
+  if (parts.size() == 3 && parts[0] + "/" == kEpochDir && !parts[1].empty() && !parts[2].empty()) {
+    return StateKey::Epoch(parts[1], parts[2]);
   }
   if (parts.size() == 4 && parts[0] + "/" == kConsumedDir) {
     if (parts[1].empty() || parts[2].empty() || parts[3].empty()) return std::nullopt;
@@ -289,6 +302,9 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
     if (rest.size() < 13 || !ParseDigits(rest.substr(9), &n) || n > 1'000'000'000) return std::nullopt;
     k.kind = StateKeyKind::kTripAttempt;
     k.attempt = static_cast<int>(n);
+  } else if (rest.rfind(".epoch-", 0) == 0) {
+    if (!ParseDigits(rest.substr(7), &k.epoch) || k.epoch < 1) return std::nullopt;
+    k.kind = StateKeyKind::kTripEpoch;
   } else if (rest.rfind(".rerun-", 0) == 0) {
     int64_t n;
     if (rest.size() < 11 || !ParseDigits(rest.substr(7), &n) || n > 1'000'000'000) return std::nullopt;

@@ -3,6 +3,8 @@
 //
 //   P _format                       the state format this prefix holds (kStateFormat)
 //   P _open/B/I                     index of instances that may have an open generation
+//   P _epochs/B/I                   the instance's generation counter was started (body: in
+//                                   which epoch): a counter deleted by hand starts a new epoch
 //   P _consumed/B/I/<id>            tombstone: arrival <id> was consumed (body: by which
 //                                   generation). One prefix, so a lifecycle rule expires them
 //   P B/I/a/<tag>.<id>[.<details>]  arrival marker (tag: which member or key; id: the event;
@@ -14,6 +16,7 @@
 //   P B/I/t/<gen>.attempt-<n>       re-drive claim number n (at least 4 digits: %04d, wider
 //                                   past 9,999; read at any width, so old keys stay readable)
 //   P B/I/t/<gen>.done              the trip is finished (actions ran, markers deleted)
+//   P B/I/t/<gen>.epoch-<e>         generation <gen> belongs to epoch <e> >= 1 (none: epoch 0)
 //   P B/I/t/<gen>.stale             ids the record listed that an earlier generation had
 //                                   consumed (stale duplicates): not consumed by <gen>
 //   P B/I/t/<gen>.rerun-<n>         an operator ran a finished trip's actions again
@@ -51,6 +54,8 @@ enum class StateKeyKind {
   kTripRerun,
   kHead,
   kOpen,
+  kEpoch,
+  kTripEpoch,
   kShardHint,
   kFormat,
 };
@@ -66,6 +71,7 @@ struct StateKey {
   int attempt = 0;         // kTripAttempt, kTripRerun
   int shard = -1;          // kArrival in a sharded barrier (-1: unsharded layout), kShardHint
   int64_t count = 0;       // kShardHint
+  int64_t epoch = 0;       // kTripEpoch
 
   static StateKey Arrival(std::string barrier, std::string instance, std::string tag, std::string id,
                           int shard = -1, std::string details = "");
@@ -77,6 +83,8 @@ struct StateKey {
   static StateKey TripRerun(std::string barrier, std::string instance, int64_t generation, int rerun);
   static StateKey Head(std::string barrier, std::string instance);
   static StateKey Open(std::string barrier, std::string instance);
+  static StateKey Epoch(std::string barrier, std::string instance);
+  static StateKey TripEpoch(std::string barrier, std::string instance, int64_t generation, int64_t epoch);
   static StateKey ShardHint(std::string barrier, std::string instance, int64_t generation, int shard,
                             int64_t count);
   static StateKey Format();

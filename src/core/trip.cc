@@ -29,7 +29,8 @@ std::optional<TripStatus> ParseTripStatus(const std::string& name) {
 }
 
 std::string TripRecord::IdempotencyKey() const {
-  return barrier + "/" + instance + "/" + std::to_string(generation);
+  std::string key = barrier + "/" + instance + "/" + std::to_string(generation);
+  return epoch == 0 ? key : key + "@" + std::to_string(epoch);
 }
 
 namespace {
@@ -84,6 +85,22 @@ std::string SerializeTombstone(const Tombstone& t) {
   return w.EndObject().Take();
 }
 
+std::string SerializeEpochWitness(int64_t epoch) {
+  JsonWriter w;
+  w.BeginObject().Key("format").Int(kStateFormat).Key("epoch").Int(epoch);
+  return w.EndObject().Take();
+}
+
+Result<int64_t> ParseEpochWitness(const std::string& text) {
+  try {
+    int64_t epoch = json::parse(text).at("epoch").get<int64_t>();
+    if (epoch < 0) return Status::Internal("corrupt epoch witness: negative epoch");
+    return epoch;
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("corrupt epoch witness: ") + e.what());
+  }
+}
+
 int ParseFormatStamp(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return 0;
@@ -125,7 +142,9 @@ std::string SerializeTrip(const TripRecord& t) {
   w.Key("vars").BeginObject();
   for (const auto& [name, value] : t.bindings) w.Key(name).String(value);
   w.EndObject();
-  w.Key("generation").Int(t.generation).Key("status").String(TripStatusName(t.status));
+  w.Key("generation").Int(t.generation);
+  if (t.epoch != 0) w.Key("epoch").Int(t.epoch);
+  w.Key("status").String(TripStatusName(t.status));
   w.Key("claimed_at").Int(t.claimed_at).Key("claimed_by").String(t.claimed_by).Key("trigger").String(t.trigger);
   w.Key("first_arrival_at").Int(t.first_arrival_at);
   w.Key("arrivals").BeginArray();
@@ -148,6 +167,7 @@ Result<TripRecord> ParseTrip(const std::string& text) {
     t.instance = j.at("instance").get<std::string>();
     t.bindings = j.value("vars", Bindings{});
     t.generation = j.at("generation").get<int64_t>();
+    t.epoch = j.value("epoch", int64_t{0});
     std::string status = j.at("status").get<std::string>();
     auto parsed = ParseTripStatus(status);
     if (!parsed) return Status::Internal("corrupt trip record: unknown status '" + status + "'");
@@ -231,6 +251,7 @@ std::string ManifestJson(const TripRecord& t) {
          {"tripped_at", FormatIso8601(t.claimed_at)},
          {"objects", json::array()},
          {"missing", t.missing}};
+  if (t.epoch != 0) j["epoch"] = t.epoch;
   if (t.status == TripStatus::kForced) {
     j["forced_by"] = t.forced_by;
     j["reason"] = t.reason;

@@ -36,6 +36,9 @@ struct TripRecord {
   std::string instance;
   Bindings bindings;
   int64_t generation = 0;
+  // 0 until someone deleted the instance's trip records by hand; then each
+  // restart of the generation counter is a new epoch (docs/PROTOCOL.md, "Epochs").
+  int64_t epoch = 0;
   TripStatus status = TripStatus::kComplete;
   TimeMs claimed_at = 0;
   std::string claimed_by;   // unique per claim attempt: "<worker>/<nonce>"
@@ -47,7 +50,8 @@ struct TripRecord {
   std::string forced_by;
   std::string reason;
 
-  // "barrier/instance/generation": travels with every action.
+  // "barrier/instance/generation" in epoch 0, "barrier/instance/generation@epoch"
+  // after: travels with every action, and never repeats.
   std::string IdempotencyKey() const;
 };
 
@@ -74,6 +78,11 @@ struct Tombstone {
 };
 std::string SerializeTombstone(const Tombstone& tombstone);
 Result<Tombstone> ParseTombstone(const std::string& json_text);
+
+// The body of `_epochs/B/I`: the epoch whose generation counter was started
+// last (written before the first generation of an epoch runs its actions).
+std::string SerializeEpochWitness(int64_t epoch);
+Result<int64_t> ParseEpochWitness(const std::string& json_text);
 
 // The "format" of a state object that carries one (the P/_format stamp, an
 // open index written by format 2); 0 when the body has none or is no JSON

@@ -111,9 +111,25 @@ Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
   return **stored;
 }
 
+Status TripFinisher::MarkEpoch(const TripRecord& record) {
+  const std::string& barrier = shape_.spec().name;
+  if (record.epoch > 0) {
+    Status s = ctx_.Put(StateKey::TripEpoch(barrier, instance_, record.generation, record.epoch), kFormatBody,
+                        /*if_absent=*/true);
+    if (!s.ok() && !s.IsAlreadyExists()) return s;
+  }
+  if (record.generation != 1) return Status::Ok();
+  // Epoch 0 only where none was started (a finisher of a deleted epoch 0
+  // never overwrites a later one); a later epoch replaces the one it follows.
+  Status s = ctx_.Put(StateKey::Epoch(barrier, instance_), SerializeEpochWitness(record.epoch),
+                      /*if_absent=*/record.epoch == 0);
+  return s.IsAlreadyExists() ? Status::Ok() : s;
+}
+
 Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool redriven,
                             std::vector<TripSummary>* trips, bool* void_out) {
   const BarrierSpec& spec = shape_.spec();
+  EB_RETURN_IF_ERROR(MarkEpoch(record));
   auto verdict = Settle(record);
   if (!verdict.ok()) return verdict.status();
   std::set<std::string> stale(verdict->ids.begin(), verdict->ids.end());
@@ -177,6 +193,9 @@ Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool re
     if (ctx_.store.Put(ctx_.layout.Encode(StateKey::Head(spec.name, instance_)), std::to_string(record.generation)).ok()) {
       trips_.SetDoneHint(spec.name, instance_, record.generation);
     }
+    // Instances started before epochs existed get their witness here.
+    (void)ctx_.store.PutIfAbsent(ctx_.layout.Encode(StateKey::Epoch(spec.name, instance_)),
+                                 SerializeEpochWitness(record.epoch));
   }
   if (void_out != nullptr) *void_out = void_trip;
   if (void_trip) {

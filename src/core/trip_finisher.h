@@ -47,6 +47,10 @@ class TripFinisher {
  private:
   bool IsVoid(const TripRecord& record, const std::set<std::string>& stale) const;
   std::string MarkerKey(const ConsumedArrival& c) const;
+  // Before any action runs with the record's idempotency key: its epoch in
+  // t/<gen>.epoch-<e> (epochs >= 1) and, for a first generation, in
+  // _epochs/B/I (docs/PROTOCOL.md, "Epochs").
+  Status MarkEpoch(const TripRecord& record);
 
   const EngineContext& ctx_;
   TripLog& trips_;

@@ -25,6 +25,7 @@ std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const st
       case StateKeyKind::kTripStale: g.stale = true; break;
       case StateKeyKind::kTripAttempt: g.attempts = std::max(g.attempts, k->attempt); break;
       case StateKeyKind::kTripRerun: g.reruns = std::max(g.reruns, k->attempt); break;
+      case StateKeyKind::kTripEpoch: g.epoch = std::max(g.epoch, k->epoch); break;
       default: break;
     }
   }
@@ -102,7 +103,8 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
   TripView view;
   view.last_generation = *hint;
   view.done_upto = *hint;
-  for (const auto& [gen, g] : ScanTripKeys(ctx_.layout, *listed)) {
+  auto gens = ScanTripKeys(ctx_.layout, *listed);
+  for (const auto& [gen, g] : gens) {
     if (!g.record) continue;
     view.last_generation = std::max(view.last_generation, gen);
     if (g.done && gen == view.done_upto + 1) view.done_upto = gen;
@@ -116,6 +118,12 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     auto record = Read(barrier, instance, u.generation);
     if (!record.ok()) return record.status();
     for (const auto& c : (*record)->arrivals) view.in_flight.insert(c.id);
+    if (u.generation == view.last_generation) view.last_epoch = (*record)->epoch;
+  }
+  // A finished generation's epoch is in its key (t/<head>.epoch-<e> sorts after the
+  // hint's t/<head>.done, so it is listed too); an unfinished one's in its record.
+  if (auto it = gens.find(view.last_generation); it != gens.end() && it->second.epoch > 0) {
+    view.last_epoch = it->second.epoch;
   }
   return view;
 }

@@ -29,6 +29,7 @@ struct GenerationKeys {
   bool stale = false;   // t/<gen>.stale
   int attempts = 0;     // highest t/<gen>.attempt-<n>
   int reruns = 0;       // highest t/<gen>.rerun-<n> (operator reruns of a finished trip)
+  int64_t epoch = 0;    // t/<gen>.epoch-<e> (none: epoch 0)
   TimeMs last_activity = 0;  // newest write among them (store time)
 };
 
@@ -45,6 +46,7 @@ struct UnfinishedTrip {
 struct TripView {
   int64_t last_generation = 0;  // highest claimed generation (0: none ever)
   int64_t done_upto = 0;        // every generation <= this is finished
+  int64_t last_epoch = 0;       // the epoch of last_generation (TripRecord::epoch)
   std::vector<UnfinishedTrip> unfinished;
   // Ids listed by the records of unfinished trips: a claimant never lists
   // them again while the trip that listed them may still consume them.

@@ -1,0 +1,148 @@
+// Deleting an instance's state by hand never makes an idempotency key repeat:
+// the generation counter starts again in a new epoch that the key carries
+// (docs/PROTOCOL.md, "Epochs").
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/engine.h"
+#include "core/keys.h"
+#include "core/upload.h"
+#include "fakes/fault_store.h"
+#include "stores/memory_store.h"
+
+namespace eb {
+namespace {
+
+constexpr const char* kConfig =
+    R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "cyclic", "on_complete": [{"type": "manifest", "key": "r"}]}}})";
+
+class EpochTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    parsed_ = ParseConfig(kConfig);
+    ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+  }
+  // A fresh engine each time: no process keeps a cache across a deletion by hand.
+  std::vector<TripSummary> Pair(const std::string& day, int seq) {
+    Engine engine(parsed_.config, store_, actions_, clock_, Logger::Null());
+    std::vector<TripSummary> trips;
+    for (const char* m : {"m0", "m1"}) {
+      auto r = engine.OnArrival(test::Upload("in/" + day + "/" + m, std::to_string(seq)));
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok()) trips.insert(trips.end(), r->trips.begin(), r->trips.end());
+    }
+    clock_.Advance(1000);
+    return trips;
+  }
+  // What an operator's `aws s3 rm --recursive` of the instance's folder does.
+  void DeleteByHand(const std::string& prefix) {
+    auto keys = ListAll(store_, prefix);
+    ASSERT_TRUE(keys.ok());
+    ASSERT_FALSE(keys->empty()) << prefix;
+    for (const auto& o : *keys) ASSERT_TRUE(store_.Delete(o.key).ok());
+  }
+  std::set<std::string> Keys() const {
+    std::set<std::string> out;
+    for (const auto& [key, n] : actions_.runs()) out.insert(key);
+    return out;
+  }
+
+  FakeClock clock_;
+  MemoryStore store_{clock_};
+  test::RecordingActions actions_;
+  ConfigParse parsed_;
+};
+
+TEST_F(EpochTest, FirstEpochKeepsTodaysKeys) {
+  for (int i = 1; i <= 3; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1", "b/d1/2", "b/d1/3"}));
+  auto witness = store_.Get(".eventbarrier/_epochs/b/d1");
+  ASSERT_TRUE(witness.ok())
+      << "the first generation left its witness outside the instance's folder";
+  EXPECT_EQ(*ParseEpochWitness(*witness), 0);
+  auto t = ListAll(store_, ".eventbarrier/b/d1/t/");
+  for (const auto& o : *t) EXPECT_EQ(o.key.find(".epoch-"), std::string::npos) << o.key;
+}
+
+TEST_F(EpochTest, DeletingTheTripRecordsStartsANewEpochWhoseKeysNeverRepeat) {
+  for (int i = 1; i <= 2; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
+  DeleteByHand(".eventbarrier/b/d1/");  // records, .done, head: the whole counter
+  for (int i = 3; i <= 5; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
+  DeleteByHand(".eventbarrier/b/d1/t/");  // only the records, this time
+  ASSERT_EQ(Pair("d1", 6).size(), 1u);
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1", "b/d1/2", "b/d1/1@1", "b/d1/2@1", "b/d1/3@1",
+                                           "b/d1/1@2"}));
+  for (const auto& [key, runs] : actions_.runs()) EXPECT_EQ(runs, 1) << key;
+  auto last = actions_.last_trip().at("b/d1/1@2");
+  EXPECT_EQ(last.generation, 1);
+  EXPECT_EQ(last.epoch, 2);
+  EXPECT_NE(ManifestJson(last).find("\"epoch\": 2"), std::string::npos) << ManifestJson(last);
+  // Another instance of the same barrier is untouched: its counter never reset.
+  ASSERT_EQ(Pair("d2", 7).size(), 1u);
+  EXPECT_EQ(Keys().count("b/d2/1"), 1u);
+}
+
+// A later epoch's generations carry it in a key the LIST of t/ returns (from
+// the head hint too), so a cold claimant of generation n+1 learns it without
+// reading record n.
+TEST_F(EpochTest, ALaterEpochSurvivesHeadHintsAndColdProcesses) {
+  ASSERT_EQ(Pair("d1", 1).size(), 1u);
+  DeleteByHand(".eventbarrier/b/d1/");
+  for (int i = 2; i <= 40; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);  // head hints at 16 and 32
+  ASSERT_TRUE(store_.Get(".eventbarrier/b/d1/head").ok());
+  std::set<std::string> keys = Keys();
+  EXPECT_EQ(keys.size(), 40u) << "every key distinct";
+  EXPECT_EQ(keys.count("b/d1/1"), 1u);
+  for (int g = 1; g <= 39; ++g) EXPECT_EQ(keys.count("b/d1/" + std::to_string(g) + "@1"), 1u) << g;
+}
+
+// State written before epochs existed: no witness. The first head hint
+// after the upgrade writes it, so deleting the records later is detected.
+TEST_F(EpochTest, InstancesFromBeforeEpochsGetTheirWitnessAtTheNextHeadHint) {
+  for (int i = 1; i <= 3; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
+  ASSERT_TRUE(
+      store_.Delete(".eventbarrier/_epochs/b/d1").ok());  // as an older eventbarrier left it
+  for (int i = 4; i <= 16; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
+  ASSERT_TRUE(store_.Get(".eventbarrier/_epochs/b/d1").ok())
+      << "written with the head hint of generation 16";
+  DeleteByHand(".eventbarrier/b/d1/");
+  ASSERT_EQ(Pair("d1", 17).size(), 1u);
+  EXPECT_EQ(Keys().count("b/d1/1@1"), 1u);
+}
+
+TEST(EpochKeys, RoundTrip) {
+  KeyLayout layout(".eventbarrier/");
+  auto witness = layout.Decode(layout.Encode(StateKey::Epoch("b", "d1")));
+  ASSERT_TRUE(witness);
+  EXPECT_EQ(witness->kind, StateKeyKind::kEpoch);
+  EXPECT_EQ(layout.Encode(StateKey::TripEpoch("b", "_", 3, 2)),
+            ".eventbarrier/b/_/t/0000000003.epoch-2");
+  auto k = layout.Decode(".eventbarrier/b/_/t/0000000003.epoch-2");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->kind, StateKeyKind::kTripEpoch);
+  EXPECT_EQ(k->generation, 3);
+  EXPECT_EQ(k->epoch, 2);
+  EXPECT_FALSE(layout.Decode(".eventbarrier/b/_/t/0000000003.epoch-0")) << "epoch 0 has no key";
+  EXPECT_FALSE(layout.Decode(".eventbarrier/b/_/t/0000000003.epoch-x"));
+  // After .done: the LIST from the head hint (start after t/<head>.done) returns it.
+  EXPECT_GT(layout.Encode(StateKey::TripEpoch("b", "_", 16, 1)),
+            layout.Encode(StateKey::TripDone("b", "_", 16)));
+
+  TripRecord r;
+  r.barrier = "b";
+  r.instance = "_";
+  r.generation = 7;
+  EXPECT_EQ(r.IdempotencyKey(), "b/_/7");
+  r.epoch = 3;
+  EXPECT_EQ(r.IdempotencyKey(), "b/_/7@3");
+  auto back = ParseTrip(SerializeTrip(r));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->epoch, 3);
+  r.epoch = 0;
+  EXPECT_EQ(SerializeTrip(r).find("epoch"), std::string::npos)
+      << "epoch 0 records are written as before";
+}
+
+}  // namespace
+}  // namespace eb
