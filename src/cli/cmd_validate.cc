@@ -1,8 +1,11 @@
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/config_preview.h"
+#include "core/engine_options.h"
 
 namespace eb::cli {
 
@@ -28,16 +31,62 @@ void PrintFilters(const BarrierSpec& b, std::set<std::string>* defaults_used) {
   if (b.stable_for) std::cout << "    stable_for: " << FormatDuration(*b.stable_for) << " (watch)\n";
 }
 
+// `--against`: what the configuration would do to the instances open in a state.
+int PrintPreview(const Config& config, const std::string& state) {
+  auto store = OpenStateStore(state, config);
+  if (!store.ok()) {
+    std::cerr << "validate --against: " << store.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  SystemClock clock;
+  auto preview = PreviewConfiguration(**store, config, clock.NowMs(), EngineOptions{}.shard_size);
+  if (!preview.ok()) {
+    std::cerr << "validate --against " << state << ": " << preview.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  size_t affected = 0;
+  for (const auto& p : preview->instances) affected += p.affected ? 1 : 0;
+  std::cout << "against " << state << " (" << preview->state_prefix << "): " << preview->open
+            << " open instance(s), " << affected << " affected by this configuration\n";
+  for (const auto& p : preview->instances) {
+    if (!p.affected) continue;
+    std::cout << "  " << p.barrier << "/" << p.instance << ": " << PreviewOutcomeName(p.outcome) << " (generation "
+              << p.generation << ", " << p.arrivals << " arrival(s))\n";
+    for (const auto& note : p.notes) std::cout << "    " << note << "\n";
+  }
+  std::map<std::string, size_t> rest;
+  for (const auto& p : preview->instances) {
+    if (!p.affected) ++rest[PreviewOutcomeName(p.outcome)];
+  }
+  if (!rest.empty()) {
+    std::cout << "  unaffected:";
+    for (const auto& [outcome, n] : rest) std::cout << " " << n << " " << outcome;
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 Runner SetupValidate(CLI::App& sub) {
   auto path = std::make_shared<std::string>();
+  auto against = std::make_shared<std::string>();
   sub.add_option("CONFIG", *path, "Configuration file (JSON), or - for stdin")->required();
+  sub.add_option("--against", *against,
+                 "State location (as for status: file:///path, a path, s3://bucket/prefix): also preview what "
+                 "this configuration would do to the instances open there. Only reads");
   sub.footer(
       "Prints every problem with the barrier, the field and the reason; exits 1 if there is any.\n"
       "On success prints each barrier and the rules that decide what counts: the ignore globs\n"
-      "(keys that are not data, unless a member names them), events, min_size, stable_for.");
-  return [path] {
+      "(keys that are not data, unless a member names them), events, min_size, stable_for.\n"
+      "\n"
+      "With --against STATE, before deploying a changed configuration: for every open instance\n"
+      "it changes, what happens (orphaned: its barrier is gone; unfit: its variables changed;\n"
+      "trips / times-out: at the next arrival or sweep; finished: mode once) and notes on members\n"
+      "added or removed, arrivals of removed members, unfinished trips (docs/OPERATORS.md,\n"
+      "\"Changing the configuration of a live deployment\"). Example:\n"
+      "  eventbarrier validate new.json --against s3://my-bucket/eventbarrier/");
+  return [path, against] {
     auto parsed = LoadConfig(*path);
     if (!parsed) return static_cast<int>(kExitFailure);
     const Config& c = parsed->config;
@@ -67,6 +116,7 @@ Runner SetupValidate(CLI::App& sub) {
         if (defaults_used.count(g)) std::cout << "  " << g << "  " << DescribeIgnoreGlob(g) << "\n";
       }
     }
+    if (!against->empty()) return PrintPreview(c, *against);
     return static_cast<int>(kExitOk);
   };
 }

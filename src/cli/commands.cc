@@ -5,7 +5,7 @@ namespace eb::cli {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> kCommands = {
-      {"validate", "Check a configuration file without touching any store", SetupValidate},
+      {"validate", "Check a configuration file (--against STATE: preview it on the open instances)", SetupValidate},
       {"doctor", "Check that a store keeps the promises barriers rely on (atomic PUT-if-absent, LIST, clock)",
        SetupDoctor},
       {"handle", "Process invocation payloads (files or stdin) exactly as the Lambda function does", SetupHandle},
