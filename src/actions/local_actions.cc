@@ -15,7 +15,8 @@
 
 namespace eb {
 
-std::string SubstituteTripVars(const std::string& text, const TripRecord& trip) {
+std::string SubstituteTripVars(const std::string& text, const TripRecord& trip,
+                               const std::function<std::string(const std::string&)>& encode) {
   Bindings values = trip.bindings;
   values.emplace("barrier", trip.barrier);
   values.emplace("instance", trip.instance);
@@ -31,7 +32,11 @@ std::string SubstituteTripVars(const std::string& text, const TripRecord& trip) 
     if (close == std::string::npos) break;
     out.append(text, i, open - i);
     auto it = values.find(text.substr(open + 1, close - open - 1));
-    out += it != values.end() ? it->second : text.substr(open, close - open + 1);
+    if (it == values.end()) {
+      out.append(text, open, close - open + 1);
+    } else {
+      out += encode ? encode(it->second) : it->second;
+    }
     i = close + 1;
   }
   out.append(text, i, std::string::npos);

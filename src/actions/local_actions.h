@@ -7,6 +7,7 @@
 // the command's exit code and stderr tail, the webhook's HTTP status.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "actions/webhook_action.h"
@@ -28,8 +29,11 @@ Result<ExecResult> RunCommand(const std::vector<std::string>& argv, const std::s
                               TimeMs timeout_ms, const std::string& cwd = "");
 
 // Replaces {name} in `text` from the trip's vars and from barrier, instance,
-// generation, status and idempotency_key.
-std::string SubstituteTripVars(const std::string& text, const TripRecord& trip);
+// generation, status and idempotency_key, each value passed through `encode`
+// when given; an unknown {name} stays as written. The vars come from object
+// keys and are untrusted (core/pattern.h BindingValueProblem bounds them).
+std::string SubstituteTripVars(const std::string& text, const TripRecord& trip,
+                               const std::function<std::string(const std::string&)>& encode = {});
 
 // OK if every action of every barrier can run locally (and webhook URLs and
 // secrets are usable); otherwise one line per problem, naming barrier and field.

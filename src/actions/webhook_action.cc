@@ -2,16 +2,23 @@
 
 #include <cctype>
 
+#include "actions/local_actions.h"
+#include "aws/sigv4.h"
 #include "base/crypto.h"
 
 namespace eb {
 
 namespace {
 
+// Where the authority of "scheme://authority[/?#...]" ends.
+size_t AuthorityEnd(const std::string& url, size_t scheme_len) {
+  size_t end = url.find_first_of("/?#", scheme_len);
+  return end == std::string::npos ? url.size() : end;
+}
+
 // The host part of "scheme://[userinfo@]host[:port][/...]", lower-cased.
 std::string UrlHost(const std::string& url, size_t scheme_len) {
-  size_t end = url.find_first_of("/?#", scheme_len);
-  std::string authority = url.substr(scheme_len, end == std::string::npos ? std::string::npos : end - scheme_len);
+  std::string authority = url.substr(scheme_len, AuthorityEnd(url, scheme_len) - scheme_len);
   if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
   std::string host;
   if (!authority.empty() && authority[0] == '[') {
@@ -40,6 +47,13 @@ bool IsLoopback(const std::string& host) {
 }  // namespace
 
 Status CheckWebhookUrl(const std::string& url) {
+  size_t scheme_end = url.find("://");
+  if (url.find('{') <
+      (scheme_end == std::string::npos ? url.size() : AuthorityEnd(url, scheme_end + 3))) {
+    return Status::InvalidArgument(
+        "webhook url '" + url +
+        "': {vars} may appear only after the host (they come from object keys)");
+  }
   if (url.rfind("https://", 0) == 0) {
     if (UrlHost(url, 8).empty()) return Status::InvalidArgument("webhook url '" + url + "' has no host");
     return Status::Ok();
@@ -53,6 +67,22 @@ Status CheckWebhookUrl(const std::string& url) {
   return Status::InvalidArgument("webhook url '" + url + "' must start with https://");
 }
 
+Result<std::string> WebhookUrl(const std::string& url_template, const TripRecord& trip) {
+  EB_RETURN_IF_ERROR(CheckWebhookUrl(url_template));
+  std::string url = SubstituteTripVars(url_template, trip, [](const std::string& value) {
+    return aws::UriEncode(value, /*keep_slash=*/false);
+  });
+  // By construction: the text up to the host's end has no {var}, and no
+  // encoded value holds '/', '?', '#', '@' or ':'.
+  size_t scheme_len = url_template.find("://") + 3;
+  if (url.compare(0, AuthorityEnd(url_template, scheme_len), url_template, 0,
+                  AuthorityEnd(url_template, scheme_len)) != 0 ||
+      UrlHost(url, scheme_len) != UrlHost(url_template, scheme_len)) {
+    return Status::Internal("webhook url: substitution changed the host of '" + url_template + "'");
+  }
+  return url;
+}
+
 std::string WebhookSignature(const std::string& secret, const std::string& body) {
   return "sha256=" + HexEncode(HmacSha256(secret, body));
 }
@@ -63,8 +93,7 @@ Result<http::Request> BuildWebhookRequest(const ActionSpec& action, const TripRe
   request.timeout_ms = 30'000;
   auto url = action.fields.find("url");
   if (url == action.fields.end()) return Status::InvalidArgument("webhook action without a url");
-  EB_RETURN_IF_ERROR(CheckWebhookUrl(url->second));
-  request.url = url->second;
+  EB_ASSIGN_OR_RETURN(request.url, WebhookUrl(url->second, trip));
   if (auto t = action.fields.find("timeout"); t != action.fields.end()) {
     if (auto d = ParseDuration(t->second)) request.timeout_ms = *d;
   }

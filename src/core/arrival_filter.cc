@@ -11,6 +11,16 @@ std::optional<IgnoredArrival> FilterArrival(const BarrierSpec& spec, const Patte
                           "event " + arrival.event_name + " does not create an object's data (events: " +
                               JoinEventNames(spec.events) + ")"};
   }
+  // Before the ignore rules, which are configurable: a key that cannot bind
+  // is refused whatever they say (the defaults' ".*" would also catch "..").
+  if (auto bindings = matched.Match(arrival.key)) {
+    for (const auto& [name, value] : *bindings) {
+      std::string problem = BindingValueProblem(value);
+      if (problem.empty()) continue;
+      return IgnoredArrival{spec.name, "binding",
+                            "{" + name + "} cannot be bound to this key's segment: " + problem};
+    }
+  }
   if (auto glob = spec.ignore.Ignores(arrival.key, matched)) {
     std::string why = DescribeIgnoreGlob(*glob);
     return IgnoredArrival{spec.name, *glob,

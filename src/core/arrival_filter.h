@@ -1,6 +1,9 @@
 // Whether an arrival whose key matched a barrier's member (or count prefix)
-// is data for that barrier: its event creates an object (`events`), its key
-// is not a side file (`ignore`), and it is big enough (`min_size`). Pure.
+// is data for that barrier: its event creates an object (`events`), every
+// variable the key binds is a usable value (`binding`: not empty, "." or "..",
+// no control character, bounded length; core/pattern.h), its key is not a
+// side file (`ignore`), and it is big enough (`min_size`); asked in that
+// order, the first refusal is the reason. Pure.
 #pragma once
 
 #include <optional>
@@ -15,7 +18,7 @@ namespace eb {
 // One barrier that an arrival's key matched but that does not count it.
 struct IgnoredArrival {
   std::string barrier;
-  std::string rule;    // what kept it out: "events", "min_size" or the ignore glob
+  std::string rule;    // what kept it out: "events", "min_size", "binding" or the ignore glob
   std::string reason;  // a sentence for the log
 };
 

@@ -18,6 +18,25 @@ std::vector<std::string> SplitKey(const std::string& key) {
   }
 }
 
+std::string BindingValueProblem(std::string_view value) {
+  if (value.empty()) return "an empty segment";
+  if (value == "." || value == "..")
+    return "'" + std::string(value) + "' names a directory, not a value";
+  if (value.size() > kMaxBindingValue) {
+    return std::to_string(value.size()) + " bytes, over the bound of " +
+           std::to_string(kMaxBindingValue);
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    auto c = static_cast<unsigned char>(value[i]);
+    // C0 controls and DEL; C1 controls are U+0080..U+009F, UTF-8 C2 80..C2 9F.
+    bool c1 = c == 0xC2 && i + 1 < value.size() &&
+              static_cast<unsigned char>(value[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(value[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) return "a control character at byte " + std::to_string(i);
+  }
+  return "";
+}
+
 static bool IsValidVariableName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   if (!(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
@@ -68,7 +87,6 @@ std::optional<Bindings> Pattern::Match(const std::string& key) const {
     std::string_view part(key.data() + pos, end - pos);
     const Segment& seg = segments_[i];
     if (seg.is_variable) {
-      if (part.empty()) return std::nullopt;
       bindings.emplace(seg.text, std::string(part));
     } else if (part != seg.text) {
       return std::nullopt;

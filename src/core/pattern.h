@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -28,7 +29,10 @@ class Pattern {
   // a bad variable name, or the same variable twice.
   static Result<Pattern> Parse(const std::string& text);
 
-  // The bindings if `key` matches, else nullopt.
+  // The bindings if `key` matches, else nullopt. A variable binds whatever
+  // its key segment holds, an empty one included: whether that can be a
+  // value is BindingValueProblem's question (the engine ignores such a key
+  // with a counted reason, core/arrival_filter.h).
   std::optional<Bindings> Match(const std::string& key) const;
 
   // True if some key could match both patterns (used to reject overlapping members).
@@ -46,6 +50,14 @@ class Pattern {
   std::string text_;
   std::vector<Segment> segments_;
 };
+
+// Values bound from object keys are untrusted: they end up in state keys,
+// manifest keys, exec arguments and webhook URLs. A key segment binds only if
+// it is not empty, not "." or "..", holds no control character (C0, DEL, C1)
+// and is at most kMaxBindingValue bytes. Returns why `value` cannot be bound,
+// or "" when it can.
+inline constexpr size_t kMaxBindingValue = 256;
+std::string BindingValueProblem(std::string_view value);
 
 // Splits on '/', keeping empty segments.
 std::vector<std::string> SplitKey(const std::string& key);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -39,6 +40,43 @@ TEST(WebhookUrlTest, HttpsAnywhereHttpOnlyToLoopback) {
   EXPECT_FALSE(CheckWebhookUrl("http://user@example.com/x").ok());
   EXPECT_FALSE(CheckWebhookUrl("ftp://example.com/x").ok());
   EXPECT_FALSE(CheckWebhookUrl("https:///x").ok());
+}
+
+// Issue 14: {vars} come from object keys. Substituted into a webhook URL they
+// are percent-encoded after the host and refused before it, so no value can
+// change the scheme, the host or the port, or add a segment, query or fragment.
+TEST(WebhookUrlTest, VarsNeverChangeSchemeOrHost) {
+  TripRecord trip = test::SampleTrip();
+  for (std::string hostile :
+       {"evil.com", "x/../../admin", "a?b=c#d", "@evil.com:443", "%2F..", "ü ok"}) {
+    trip.bindings["date"] = hostile;
+    auto url =
+        WebhookUrl("https://hooks.example.com:8443/b/{date}?d={date}&g={generation}#{date}", trip);
+    ASSERT_TRUE(url.ok()) << hostile << ": " << url.status().ToString();
+    EXPECT_EQ(url->rfind("https://hooks.example.com:8443/b/", 0), 0u) << *url;
+    std::string rest = url->substr(std::string("https://hooks.example.com:8443/b/").size());
+    EXPECT_EQ(rest.find_first_of("/?#@:"), rest.find('?'))
+        << "only the template's own '?': " << *url;
+    EXPECT_EQ(std::count(url->begin(), url->end(), '#'), 1) << *url;
+    EXPECT_EQ(std::count(url->begin(), url->end(), '/'), 4) << *url;
+  }
+  trip.bindings["date"] = "2026-11-24";
+  EXPECT_EQ(*WebhookUrl("https://h.example/in/{date}/{barrier}?k={idempotency_key}", trip),
+            "https://h.example/in/2026-11-24/sales?k=sales%2F2026-11-24%2F1");
+  EXPECT_EQ(*WebhookUrl("https://h.example/{unknown}", trip), "https://h.example/{unknown}")
+      << "an unknown name stays as written";
+  for (std::string bad :
+       {"https://{date}.example.com/x", "https://h.example:{port}/x", "https://{user}@h.example/x",
+        "{scheme}://h.example/x", "http{s}://h.example/x"}) {
+    Status s = CheckWebhookUrl(bad);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find("only after the host"), std::string::npos) << s.message();
+    EXPECT_FALSE(WebhookUrl(bad, trip).ok()) << bad;
+    EXPECT_FALSE(BuildWebhookRequest(Hook(bad, false), trip, MapEnv({})).ok()) << bad;
+  }
+  auto r = BuildWebhookRequest(Hook("https://h.example/in/{date}", false), trip, MapEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->url, "https://h.example/in/2026-11-24") << "the request goes to the substituted URL";
 }
 
 TEST(WebhookRequestTest, HeadersAndSignature) {
