@@ -1,5 +1,7 @@
 #include "actions/aws_actions.h"
 
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "actions/aws_api_calls.h"
@@ -80,6 +82,13 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The string message attributes of sns and sqs messages.
+std::vector<std::pair<std::string, std::string>> MessageAttributes(const TripRecord& trip) {
+  return {{"idempotency_key", trip.IdempotencyKey()},
+          {"barrier", trip.barrier},
+          {"status", TripStatusName(trip.status)}};
+}
+
 // SNS/SQS FIFO deduplication id: at most 128 characters; a hex SHA-256 is 64.
 std::string DeduplicationId(const TripRecord& trip) { return Sha256Hex(trip.IdempotencyKey()); }
 
@@ -96,12 +105,13 @@ aws::ServiceRequest JsonRequest(const aws::ServiceId& service, const std::string
 }
 
 Result<aws::ServiceRequest> EventBridgeRequest(const ActionSpec& action, const TripRecord& trip,
-                                               const std::string& default_region) {
+                                               const std::string& default_region,
+                                               const std::string& payload) {
   std::string bus = Field(action, "event_bus");
   std::string source = Field(action, "source");
   json entry = {{"Source", source.empty() ? "eventbarrier" : source},
                 {"DetailType", DetailType(trip)},
-                {"Detail", CompactManifest(trip)}};
+                {"Detail", payload}};
   if (!bus.empty()) entry["EventBusName"] = bus;
   return JsonRequest(kEventBridge, PickRegion(action, RegionFromArn(bus), default_region),
                      "PutEvents", "AWSEvents.PutEvents", "1.1",
@@ -109,20 +119,16 @@ Result<aws::ServiceRequest> EventBridgeRequest(const ActionSpec& action, const T
 }
 
 Result<aws::ServiceRequest> SnsRequest(const ActionSpec& action, const TripRecord& trip,
-                                       const std::string& default_region) {
+                                       const std::string& default_region,
+                                       const std::string& payload) {
   std::string topic = Field(action, "topic_arn");
   if (topic.rfind("arn:", 0) != 0) {
     return Status::InvalidArgument("sns action: topic_arn '" + topic + "' is not an ARN");
   }
-  std::vector<std::pair<std::string, std::string>> form = {{"Action", "Publish"},
-                                                           {"Version", "2010-03-31"},
-                                                           {"TopicArn", topic},
-                                                           {"Message", CompactManifest(trip)}};
+  std::vector<std::pair<std::string, std::string>> form = {
+      {"Action", "Publish"}, {"Version", "2010-03-31"}, {"TopicArn", topic}, {"Message", payload}};
   int n = 0;
-  for (const auto& [name, value] :
-       {std::pair<std::string, std::string>{"idempotency_key", trip.IdempotencyKey()},
-        {"barrier", trip.barrier},
-        {"status", TripStatusName(trip.status)}}) {
+  for (const auto& [name, value] : MessageAttributes(trip)) {
     std::string p = "MessageAttributes.entry." + std::to_string(++n) + ".";
     form.emplace_back(p + "Name", name);
     form.emplace_back(p + "Value.DataType", "String");
@@ -142,7 +148,8 @@ Result<aws::ServiceRequest> SnsRequest(const ActionSpec& action, const TripRecor
 }
 
 Result<aws::ServiceRequest> SqsRequest(const ActionSpec& action, const TripRecord& trip,
-                                       const std::string& default_region) {
+                                       const std::string& default_region,
+                                       const std::string& payload) {
   std::string queue = Field(action, "queue_url");
   if (queue.rfind("https://", 0) != 0 && queue.rfind("http://", 0) != 0) {
     return Status::InvalidArgument(
@@ -152,12 +159,9 @@ Result<aws::ServiceRequest> SqsRequest(const ActionSpec& action, const TripRecor
   auto attribute = [](const std::string& value) {
     return json{{"DataType", "String"}, {"StringValue", value}};
   };
-  json body = {{"QueueUrl", queue},
-               {"MessageBody", CompactManifest(trip)},
-               {"MessageAttributes",
-                {{"idempotency_key", attribute(trip.IdempotencyKey())},
-                 {"barrier", attribute(trip.barrier)},
-                 {"status", attribute(TripStatusName(trip.status))}}}};
+  json attributes = json::object();
+  for (const auto& [name, value] : MessageAttributes(trip)) attributes[name] = attribute(value);
+  json body = {{"QueueUrl", queue}, {"MessageBody", payload}, {"MessageAttributes", attributes}};
   if (EndsWith(queue, ".fifo")) {
     body["MessageGroupId"] = trip.barrier;
     body["MessageDeduplicationId"] = DeduplicationId(trip);
@@ -166,8 +170,9 @@ Result<aws::ServiceRequest> SqsRequest(const ActionSpec& action, const TripRecor
                      "SendMessage", "AmazonSQS.SendMessage", "1.0", body);
 }
 
-Result<aws::ServiceRequest> LambdaRequest(const ActionSpec& action, const TripRecord& trip,
-                                          const std::string& default_region) {
+Result<aws::ServiceRequest> LambdaRequest(const ActionSpec& action, const TripRecord& /*trip*/,
+                                          const std::string& default_region,
+                                          const std::string& payload) {
   std::string function = Field(action, "function");
   if (function.empty()) return Status::InvalidArgument("lambda action: empty function");
   aws::ServiceRequest r;
@@ -177,12 +182,13 @@ Result<aws::ServiceRequest> LambdaRequest(const ActionSpec& action, const TripRe
   r.path =
       "/2015-03-31/functions/" + aws::UriEncode(function, /*keep_slash=*/false) + "/invocations";
   r.headers = {{"content-type", "application/json"}, {"x-amz-invocation-type", "Event"}};
-  r.body = CompactManifest(trip);
+  r.body = payload;
   return r;
 }
 
 Result<aws::ServiceRequest> StepFunctionsRequest(const ActionSpec& action, const TripRecord& trip,
-                                                 const std::string& default_region) {
+                                                 const std::string& default_region,
+                                                 const std::string& payload) {
   std::string machine = Field(action, "state_machine_arn");
   if (machine.rfind("arn:", 0) != 0) {
     return Status::InvalidArgument("stepfunctions action: state_machine_arn '" + machine +
@@ -190,7 +196,7 @@ Result<aws::ServiceRequest> StepFunctionsRequest(const ActionSpec& action, const
   }
   json body = {{"stateMachineArn", machine},
                {"name", StepFunctionsExecutionName(trip.IdempotencyKey())},
-               {"input", CompactManifest(trip)}};
+               {"input", payload}};
   auto r = JsonRequest(kStepFunctions, PickRegion(action, RegionFromArn(machine), default_region),
                        "StartExecution", "AWSStepFunctions.StartExecution", "1.0", body);
   r.done_error_codes = {"ExecutionAlreadyExists"};
@@ -239,13 +245,76 @@ std::string StepFunctionsExecutionName(const std::string& idempotency_key) {
 }
 
 Result<aws::ServiceRequest> BuildAwsActionRequest(const ActionSpec& action, const TripRecord& trip,
-                                                  const std::string& default_region) {
-  if (action.type == "eventbridge") return EventBridgeRequest(action, trip, default_region);
-  if (action.type == "sns") return SnsRequest(action, trip, default_region);
-  if (action.type == "sqs") return SqsRequest(action, trip, default_region);
-  if (action.type == "lambda") return LambdaRequest(action, trip, default_region);
-  if (action.type == "stepfunctions") return StepFunctionsRequest(action, trip, default_region);
+                                                  const std::string& default_region,
+                                                  const std::string& payload) {
+  if (action.type == "eventbridge")
+    return EventBridgeRequest(action, trip, default_region, payload);
+  if (action.type == "sns") return SnsRequest(action, trip, default_region, payload);
+  if (action.type == "sqs") return SqsRequest(action, trip, default_region, payload);
+  if (action.type == "lambda") return LambdaRequest(action, trip, default_region, payload);
+  if (action.type == "stepfunctions") {
+    return StepFunctionsRequest(action, trip, default_region, payload);
+  }
   return Status::InvalidArgument("'" + action.type + "' is not an AWS service action");
+}
+
+Result<aws::ServiceRequest> BuildAwsActionRequest(const ActionSpec& action, const TripRecord& trip,
+                                                  const std::string& default_region) {
+  return BuildAwsActionRequest(action, trip, default_region, CompactManifest(trip));
+}
+
+size_t AwsPayloadLimit(const std::string& type) {
+  constexpr size_t k256KiB = 256 * 1024;
+  if (type == "eventbridge") return k256KiB - 1;  // "must be less than 256KB"
+  if (IsAwsServiceAction(type)) return k256KiB;
+  return 0;
+}
+
+size_t AwsPayloadSize(const ActionSpec& action, const TripRecord& trip,
+                      const std::string& payload) {
+  if (action.type == "eventbridge") {
+    std::string source = Field(action, "source");
+    return (source.empty() ? std::strlen("eventbarrier") : source.size()) +
+           std::strlen(DetailType(trip)) + payload.size();
+  }
+  if (action.type == "sns" || action.type == "sqs") {
+    size_t size = payload.size();
+    for (const auto& [name, value] : MessageAttributes(trip)) {
+      size += name.size() + std::strlen("String") + value.size();
+    }
+    return size;
+  }
+  return payload.size();  // lambda's payload, stepfunctions' input
+}
+
+size_t ObjectsWithin(size_t limit) { return limit / 220; }
+
+std::string OverflowManifestKey(const std::string& key_prefix, const TripRecord& trip) {
+  char generation[24];
+  std::snprintf(generation, sizeof generation, "%010lld", static_cast<long long>(trip.generation));
+  return key_prefix + trip.barrier + "/" + trip.instance + "/" + generation + ".json";
+}
+
+std::string ManifestSummaryJson(const TripRecord& trip, const std::string& manifest_url,
+                                size_t manifest_bytes) {
+  // The manifest's own first fields, in its order, then the counts and where the rest is.
+  auto full = nlohmann::ordered_json::parse(CompactManifest(trip));
+  nlohmann::ordered_json j;
+  for (const char* field : {"barrier", "instance", "generation", "status", "idempotency_key",
+                            "vars", "tripped_at", "forced_by", "reason"}) {
+    if (full.contains(field)) j[field] = full[field];
+  }
+  j["truncated"] = true;
+  j["object_count"] = trip.arrivals.size();
+  j["missing_count"] = trip.missing.size();
+  auto missing = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < trip.missing.size() && i < kSummaryMissing; ++i) {
+    missing.push_back(full["missing"][i]);
+  }
+  j["missing"] = std::move(missing);
+  j["manifest"] = manifest_url;
+  j["manifest_bytes"] = manifest_bytes;
+  return j.dump();
 }
 
 AwsActionRunner::AwsActionRunner(aws::ServiceClient& services, aws::S3Client* s3,
@@ -265,7 +334,8 @@ Status AwsActionRunner::RunReporting(const ActionSpec& action, const TripRecord&
 
 Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& trip,
                                    ActionReport* report) {
-  EB_ASSIGN_OR_RETURN(auto request, BuildAwsActionRequest(action, trip, default_region_));
+  EB_ASSIGN_OR_RETURN(std::string payload, Payload(action, trip, report));
+  EB_ASSIGN_OR_RETURN(auto request, BuildAwsActionRequest(action, trip, default_region_, payload));
   const std::string what = action.type + " action";
   aws::ResponseCheck check;
   if (action.type == "eventbridge") check = CheckPutEvents;
@@ -296,6 +366,42 @@ Status AwsActionRunner::RunService(const ActionSpec& action, const TripRecord& t
                             {"generation", std::to_string(trip.generation)},
                             {"idempotency_key", trip.IdempotencyKey()}});
   return Status::Ok();
+}
+
+Result<std::string> AwsActionRunner::Payload(const ActionSpec& action, const TripRecord& trip,
+                                             ActionReport* report) {
+  std::string manifest = CompactManifest(trip);
+  const size_t limit = AwsPayloadLimit(action.type);
+  const size_t size = AwsPayloadSize(action, trip, manifest);
+  if (size <= limit) return manifest;
+  std::string what = action.type + " action: the manifest (" +
+                     std::to_string(trip.arrivals.size()) + " objects, " + std::to_string(size) +
+                     " bytes) exceeds the target's limit of " + std::to_string(limit) + " bytes";
+  if (s3_ == nullptr || overflow_.bucket.empty()) {
+    return Status::FailedPrecondition(
+        what + ", and with the state not on S3 there is nowhere to put it (docs/LAMBDA.md)");
+  }
+  // Written before the message that names it, on every attempt (the same bytes).
+  std::string key = OverflowManifestKey(overflow_.key_prefix, trip);
+  std::string url = "s3://" + overflow_.bucket + "/" + key;
+  aws::PutOptions options;
+  options.content_type = "application/json";
+  auto etag = s3_->PutObject(overflow_.bucket, key, ManifestJson(trip), options);
+  if (!etag.ok()) return etag.status().WithContext(what + ": writing it to " + url);
+  std::string summary = ManifestSummaryJson(trip, url, manifest.size());
+  if (AwsPayloadSize(action, trip, summary) > limit) {
+    return Status::InvalidArgument(what + ", and so does its summary");
+  }
+  report->Add("manifest", url);
+  log_.Warn("manifest over the target's limit: sent a summary naming the full manifest",
+            {{"type", action.type},
+             {"barrier", trip.barrier},
+             {"instance", trip.instance},
+             {"generation", std::to_string(trip.generation)},
+             {"bytes", std::to_string(size)},
+             {"limit", std::to_string(limit)},
+             {"manifest", url}});
+  return summary;
 }
 
 Status AwsActionRunner::WriteManifest(const ActionSpec& action, const TripRecord& trip,
@@ -335,7 +441,7 @@ namespace {
 class OwnedAwsActionRunner : public ReportingActionRunner {
  public:
   OwnedAwsActionRunner(const EnvLookup& env, aws::S3Client* manifest_s3, ActionRunner& fallback,
-                       Logger& log)
+                       Logger& log, ManifestOverflow overflow)
       : http_(http::NewClient(aws::HttpOptionsFromEnv(env))), fallback_(fallback) {
     auto creds = aws::CredentialsFromEnv(env);
     if (!creds.ok()) {
@@ -346,6 +452,7 @@ class OwnedAwsActionRunner : public ReportingActionRunner {
     services_ = std::make_unique<aws::ServiceClient>(*creds, env, *http_, clock_);
     runner_ = std::make_unique<AwsActionRunner>(*services_, manifest_s3, aws::DefaultRegion(env),
                                                 fallback, log);
+    runner_->set_overflow(std::move(overflow));
   }
 
   Status RunReporting(const ActionSpec& action, const TripRecord& trip,
@@ -369,8 +476,10 @@ class OwnedAwsActionRunner : public ReportingActionRunner {
 }  // namespace
 
 std::unique_ptr<ActionRunner> NewAwsActionRunner(const EnvLookup& env, aws::S3Client* manifest_s3,
-                                                 ActionRunner& fallback, Logger& log) {
-  return std::make_unique<OwnedAwsActionRunner>(env, manifest_s3, fallback, log);
+                                                 ActionRunner& fallback, Logger& log,
+                                                 ManifestOverflow overflow) {
+  return std::make_unique<OwnedAwsActionRunner>(env, manifest_s3, fallback, log,
+                                                std::move(overflow));
 }
 
 }  // namespace eb

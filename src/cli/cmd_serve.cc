@@ -222,7 +222,7 @@ Runner SetupServe(CLI::App& sub) {
     ::signal(SIGPIPE, SIG_IGN);
 
     // Shared by every engine: the action clients are thread-safe.
-    ProcessActions actions(store, *log);
+    ProcessActions actions(store, *log, config.state.prefix);
     const std::string worker = WorkerId();
     EnginePool engines(o->workers + 1, [&](int i) {
       EngineOptions options;

@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "actions/aws_actions.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/config_preview.h"
@@ -66,6 +67,32 @@ int PrintPreview(const Config& config, const std::string& state) {
   return kExitOk;
 }
 
+// Where each AWS action's message goes when the manifest is over its
+// target's limit (issue 14), and a warning when that place does not exist.
+void PrintPayloadLimits(const BarrierSpec& b, const StateSpec& state) {
+  ForEachAction(b, [&](const std::string& where, const ActionSpec& a) {
+    size_t limit = AwsPayloadLimit(a.type);
+    if (limit == 0) return;
+    size_t fits = ObjectsWithin(limit);
+    std::cout << "    " << where << " (" << a.type << "): inline up to " << limit / 1024
+              << " KiB (about " << fits << " objects); larger manifests go as a summary, ";
+    bool s3 = state.url.rfind("s3://", 0) == 0;
+    std::string base = state.url.substr(0, state.url.find('?'));  // without ?endpoint=...
+    if (s3 || state.url.empty()) {
+      std::cout << "the full manifest written first to "
+                << (s3 ? base + (base.back() == '/' ? "" : "/") : "<state bucket>/") << state.prefix
+                << "_manifests/" << b.name << "/<instance>/<generation>.json\n";
+    } else {
+      std::cout << "which needs an s3:// state\n";
+    }
+    // Every member once, or `count` keys: the least a trip carries.
+    if (!s3 && !state.url.empty() && b.needed() > fits) {
+      std::cout << "    warning: " << where << ": " << b.needed()
+                << " objects exceed the limit and the state is not on S3: this action will fail\n";
+    }
+  });
+}
+
 }  // namespace
 
 Runner SetupValidate(CLI::App& sub) {
@@ -78,7 +105,8 @@ Runner SetupValidate(CLI::App& sub) {
   sub.footer(
       "Prints every problem with the barrier, the field and the reason; exits 1 if there is any.\n"
       "On success prints each barrier and the rules that decide what counts: the ignore globs\n"
-      "(keys that are not data, unless a member names them), events, min_size, stable_for.\n"
+      "(keys that are not data, unless a member names them), events, min_size, stable_for,\n"
+      "and for each AWS action its target's payload limit and where a larger manifest goes.\n"
       "\n"
       "With --against STATE, before deploying a changed configuration: for every open instance\n"
       "it changes, what happens (orphaned: its barrier is gone; unfit: its variables changed;\n"
@@ -108,6 +136,7 @@ Runner SetupValidate(CLI::App& sub) {
       }
       std::cout << "\n";
       PrintFilters(b, &defaults_used);
+      PrintPayloadLimits(b, c.state);
     }
     if (!defaults_used.empty()) {
       std::cout << "ignore globs: without '/' tried on every path segment, with '/' on the whole key;\n"

@@ -82,11 +82,15 @@ std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path,
   return loaded;
 }
 
-ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log, const EnvLookup& env)
+ProcessActions::ProcessActions(ObjectStore& manifest_store, Logger& log,
+                               const std::string& state_prefix, const EnvLookup& env)
     : http_(http::NewClient(aws::HttpOptionsFromEnv(env))),
       local_(manifest_store, log, http_.get(), env) {
   auto* s3 = dynamic_cast<S3Store*>(&manifest_store);
-  runner_ = NewAwsActionRunner(env, s3 != nullptr ? &s3->client() : nullptr, local_, log);
+  ManifestOverflow overflow;
+  if (s3 != nullptr) overflow = {s3->bucket(), s3->prefix() + state_prefix + "_manifests/"};
+  runner_ = NewAwsActionRunner(env, s3 != nullptr ? &s3->client() : nullptr, local_, log,
+                               std::move(overflow));
 }
 
 std::unique_ptr<CommandEngine> OpenCommandEngine(const std::string& config_path,
@@ -96,7 +100,8 @@ std::unique_ptr<CommandEngine> OpenCommandEngine(const std::string& config_path,
   auto c = std::make_unique<CommandEngine>();
   c->loaded = std::move(*loaded);
   c->log = MakeLogger(log, c->clock);
-  c->actions = std::make_unique<ProcessActions>(*c->loaded.store, *c->log);
+  c->actions =
+      std::make_unique<ProcessActions>(*c->loaded.store, *c->log, c->loaded.config().state.prefix);
   EngineOptions options;
   options.worker_id = WorkerId();
   c->engine = std::make_unique<Engine>(c->loaded.config(), *c->loaded.store, c->actions->runner(),

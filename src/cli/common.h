@@ -55,7 +55,11 @@ std::optional<ConfigAndState> LoadConfigAndState(const std::string& config_path,
 // credentials and webhook secrets. `manifest_store` and `log` must outlive it.
 class ProcessActions {
  public:
-  ProcessActions(ObjectStore& manifest_store, Logger& log, const EnvLookup& env = ProcessEnv());
+  // `state_prefix` (the configuration's state.prefix): with an S3 state,
+  // AWS actions put manifests over their target's limit under
+  // "<state prefix>_manifests/" in the state bucket (actions/aws_actions.h).
+  ProcessActions(ObjectStore& manifest_store, Logger& log, const std::string& state_prefix,
+                 const EnvLookup& env = ProcessEnv());
   ActionRunner& runner() { return *runner_; }
 
  private:

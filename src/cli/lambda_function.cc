@@ -285,7 +285,7 @@ int RunLambda(const char* argv0) {
                            {"barriers", std::to_string(state->config->config.barriers.size())},
                            {"state", state->store->Describe()}});
 
-  ProcessActions actions(*state->store, log, env);
+  ProcessActions actions(*state->store, log, state->config->config.state.prefix, env);
   BarrierFunction function(state->config->config, *state->store, actions.runner(), clock, log, WriteLine,
                            *settings);
   aws::LambdaLoopOptions options;

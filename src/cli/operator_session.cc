@@ -20,7 +20,8 @@ std::unique_ptr<OperatorSession> OpenOperatorSession(const OperatorFlags& flags)
   auto s = std::make_unique<OperatorSession>();
   s->loaded = std::move(*loaded);
   s->log = MakeLogger(flags.log, s->clock);
-  s->actions = std::make_unique<ProcessActions>(*s->loaded.store, *s->log);
+  s->actions =
+      std::make_unique<ProcessActions>(*s->loaded.store, *s->log, s->loaded.config().state.prefix);
   s->ctx.reset(new OperatorContext{s->loaded.config(), *s->loaded.store, s->actions->runner(),
                                    s->clock, *s->log, WorkerId()});
   return s;

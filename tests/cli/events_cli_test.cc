@@ -183,4 +183,39 @@ TEST_F(EventsCliTest, ValidatePrintsTheEffectiveRules) {
   }
 }
 
+// Issue 14: for each AWS action, `validate` says up to what size the manifest
+// goes inline and where a larger one is written, and warns when a barrier's
+// manifest is bound to exceed the limit with no S3 state to put it in.
+TEST_F(EventsCliTest, ValidateSaysWhereManifestsOverTheLimitGo) {
+  auto run = [&](const std::string& state) {
+    std::string config =
+        Write("limits.json", R"({"state": {"url": ")" + state + R"("}, "barriers": {
+        "wide": {"count": 2000, "prefix": "in/{run}",
+                 "on_complete": [{"type": "sqs", "queue_url": "https://sqs.eu-west-1.amazonaws.com/1/q"}]}}})");
+    std::string command = std::string(EB_BINARY) + " validate " + config + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+    ::pclose(pipe);
+    return out;
+  };
+  std::string s3 = run("s3://state-bucket/p");
+  EXPECT_NE(s3.find("on_complete[0] (sqs): inline up to 256 KiB (about 1191 objects)"),
+            std::string::npos)
+      << s3;
+  EXPECT_NE(
+      s3.find("written first to "
+              "s3://state-bucket/p/.eventbarrier/_manifests/wide/<instance>/<generation>.json"),
+      std::string::npos)
+      << s3;
+  EXPECT_EQ(s3.find("warning"), std::string::npos) << s3;
+  std::string folder = run("file:///tmp/state");
+  EXPECT_NE(
+      folder.find(
+          "warning: on_complete[0]: 2000 objects exceed the limit and the state is not on S3"),
+      std::string::npos)
+      << folder;
+}
+
 }  // namespace
