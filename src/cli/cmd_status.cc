@@ -58,6 +58,7 @@ void PrintStatusTable(const StatusReport& report, TimeMs now) {
       last = "#" + std::to_string(s.last_trip->generation) + " " + TripStatusName(s.last_trip->status) + " " +
              Relative(s.last_trip->claimed_at, now) + (s.last_trip->done ? "" : " (actions not done)");
     }
+    if (s.late_arrivals > 0) state += ", " + std::to_string(s.late_arrivals) + " late";
     rows.push_back({s.barrier, s.instance, std::to_string(s.generation),
                     std::to_string(s.have) + "/" + std::to_string(s.needed), state, Join(s.missing, 3), last});
   }

@@ -248,6 +248,7 @@ ordered_json InstanceJson(const InstanceStatus& s) {
         {{"generation", p.generation}, {"attempts", p.attempts}, {"since", Iso(p.last_activity)}});
   }
   j["pending_redrives"] = pending;
+  j["late_arrivals"] = s.late_arrivals;
   return j;
 }
 
@@ -276,7 +277,7 @@ Result<ordered_json> StatusJson(ObjectStore& store, const Config& config, const 
         late += h.late;
       }
       j["recent_trips"] = std::move(trips);
-      j["late_arrivals"] = late;
+      j["late_arrivals"] = std::max(late, s.late_arrivals);
     }
     out["instances"].push_back(std::move(j));
   }

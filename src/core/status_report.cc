@@ -54,6 +54,8 @@ class InstanceReader {
         if (!spec_.is_count()) arrived.insert(RenderMember(c.member));
       }
       out_.arrived.assign(arrived.begin(), arrived.end());
+      // Whatever arrived since is late: listed by no trip, never to be consumed.
+      EB_RETURN_IF_ERROR(ReadMarkers(/*late_only=*/true));
       return out_;
     }
     EB_RETURN_IF_ERROR(ReadMarkers());
@@ -106,11 +108,13 @@ class InstanceReader {
     return Status::Ok();
   }
 
-  // Unconsumed markers: what the open generation has so far.
-  Status ReadMarkers() {
+  // Unconsumed markers: what the open generation has so far (with
+  // `late_only`, of a once instance that tripped: only how many there are).
+  Status ReadMarkers(bool late_only = false) {
     std::string prefix = layout_.ArrivalPrefix(spec_.name, out_.instance);
     EB_ASSIGN_OR_RETURN(auto markers, ListAll(store_, prefix));
     std::set<std::string> tags;
+    std::map<std::string, size_t> per_tag;  // unconsumed arrivals of each member
     for (const auto& obj : markers) {
       if (obj.key.compare(0, prefix.size(), prefix) != 0) continue;
       StateKey marker;
@@ -118,12 +122,18 @@ class InstanceReader {
       // Listed by an unfinished or the latest trip. (A stale duplicate of an
       // older one is counted until the next claim's tombstones drop it.)
       if (consumed_.count(marker.id)) continue;
+      if (late_only) {
+        ++out_.late_arrivals;
+        continue;
+      }
+      ++per_tag[marker.tag];
       tags.insert(marker.tag);
       ++out_.arrivals;
       if (out_.first_arrival_at == 0 || obj.last_modified < out_.first_arrival_at) {
         out_.first_arrival_at = obj.last_modified;
       }
     }
+    if (late_only) return Status::Ok();
     if (spec_.is_count()) {
       out_.have = std::min(tags.size(), out_.needed);
       if (tags.size() < out_.needed) {
@@ -136,6 +146,12 @@ class InstanceReader {
         if (tags.count(spec_.member_tags[i])) {
           out_.arrived.push_back(rendered);
           ++out_.have;
+          // Stragglers: members the last (timeout) trip went without.
+          const auto& last = out_.last_trip;
+          if (last && last->status == TripStatus::kTimeout &&
+              std::find(last->missing.begin(), last->missing.end(), rendered) != last->missing.end()) {
+            out_.late_arrivals += per_tag[spec_.member_tags[i]];
+          }
         } else {
           out_.missing.push_back(rendered);
         }

@@ -58,6 +58,9 @@ struct InstanceStatus {
   std::optional<TimeMs> deadline;    // first_arrival_at + timeout
   std::optional<LastTripStatus> last_trip;
   std::vector<PendingTrip> pending;
+  // Late arrivals waiting in a/: after a once instance tripped (they are
+  // never consumed), or after a timeout trip, for a member it found missing.
+  size_t late_arrivals = 0;
 };
 
 struct StatusReport {
