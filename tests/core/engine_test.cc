@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/engine_fixture.h"
 #include "core/marker_details.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
@@ -18,24 +19,13 @@ Arrival Obj(const std::string& key, const std::string& sequencer = "1", const st
   return test::Upload(key, sequencer, bucket);
 }
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public test::EngineFixture {
  protected:
-  void Load(const std::string& json) {
-    parsed_ = ParseConfig(json);
-    // Throwing ends the test (gtest reports it) instead of running on with no engine.
-    if (!parsed_.ok()) throw std::runtime_error("bad test configuration: " + parsed_.ErrorText());
-    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null());
-  }
   std::vector<TripSummary> Arrive(const Arrival& a) {
     auto r = engine_->OnArrival(a);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? r->trips : std::vector<TripSummary>{};
   }
-  FakeClock clock_;
-  MemoryStore store_{clock_};
-  RecordingActions actions_;
-  ConfigParse parsed_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineTest, FiveUploadsTwoReuploadsTripOnce) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/engine.h"
+#include "core/engine_fixture.h"
 #include "core/status_report.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
@@ -12,13 +13,8 @@
 namespace eb {
 namespace {
 
-class LateArrivalsTest : public ::testing::Test {
+class LateArrivalsTest : public test::EngineFixture {
  protected:
-  void Load(const std::string& json) {
-    parsed_ = ParseConfig(json);
-    if (!parsed_.ok()) throw std::runtime_error("bad test configuration: " + parsed_.ErrorText());
-    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null());
-  }
   ArrivalOutcome Arrive(const Arrival& a) {
     clock_.Advance(1000);
     auto r = engine_->OnArrival(a);
@@ -31,11 +27,6 @@ class LateArrivalsTest : public ::testing::Test {
     }
     return nullptr;
   }
-  FakeClock clock_;
-  MemoryStore store_{clock_};
-  test::RecordingActions actions_;
-  ConfigParse parsed_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(LateArrivalsTest, ReuploadsAfterAOnceTripAreShown) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/engine.h"
+#include "core/engine_fixture.h"
 #include "fakes/fault_store.h"
 #include "stores/memory_store.h"
 
@@ -20,13 +21,8 @@ Arrival Obj(const std::string& key, const std::string& sequencer = "1") {
   return a;
 }
 
-class StatusReportTest : public ::testing::Test {
+class StatusReportTest : public test::EngineFixture {
  protected:
-  void Load(const std::string& json) {
-    parsed_ = ParseConfig(json);
-    if (!parsed_.ok()) throw std::runtime_error("bad test configuration: " + parsed_.ErrorText());
-    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, clock_, Logger::Null());
-  }
   void Arrive(const Arrival& a) {
     auto r = engine_->OnArrival(a);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -43,11 +39,6 @@ class StatusReportTest : public ::testing::Test {
     return nullptr;
   }
 
-  FakeClock clock_;
-  MemoryStore store_{clock_};
-  test::RecordingActions actions_;
-  ConfigParse parsed_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(StatusReportTest, BarrierWithoutVariablesShownBeforeAnyArrival) {
