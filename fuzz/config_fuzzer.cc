@@ -55,6 +55,12 @@ void CheckKey(const eb::BarrierSpec& b, const eb::Pattern& p, const std::string&
   Check(why->barrier == b.name && !why->reason.empty());
   if (why->rule == "min_size") {
     Check(a.size < b.min_size);
+  } else if (why->rule == "binding") {
+    // Some variable bound from the key cannot be a value (core/pattern.h).
+    bool unbindable = false;
+    const auto bound = p.Match(key);
+    for (const auto& [name, value] : *bound) unbindable = unbindable || !eb::BindingValueProblem(value).empty();
+    Check(unbindable);
   } else if (why->rule != "events") {
     bool listed = false;
     for (const auto& g : b.ignore.globs()) listed = listed || g == why->rule;
