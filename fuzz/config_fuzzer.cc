@@ -59,7 +59,8 @@ void CheckKey(const eb::BarrierSpec& b, const eb::Pattern& p, const std::string&
     // Some variable bound from the key cannot be a value (core/pattern.h).
     bool unbindable = false;
     const auto bound = p.Match(key);
-    for (const auto& [name, value] : *bound) unbindable = unbindable || !eb::BindingValueProblem(value).empty();
+    for (const auto& [name, value] : *bound)
+      unbindable = unbindable || !eb::BindingValueProblem(value).empty();
     Check(unbindable);
   } else if (why->rule != "events") {
     bool listed = false;
