@@ -45,7 +45,7 @@ StoreTimeClock::StoreTimeClock(Clock& local, const ServerTimeOffset* offset,
     : local_(local), offset_(offset), notice_(std::move(notice)), notice_ms_(notice_ms) {}
 
 TimeMs StoreTimeClock::NowMs() {
-  TimeMs offset = offset_ != nullptr ? offset_->EstimateMs() : 0;
+  TimeMs offset = OffsetMs();
   if (notice_ && offset_ != nullptr) {
     std::string message;
     {

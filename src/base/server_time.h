@@ -48,6 +48,8 @@ class StoreTimeClock : public Clock {
                  TimeMs notice_ms = kDefaultNoticeMs);
   TimeMs NowMs() override;
   void SleepMs(TimeMs ms) override { local_.SleepMs(ms); }
+  // Store time minus local time as known now (0 without a store offset).
+  TimeMs OffsetMs() const { return offset_ != nullptr ? offset_->EstimateMs() : 0; }
 
  private:
   Clock& local_;

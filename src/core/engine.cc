@@ -272,8 +272,7 @@ Result<SweepOutcome> Engine::Sweep(const SweepOptions& options) {
   Sweeper sweeper(ctx_, std::move(hooks));
   // The caller's deadline is in this machine's time; the sweeper's clock is the store's.
   SweepOptions in_store_time = options;
-  const ServerTimeOffset* offset = store_.ServerTime();
-  if (in_store_time.deadline_ms > 0 && offset != nullptr) in_store_time.deadline_ms += offset->EstimateMs();
+  if (in_store_time.deadline_ms > 0) in_store_time.deadline_ms += clock_.OffsetMs();
   return sweeper.Run(in_store_time);
 }
 
