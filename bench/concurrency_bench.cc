@@ -27,9 +27,11 @@
 // request mix and the measured time per invocation, beside the naive design's.
 //
 //   build/bench/concurrency_bench [--quick] [--latency_ms=2] [--workers=1,4,16,64]
+//   EB_BENCH_KINDS=1 build/bench/concurrency_bench ...   # also: requests by kind of key
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -80,6 +82,59 @@ struct Workload {
     *g = (q / members) % generations;
     *m = q % members;
   }
+};
+
+// Requests by kind of key, with EB_BENCH_KINDS=1 (printed to stderr for each
+// run of the engine): where the requests of an arrival go.
+class KindCountingStore : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<std::string> Get(const std::string& key) override { return Note("GET", key), StoreWrapper::Get(key); }
+  Status Put(const std::string& key, const std::string& body) override {
+    return Note("PUT", key), StoreWrapper::Put(key, body);
+  }
+  Status PutIfAbsent(const std::string& key, const std::string& body) override {
+    Status s = StoreWrapper::PutIfAbsent(key, body);
+    Note(s.ok() ? "PUT-if-absent" : "PUT-if-absent, refused", key);
+    return s;
+  }
+  Result<ListPage> List(const ListOptions& options) override {
+    return Note("LIST", options.prefix), StoreWrapper::List(options);
+  }
+  Status Delete(const std::string& key) override { return Note("DELETE", key), StoreWrapper::Delete(key); }
+  Status DeleteMany(const std::vector<std::string>& keys) override {
+    return Note("bulk DELETE", keys.empty() ? "" : keys[0]), StoreWrapper::DeleteMany(keys);
+  }
+  void Print(const std::string& title, int arrivals) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::fprintf(stderr, "%s\n", title.c_str());
+    for (const auto& [kind, n] : counts_) {
+      std::fprintf(stderr, "  %-36s %8lld  %.3f/arrival\n", kind.c_str(), static_cast<long long>(n),
+                   static_cast<double>(n) / arrivals);
+    }
+  }
+
+ private:
+  static std::string Kind(const std::string& key) {
+    for (const char* kind : {"_consumed/", "_open/", "_epochs/", "_format", "_sweep/"}) {
+      if (key.find(kind) != std::string::npos) return kind;
+    }
+    if (key.find("/a/") != std::string::npos) return "a/ (markers)";
+    if (key.size() >= 5 && key.compare(key.size() - 5, 5, "/head") == 0) return "head";
+    size_t t = key.find("/t/");
+    if (t == std::string::npos) return key;
+    if (key.size() == t + 3) return "t/ (LIST)";
+    size_t dot = key.find('.', t);
+    if (dot == std::string::npos) return "t/<gen> (record)";
+    size_t end = key.find_first_of("-0123456789", dot + 1);
+    return "t/<gen>." + key.substr(dot + 1, end == std::string::npos ? std::string::npos : end - dot - 1);
+  }
+  void Note(const char* op, const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_[std::string(op) + " " + Kind(key)];
+  }
+  std::mutex mu_;
+  std::map<std::string, int64_t> counts_;
 };
 
 // What one design did on one workload at one concurrency.
@@ -176,7 +231,8 @@ Measured RunWorkers(const char* design, int workers, int arrivals, ObjectStore& 
 Measured RunEngine(const Workload& w, int workers, std::chrono::microseconds latency) {
   SystemClock clock;
   MemoryStore memory(clock);
-  test::LatencyStore shared(memory, latency);
+  KindCountingStore kinds(memory);
+  test::LatencyStore shared(kinds, latency);
   ConfigParse parsed = ParseConfig(w.Config());
   if (!parsed.ok()) {
     std::fprintf(stderr, "bench config: %s\n", parsed.errors.front().ToString().c_str());
@@ -228,6 +284,9 @@ Measured RunEngine(const Workload& w, int workers, std::chrono::microseconds lat
                           return d;
                         },
                         generation_of);
+  if (std::getenv("EB_BENCH_KINDS") != nullptr) {
+    kinds.Print(w.name + ", " + std::to_string(workers) + " workers, requests by kind:", w.arrivals());
+  }
   r.expected = static_cast<int64_t>(w.barriers) * w.generations;
   r.at_most = w.burst && workers > 1;
   // Liveness: a sweeper afterwards must find no generation the arrivals left complete.
