@@ -119,6 +119,7 @@ Runner SetupSweep(CLI::App& sub) {
       line["instances"] = outcome->instances;
       line["trips"] = TripsJson(outcome->trips);
       line["idle"] = outcome->idle;
+      line["waiting"] = outcome->waiting;
       line["removed_from_index"] = outcome->removed_from_index;
       line["left"] = outcome->left;
       line["reindexed"] = outcome->reindexed;

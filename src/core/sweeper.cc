@@ -92,6 +92,26 @@ std::optional<TimeMs> DueAt(const EngineContext& ctx, const BarrierSpec& spec, c
   return due;
 }
 
+// True when an evaluation of the probed instance could do nothing now: the
+// probe saw the whole instance (one page), the barrier is not sharded (a
+// sharded one's evaluation also publishes the open generation's hints), even
+// every marker present does not cover the members (so no claim is possible,
+// counting arrivals an unfinished trip lists), and neither a timeout nor an
+// unfinished trip's lease is due.
+bool NothingDue(const EngineContext& ctx, const BarrierSpec& spec, const BarrierShape& shape,
+                const Probe& p, TimeMs now) {
+  if (p.truncated || p.markers.empty() || shape.plan().sharded()) return false;
+  std::vector<std::string> tags;
+  tags.reserve(p.markers.size());
+  for (const auto& m : p.markers) {
+    auto k = ctx.layout.Decode(m.key);
+    if (k) tags.push_back(k->tag);
+  }
+  if (shape.Covers(tags)) return false;
+  auto due = DueAt(ctx, spec, p);
+  return !due || *due > now;
+}
+
 std::string PadTime(TimeMs ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%015lld", static_cast<long long>(ms));
@@ -280,19 +300,21 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
   }
   const BarrierShape& shape = hooks_.shape_of(*spec);
   const bool compact = options_.compact || cursor_.compacting;
+  // An instance needing no evaluation is compacted from its probe's listing.
+  auto compact_listed = [&] {
+    auto deleted = CompactListed(ctx_, probe.trips, probe.hints);
+    if (deleted.ok())
+      outcome_.compacted += *deleted;
+    else
+      error(deleted.status());
+  };
   const bool once_done = !probe.truncated && spec->mode == BarrierMode::kOnce && probe.any_record &&
                          !probe.unfinished_since;
   if (probe.idle() || once_done) {
     ++outcome_.instances;
     if (probe.idle()) ++outcome_.idle;
     cursor_.due.erase(entry.key);
-    if (compact) {
-      auto deleted = CompactListed(ctx_, probe.trips, probe.hints);
-      if (deleted.ok())
-        outcome_.compacted += *deleted;
-      else
-        error(deleted.status());
-    }
+    if (compact) compact_listed();
     if (once_done) {
       // A finished once-mode instance can never trip again.
       finished_.push_back(entry.key);
@@ -304,6 +326,19 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
     if (newest < now - ctx_.options.open_cache_ttl_ms - 2 * ctx_.options.max_clock_skew_ms) {
       leavers_.push_back({entry.key, newest});
     }
+    return true;
+  }
+  if (NothingDue(ctx_, *spec, shape, probe, now)) {
+    // Pending, but nothing can happen before it is due: no evaluation (it
+    // would list t/ to find what the probe already shows). Visited again
+    // first thing once due, and on every lap of the rotation meanwhile.
+    ++outcome_.instances;
+    ++outcome_.waiting;
+    if (compact) compact_listed();
+    if (auto due = DueAt(ctx_, *spec, probe))
+      cursor_.due[entry.key] = *due;
+    else
+      cursor_.due.erase(entry.key);
     return true;
   }
   if (DeadlineReached()) return false;  // an evaluation is more requests: next sweep

@@ -52,6 +52,7 @@ struct SweepOptions {
 struct SweepOutcome {
   int instances = 0;           // open instances examined
   int idle = 0;                // of them: nothing pending, no unfinished trip (one LIST)
+  int waiting = 0;             // of them: pending, incomplete, nothing due yet (one LIST)
   int removed_from_index = 0;  // finished once-mode instances and idle ones that left
   int left = 0;                // of them: idle ones (looked at again later)
   int rechecked = 0;           // instances that had left, looked at again

@@ -146,6 +146,7 @@ nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
   if (r.sweep) {
     line["sweep"] = {{"instances", r.sweep->instances},
                      {"idle", r.sweep->idle},
+                     {"waiting", r.sweep->waiting},
                      {"left", r.sweep->left},
                      {"not_visited", r.sweep->not_visited},
                      {"laps", r.sweep->laps}};

@@ -95,6 +95,32 @@ TEST_F(SweeperTest, IdleInstanceCostsOneRequestThenLeavesAndComesBack) {
   EXPECT_EQ(s->instances, 1);
 }
 
+TEST_F(SweeperTest, PendingInstanceIsEvaluatedOnlyOnceDue) {
+  for (int i = 0; i < 20; ++i)
+    Arrive("in/" + Day(i) + "/a.csv");  // b.csv missing: pending, 1 h timeout
+  ASSERT_TRUE(sweeper_->Sweep().ok());
+  counted_.Reset();
+  auto s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->instances, 20);
+  EXPECT_EQ(s->waiting, 20);
+  EXPECT_TRUE(s->trips.empty());
+  // Its probe shows it cannot complete and its timeout is not due: one LIST
+  // each and no evaluation (which would list t/ too), plus the fixed four.
+  EXPECT_EQ(counted_.total(), 20 + 4);
+
+  // A marker the probe cannot judge alone (the set looks complete) is evaluated.
+  Arrive("in/" + Day(0) + "/b.csv");  // trips on arrival: idle from now on
+  clock_.Advance(61 * 60 * 1000);
+  s = sweeper_->Sweep();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->waiting, 0);
+  EXPECT_EQ(s->idle, 1);
+  ASSERT_EQ(s->trips.size(), 19u)
+      << "every overdue instance times out in the first sweep after it is due";
+  for (const auto& t : s->trips) EXPECT_EQ(t.status, TripStatus::kTimeout);
+}
+
 TEST_F(SweeperTest, ArrivalTrustingAStaleCacheIsCaughtByTheRecheck) {
   Arrive("in/" + Day(1) + "/a.csv");
   Arrive("in/" + Day(1) + "/b.csv");
