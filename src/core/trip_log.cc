@@ -7,12 +7,14 @@ namespace eb {
 
 Status NeedsMigration(const std::string& what) {
   return Status::FailedPrecondition(
-      what + " was written by an older eventbarrier (state format 1, which carried a consumed window); "
-             "stop every worker and run `eventbarrier migrate --config FILE` once, then start them again "
-             "(docs/PROTOCOL.md, \"State format\")");
+      what +
+      " was written by an older eventbarrier (state format 1, which carried a consumed window); "
+      "stop every worker and run `eventbarrier migrate --config FILE` once, then start them again "
+      "(docs/PROTOCOL.md, \"State format\")");
 }
 
-std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const std::vector<ObjectInfo>& listed) {
+std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout,
+                                               const std::vector<ObjectInfo>& listed) {
   std::map<int64_t, GenerationKeys> gens;
   for (const auto& obj : listed) {
     auto k = layout.Decode(obj.key);
@@ -20,13 +22,26 @@ std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const st
     GenerationKeys& g = gens[k->generation];
     g.last_activity = std::max(g.last_activity, obj.last_modified);
     switch (k->kind) {
-      case StateKeyKind::kTrip: g.record = true; break;
-      case StateKeyKind::kTripDone: g.done = true; break;
-      case StateKeyKind::kTripStale: g.stale = true; break;
-      case StateKeyKind::kTripAttempt: g.attempts = std::max(g.attempts, k->attempt); break;
-      case StateKeyKind::kTripRerun: g.reruns = std::max(g.reruns, k->attempt); break;
-      case StateKeyKind::kTripEpoch: g.epoch = std::max(g.epoch, k->epoch); break;
-      default: break;
+      case StateKeyKind::kTrip:
+        g.record = true;
+        break;
+      case StateKeyKind::kTripDone:
+        g.done = true;
+        break;
+      case StateKeyKind::kTripStale:
+        g.stale = true;
+        break;
+      case StateKeyKind::kTripAttempt:
+        g.attempts = std::max(g.attempts, k->attempt);
+        break;
+      case StateKeyKind::kTripRerun:
+        g.reruns = std::max(g.reruns, k->attempt);
+        break;
+      case StateKeyKind::kTripEpoch:
+        g.epoch = std::max(g.epoch, k->epoch);
+        break;
+      default:
+        break;
     }
   }
   return gens;
@@ -46,12 +61,14 @@ Result<int64_t> TripLog::DoneHint(const std::string& barrier, const std::string&
   return hint;
 }
 
-void TripLog::SetDoneHint(const std::string& barrier, const std::string& instance, int64_t generation) {
+void TripLog::SetDoneHint(const std::string& barrier, const std::string& instance,
+                          int64_t generation) {
   int64_t& hint = done_hint_[ctx_.layout.InstancePrefix(barrier, instance)];
   hint = std::max(hint, generation);
 }
 
-Result<const TripRecord*> TripLog::Read(const std::string& barrier, const std::string& instance, int64_t generation) {
+Result<const TripRecord*> TripLog::Read(const std::string& barrier, const std::string& instance,
+                                        int64_t generation) {
   std::string key = ctx_.layout.Encode(StateKey::Trip(barrier, instance, generation));
   if (auto it = records_.find(key); it != records_.end()) return &it->second;
   auto body = ctx_.store.Get(key);
@@ -63,20 +80,23 @@ Result<const TripRecord*> TripLog::Read(const std::string& barrier, const std::s
   return &it->second;
 }
 
-Result<const TripRecord*> TripLog::ReadFresh(const std::string& barrier, const std::string& instance,
-                                             int64_t generation) {
+Result<const TripRecord*> TripLog::ReadFresh(const std::string& barrier,
+                                             const std::string& instance, int64_t generation) {
   records_.erase(ctx_.layout.Encode(StateKey::Trip(barrier, instance, generation)));
   return Read(barrier, instance, generation);
 }
 
 void TripLog::Remember(const TripRecord& record) {
-  records_[ctx_.layout.Encode(StateKey::Trip(record.barrier, record.instance, record.generation))] = record;
+  records_[ctx_.layout.Encode(StateKey::Trip(record.barrier, record.instance, record.generation))] =
+      record;
 }
 
-Result<std::optional<StaleVerdict>> TripLog::ReadVerdict(const std::string& barrier, const std::string& instance,
+Result<std::optional<StaleVerdict>> TripLog::ReadVerdict(const std::string& barrier,
+                                                         const std::string& instance,
                                                          int64_t generation) {
   std::string key = ctx_.layout.Encode(StateKey::TripStale(barrier, instance, generation));
-  if (auto it = verdicts_.find(key); it != verdicts_.end()) return std::optional<StaleVerdict>(it->second);
+  if (auto it = verdicts_.find(key); it != verdicts_.end())
+    return std::optional<StaleVerdict>(it->second);
   auto body = ctx_.store.Get(key);
   if (!body.ok()) {
     if (body.status().IsNotFound()) return std::optional<StaleVerdict>();
@@ -93,13 +113,40 @@ void TripLog::Trim() {
   if (verdicts_.size() > kMaxCachedRecords) verdicts_.clear();
 }
 
+void TripLog::Forget(const std::string& barrier, const std::string& instance) {
+  std::string prefix = ctx_.layout.InstancePrefix(barrier, instance);
+  done_hint_[prefix] = 0;
+  auto drop = [&prefix](auto& cache) {
+    for (auto it = cache.lower_bound(prefix);
+         it != cache.end() && it->first.rfind(prefix, 0) == 0;) {
+      it = cache.erase(it);
+    }
+  };
+  drop(records_);
+  drop(verdicts_);
+}
+
 Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance) {
   auto hint = DoneHint(barrier, instance);
   if (!hint.ok()) return hint.status();
+  // From the hint's own record key on, so that the hint's `.done` is listed
+  // too: the newest generation is never compacted and the hint is never past
+  // it, so a listing with no key at all means the counter the hint belongs
+  // to was deleted by hand (a cached hint, or `head` kept while `t/` went).
   std::string start_after;
-  if (*hint > 0) start_after = ctx_.layout.Encode(StateKey::TripDone(barrier, instance, *hint));
+  if (*hint > 0) start_after = ctx_.layout.Encode(StateKey::Trip(barrier, instance, *hint));
   auto listed = ListAll(ctx_.store, ctx_.layout.TripPrefix(barrier, instance), start_after);
   if (!listed.ok()) return listed.status();
+  if (*hint > 0 && listed->empty()) {
+    ctx_.log.Warn(
+        "the instance's trip records are gone (deleted by hand?): what this process knew of them "
+        "is dropped and they are read again from the start",
+        {{"barrier", barrier}, {"instance", instance}, {"done_hint", std::to_string(*hint)}});
+    Forget(barrier, instance);
+    *hint = 0;
+    listed = ListAll(ctx_.store, ctx_.layout.TripPrefix(barrier, instance));
+    if (!listed.ok()) return listed.status();
+  }
   TripView view;
   view.last_generation = *hint;
   view.done_upto = *hint;

@@ -24,17 +24,18 @@ namespace eb {
 
 // What the keys under t/ say about one generation.
 struct GenerationKeys {
-  bool record = false;  // t/<gen>
-  bool done = false;    // t/<gen>.done
-  bool stale = false;   // t/<gen>.stale
-  int attempts = 0;     // highest t/<gen>.attempt-<n>
-  int reruns = 0;       // highest t/<gen>.rerun-<n> (operator reruns of a finished trip)
-  int64_t epoch = 0;    // t/<gen>.epoch-<e> (none: epoch 0)
+  bool record = false;       // t/<gen>
+  bool done = false;         // t/<gen>.done
+  bool stale = false;        // t/<gen>.stale
+  int attempts = 0;          // highest t/<gen>.attempt-<n>
+  int reruns = 0;            // highest t/<gen>.rerun-<n> (operator reruns of a finished trip)
+  int64_t epoch = 0;         // t/<gen>.epoch-<e> (none: epoch 0)
   TimeMs last_activity = 0;  // newest write among them (store time)
 };
 
 // Pure: the generations in a listing of t/ (other keys are skipped).
-std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout, const std::vector<ObjectInfo>& listed);
+std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout,
+                                               const std::vector<ObjectInfo>& listed);
 
 struct UnfinishedTrip {
   int64_t generation = 0;
@@ -62,22 +63,27 @@ class TripLog {
 
   // The record of `generation` (cached: immutable). FailedPrecondition for a
   // record of state format 1, naming `eventbarrier migrate`.
-  Result<const TripRecord*> Read(const std::string& barrier, const std::string& instance, int64_t generation);
+  Result<const TripRecord*> Read(const std::string& barrier, const std::string& instance,
+                                 int64_t generation);
   // Reads the record again (a claim whose answer was lost: whose is it?).
-  Result<const TripRecord*> ReadFresh(const std::string& barrier, const std::string& instance, int64_t generation);
+  Result<const TripRecord*> ReadFresh(const std::string& barrier, const std::string& instance,
+                                      int64_t generation);
   // A record this process wrote.
   void Remember(const TripRecord& record);
 
   // The verdict `t/<generation>.stale` (cached: immutable), or nullopt when
   // there is none (the generation listed no stale duplicate, or is not
   // settled yet).
-  Result<std::optional<StaleVerdict>> ReadVerdict(const std::string& barrier, const std::string& instance,
-                                                  int64_t generation);
+  Result<std::optional<StaleVerdict>> ReadVerdict(const std::string& barrier,
+                                                  const std::string& instance, int64_t generation);
 
   // The generation below which everything is done, from `head` (cached, and
   // raised by every Load to what its listing showed done, whoever finished it).
   Result<int64_t> DoneHint(const std::string& barrier, const std::string& instance);
   void SetDoneHint(const std::string& barrier, const std::string& instance, int64_t generation);
+  // Drops the hint, records and verdicts cached for the instance (its trip
+  // records were deleted by hand: they are no longer what was cached).
+  void Forget(const std::string& barrier, const std::string& instance);
 
   // Empties the record cache once it outgrew its bound (records are
   // immutable: emptying costs a re-read, never correctness). Call only where
@@ -88,9 +94,9 @@ class TripLog {
 
  private:
   const EngineContext& ctx_;
-  std::map<std::string, TripRecord> records_;  // full key -> immutable record
+  std::map<std::string, TripRecord> records_;     // full key -> immutable record
   std::map<std::string, StaleVerdict> verdicts_;  // full key -> immutable verdict
-  std::map<std::string, int64_t> done_hint_;   // instance prefix -> all gens <= n done
+  std::map<std::string, int64_t> done_hint_;      // instance prefix -> all gens <= n done
 };
 
 // The error for state written in format 1 (a consumed window in every record).

@@ -83,6 +83,31 @@ TEST_F(EpochTest, DeletingTheTripRecordsStartsANewEpochWhoseKeysNeverRepeat) {
   EXPECT_EQ(Keys().count("b/d2/1"), 1u);
 }
 
+// A process that keeps running while the folder is deleted: its cached done
+// hint (generation 1, learnt when it claimed generation 2) lags the deleted
+// counter (3). Its LIST of t/ from that hint finds nothing, not even the
+// hint's own `.done`: it drops what it cached and starts a new epoch like a
+// cold process, instead of claiming generation 2 again.
+TEST_F(EpochTest, AWarmProcessWhoseCacheOutlivedTheDeletionStartsANewEpochToo) {
+  Engine warm(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto arrive = [&](Engine& engine, const char* member, int seq) {
+    auto r = engine.OnArrival(test::Upload(std::string("in/d1/") + member, std::to_string(seq)));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  };
+  for (int seq = 1; seq <= 2; ++seq) {  // generations 1 and 2, by the warm process
+    arrive(warm, "m0", seq);
+    arrive(warm, "m1", seq);
+    clock_.Advance(1000);
+  }
+  ASSERT_EQ(Pair("d1", 3).size(), 1u);  // generation 3, by another process
+  DeleteByHand(".eventbarrier/b/d1/");
+  arrive(warm, "m0", 4);
+  arrive(warm, "m1", 4);
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1", "b/d1/2", "b/d1/3", "b/d1/1@1"}))
+      << "generation 2 of epoch 0 must not run twice";
+  for (const auto& [key, runs] : actions_.runs()) EXPECT_EQ(runs, 1) << key;
+}
+
 // A later epoch's generations carry it in a key the LIST of t/ returns (from
 // the head hint too), so a cold claimant of generation n+1 learns it without
 // reading record n.
