@@ -216,6 +216,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     if (!index_seen_.first.empty()) open_indexed_[index_seen_.first] = index_seen_.second;
     (duplicate ? outcome.duplicates : outcome.counted)++;
     // A wide barrier's arrival lists only its own shard (promise 5).
+    const TimeMs listed_at = clock_.NowMs();
     auto markers = ListAll(store_, shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
                                              : layout_.ArrivalShardPrefix(spec.name, m.instance, shard));
     if (!markers.ok()) return markers.status();
@@ -226,6 +227,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     } else {
       InstanceEvaluator::RunOptions options;
       options.markers = std::move(*markers);
+      options.markers_listed_at = listed_at;
       options.always_load_trips = duplicate;
       EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &outcome.trips));
     }

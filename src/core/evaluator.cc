@@ -101,6 +101,14 @@ Result<ConsumedArrival> InstanceEvaluator::Describe(const Candidate& c) const {
   return Status::NotFound("marker " + c.info.key + " carries no details");
 }
 
+TimeMs InstanceEvaluator::ListingRaceMarginMs() const {
+  // The memory and folder stores stamp objects with the engine's own clock;
+  // S3 in whole seconds, and the engine knows its offset only so closely.
+  const ServerTimeOffset* server = ctx_.store.ServerTime();
+  if (server == nullptr) return 1;
+  return 1000 + (server->Known() ? server->UncertaintyMs() : 1000);
+}
+
 bool InstanceEvaluator::RestCouldComplete(std::vector<std::string> tags) const {
   // Whoever won listed every member at least once. If the winner listed
   // after us, it listed all we did (nothing is deleted before its trip is
@@ -311,11 +319,14 @@ Status InstanceEvaluator::Run(RunOptions options, std::vector<TripSummary>* trip
 Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>* trips) {
   const bool sharded = shape_.plan().sharded();
   std::optional<std::vector<ObjectInfo>> markers = std::move(options.markers);
+  TimeMs listed_at = options.markers_listed_at;
+  bool relisted_after_done = false;
   // After a claim this evaluation knows the next generation without a LIST of t/.
   std::optional<TripView> known;
   int64_t relisted_for_hints = -1;  // the generation whose hints made us list again
   for (int round = 0; round < kMaxRounds; ++round) {
     if (!markers) {
+      listed_at = ctx_.clock.NowMs();
       auto listed = ListMarkers();
       if (!listed.ok()) return listed.status();
       markers = std::move(*listed);
@@ -378,6 +389,17 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       if (!all_hinted.ok()) return all_hinted.status();
       if (!*all_hinted || relisted_for_hints == next) return Status::Ok();
       relisted_for_hints = next;
+      markers.reset();
+      continue;
+    }
+    // The listing race (docs/PROTOCOL.md, "Finishing a trip"): a generation
+    // this view shows done may have finished after our LIST of a/ was sent,
+    // which may then show markers it consumed and deleted since. List a/
+    // again (after the LIST of t/ this view comes from) rather than claim
+    // them into a void generation. Only when a done is that recent.
+    if (!relisted_after_done && view.last_done_at + ListingRaceMarginMs() > listed_at) {
+      relisted_after_done = true;
+      known = std::move(view);
       markers.reset();
       continue;
     }

@@ -45,8 +45,10 @@ class InstanceEvaluator {
                     Bindings bindings, std::string trigger, std::function<std::string()> claim_token);
 
   struct RunOptions {
-    // Markers already listed by the caller (saves one LIST on the arrival path).
+    // Markers already listed by the caller (saves one LIST on the arrival path),
+    // and the engine clock's time no later than that LIST was sent.
     std::optional<std::vector<ObjectInfo>> markers;
+    TimeMs markers_listed_at = 0;
     // Load trip records even if the markers cannot complete a generation
     // (a redelivered event may have to finish its own interrupted trip).
     bool always_load_trips = false;
@@ -107,6 +109,10 @@ class InstanceEvaluator {
   // (`tags`: theirs, one per candidate) could still complete one (a loser
   // then reads the winner's record and goes on).
   bool RestCouldComplete(std::vector<std::string> tags) const;
+  // How much later than our LIST of a/ a generation's done may be stamped and
+  // still have come after it: the store's timestamp resolution plus what the
+  // engine's clock may be off the store's.
+  TimeMs ListingRaceMarginMs() const;
   Result<ConsumedArrival> Describe(const Candidate& c) const;
   // The epoch of generation view.last_generation + 1: the last generation's,
   // or for a first generation, one past the epoch `_epochs/B/I` says was

@@ -31,7 +31,8 @@ struct Probe {
   Status status;
   bool truncated = false;  // more than one page: judged by the full evaluation
   std::vector<ObjectInfo> markers, trips, hints;
-  TimeMs newest = 0;  // the newest object's store time
+  TimeMs newest = 0;     // the newest object's store time
+  TimeMs listed_at = 0;  // no later than the LIST was sent (store time)
   bool any_record = false;
   std::optional<TimeMs> unfinished_since;  // the oldest unfinished trip's last activity
 
@@ -348,7 +349,10 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
                               hooks_.claim_token);
   InstanceEvaluator::RunOptions run;
   run.sweeping = true;
-  if (!probe.truncated) run.markers = probe.markers;
+  if (!probe.truncated) {
+    run.markers = probe.markers;
+    run.markers_listed_at = probe.listed_at;
+  }
   Status s = evaluator.Run(std::move(run), &outcome_.trips);
   trips_.Trim();
   if (s.ok() && compact) {
@@ -485,12 +489,14 @@ Result<SweepOutcome> SweepRun::Run() {
       if (!visited[i] && probe_of.emplace(i, batch.size()).second) batch.push_back(i);
     }
     std::vector<Probe> probes(batch.size());
+    const TimeMs batch_at = ctx_.clock.NowMs();  // here: the probes run on other threads
     ParallelFor(batch.size(), Batch(), [&](size_t b) {
       const ObjectInfo& e = (*entries)[batch[b]];
       auto k = ctx_.layout.Decode(e.key);
       if (k && k->kind == StateKeyKind::kOpen && ctx_.config.Find(k->barrier) != nullptr) {
         probes[b] = ProbeInstance(ctx_, k->barrier, k->instance);
       }
+      probes[b].listed_at = batch_at;
     });
     // Results in order, so the cursor only moves past what was visited.
     bool stopped = false;

@@ -155,6 +155,7 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     if (!g.record) continue;
     view.last_generation = std::max(view.last_generation, gen);
     if (g.done && gen == view.done_upto + 1) view.done_upto = gen;
+    if (g.done) view.last_done_at = std::max(view.last_done_at, g.last_activity);
     if (!g.done) view.unfinished.push_back({gen, g.attempts, g.last_activity, g.stale});
   }
   // What this listing proves done is a hint too: without it a process would

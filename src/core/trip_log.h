@@ -48,6 +48,10 @@ struct TripView {
   int64_t last_generation = 0;  // highest claimed generation (0: none ever)
   int64_t done_upto = 0;        // every generation <= this is finished
   int64_t last_epoch = 0;       // the epoch of last_generation (TripRecord::epoch)
+  // The store time of the newest write of a generation this listing shows
+  // done (0: none): a LIST of a/ sent before it may show markers that
+  // generation consumed and deleted since.
+  TimeMs last_done_at = 0;
   std::vector<UnfinishedTrip> unfinished;
   // Ids listed by the records of unfinished trips: a claimant never lists
   // them again while the trip that listed them may still consume them.
