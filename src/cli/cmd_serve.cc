@@ -315,6 +315,7 @@ Runner SetupServe(CLI::App& sub) {
           auto swept = engines.With([&](Engine& e) { return e.Sweep(so); });
           if (swept.ok()) {
             metrics.AddTrips(swept->trips);
+            metrics.AddTripFailures(swept->trip_failures);
           } else {
             metrics.AddError(ErrorKind::kSweep);
             log->Warn("sweep failed", {{"error", swept.status().ToString()}});

@@ -39,10 +39,24 @@ std::string Join(const std::vector<std::string>& items, size_t max_items) {
 void PrintStatusTable(const StatusReport& report, TimeMs now) {
   std::vector<std::vector<std::string>> rows = {
       {"BARRIER", "INSTANCE", "GEN", "HAVE", "STATE", "MISSING", "LAST TRIP"}};
+  struct Failing {
+    std::string instance;
+    int64_t generation;
+    std::string error;
+  };
+  std::vector<Failing> failing;
   for (const auto& s : report.instances) {
     std::string state;
     if (!s.pending.empty()) {
-      state = "re-drive pending (gen " + std::to_string(s.pending.front().generation) + ")";
+      const PendingTrip& p = s.pending.front();
+      state = "re-drive pending (gen " + std::to_string(p.generation) + ")";
+      if (p.failures > 0) {
+        // A trip whose actions keep failing: how often, why, when it is tried again.
+        state = "failing (gen " + std::to_string(p.generation) + ", " + std::to_string(p.failures) +
+                " failed attempt(s), next " + Relative(p.next_attempt_at, now) + ")";
+        if (p.last_failure)
+          failing.push_back({s.barrier + "/" + s.instance, p.generation, p.last_failure->error});
+      }
     } else if (s.finished) {
       TripStatus how = s.last_trip ? s.last_trip->status : TripStatus::kComplete;
       state = how == TripStatus::kTimeout ? "timed out" : how == TripStatus::kForced ? "forced" : "tripped";
@@ -64,6 +78,10 @@ void PrintStatusTable(const StatusReport& report, TimeMs now) {
   }
   PrintTable(rows, std::cout);
   if (report.instances.empty()) std::cout << "(no barrier instances)\n";
+  for (const auto& f : failing) {
+    std::cout << "failing: " << f.instance << " generation " << f.generation << ": " << f.error
+              << "\n";
+  }
   for (const auto& w : report.warnings) std::cout << "warning: " << w << "\n";
 }
 

@@ -177,7 +177,7 @@ void BarrierFunction::EmitMetrics(const aws::LambdaInvocation& invocation,
                                   const InvocationResult& result) {
   aws::EmfMetric arrivals{"Arrivals", "Count", {}}, duplicates{"Duplicates", "Count", {}},
       trips{"Trips", "Count", {}}, timeouts{"Timeouts", "Count", {}},
-      latency{"TripLatency", "Milliseconds", {}};
+      latency{"TripLatency", "Milliseconds", {}}, trip_failures{"TripFailures", "Count", {}};
   int n_trips = 0, n_timeouts = 0;
   for (const TripSummary& t : result.trips) {
     if (t.redriven) continue;  // finishing someone else's trip is not a new trip
@@ -189,15 +189,18 @@ void BarrierFunction::EmitMetrics(const aws::LambdaInvocation& invocation,
         latency.values.push_back(static_cast<double>(t.claimed_at - t.first_arrival_at));
     }
   }
-  if (result.arrivals + result.duplicates + n_trips + n_timeouts == 0) return;  // nothing counted
+  if (result.arrivals + result.duplicates + n_trips + n_timeouts + result.trip_failures == 0)
+    return;  // nothing counted
   arrivals.values = {static_cast<double>(result.arrivals)};
   duplicates.values = {static_cast<double>(result.duplicates)};
   trips.values = {static_cast<double>(n_trips)};
   timeouts.values = {static_cast<double>(n_timeouts)};
+  // Trips whose actions failed (unfinished, re-driven with backoff): alarmed.
+  trip_failures.values = {static_cast<double>(result.trip_failures)};
   aws::EmfRecord record;
   record.name_space = "EventBarrier";
   record.dimensions = {{"FunctionName", settings_.function_name}};
-  record.metrics = {arrivals, duplicates, trips, timeouts, latency};
+  record.metrics = {arrivals, duplicates, trips, timeouts, latency, trip_failures};
   record.properties = {{"requestId", invocation.request_id}};
   record.timestamp = clock_.NowMs();
   metrics_(aws::EmfLine(record));

@@ -244,8 +244,16 @@ ordered_json InstanceJson(const InstanceStatus& s) {
   }
   ordered_json pending = ordered_json::array();
   for (const auto& p : s.pending) {
-    pending.push_back(
-        {{"generation", p.generation}, {"attempts", p.attempts}, {"since", Iso(p.last_activity)}});
+    ordered_json trip = {{"generation", p.generation},
+                         {"attempts", p.attempts},
+                         {"since", Iso(p.last_activity)},
+                         {"failures", p.failures},
+                         {"next_attempt", Iso(p.next_attempt_at)}};
+    if (p.last_failure) {
+      trip["last_error"] = p.last_failure->error;
+      trip["last_failed"] = Iso(p.last_failure->at);
+    }
+    pending.push_back(std::move(trip));
   }
   j["pending_redrives"] = pending;
   j["late_arrivals"] = s.late_arrivals;

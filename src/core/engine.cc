@@ -233,6 +233,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     }
     outcome.claims_won += evaluator.counts().claims_won;
     outcome.claims_lost += evaluator.counts().claims_lost;
+    outcome.trip_failures += evaluator.counts().trip_failures;
   }
   return outcome;
 }
@@ -253,6 +254,11 @@ Result<std::vector<TripSummary>> Engine::Force(const std::string& barrier, const
   InstanceEvaluator::RunOptions options;
   options.force = request;
   EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &trips));
+  // The operator hears of a failed action at once; the trip is re-driven.
+  if (!evaluator.first_failure().ok()) {
+    return evaluator.first_failure().WithContext(
+        "the trip stays unfinished and is re-driven with backoff");
+  }
   return trips;
 }
 

@@ -52,6 +52,10 @@ struct ArrivalOutcome {
   std::vector<IgnoredArrival> ignored_by;  // barriers whose key matched but that do not count it, and why
   int claims_won = 0;    // trip records this arrival's evaluation wrote
   int claims_lost = 0;   // claims another evaluator won first (the losers' cost)
+  // Trips whose finishing failed (an action failed): each stays unfinished,
+  // noted in t/<gen>.failed-<n>, and is re-driven with backoff. The arrival
+  // itself is recorded: the call succeeds (docs/PROTOCOL.md, "Finishing a trip").
+  int trip_failures = 0;
   std::vector<TripSummary> trips;
 };
 
@@ -63,8 +67,10 @@ class Engine {
   ~Engine();
 
   // Records one arrival and trips every generation it completes.
-  // On error (store unavailable, an action failed) the caller reports failure
-  // so the event is redelivered; everything already written stays valid.
+  // On error (store unavailable) the caller reports failure so the event is
+  // redelivered; everything already written stays valid. A failed action is
+  // not an error here: the trip it belongs to stays unfinished and is
+  // re-driven with backoff (ArrivalOutcome::trip_failures).
   // FailedPrecondition when the state needs `eventbarrier migrate`.
   Result<ArrivalOutcome> OnArrival(const Arrival& arrival);
   // The same with the matches the caller already computed (Match(arrival)).

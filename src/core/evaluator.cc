@@ -57,30 +57,80 @@ std::map<int, int64_t> InstanceEvaluator::DistinctPerShard(const std::vector<Can
 
 // Promise 3 (crash safety) and 4 (actions at least once): a trip without .done
 // is finished by whoever re-claims it with the next attempt marker, once its
-// lease has run out, or at once by a redelivery of the event that claimed it.
+// backoff (the lease, doubling with each attempt) has run out, or at once by a
+// redelivery of the event that claimed it unless an attempt is known to have
+// failed. A re-drive that fails leaves the trip unfinished and the evaluation
+// goes on: a failing action never holds up later generations.
 Status InstanceEvaluator::RedriveEligible(const TripView& view, bool may_resume, std::vector<TripSummary>* trips,
                                           bool* any) {
   TimeMs now = ctx_.clock.NowMs();
+  const TimeMs lease = ctx_.config.state.lease_ms;
   for (const UnfinishedTrip& u : view.unfinished) {
-    TimeMs idle = now - u.last_activity;
-    bool lease_over = idle >= ctx_.config.state.lease_ms;
-    bool grace_over = idle >= ctx_.options.resume_grace_ms;
-    if (!lease_over && !may_resume) continue;
+    TimeMs due_at = RedriveDueAt(lease, u.attempts, u.last_activity);
+    bool due = now >= due_at;
+    bool grace_over = now - u.last_activity >= ctx_.options.resume_grace_ms;
+    // The latest attempt failed (noted): it did not crash, so no resume by redelivery.
+    bool failed_last = u.last_failed >= u.attempts;
+    if (!due && (!may_resume || failed_last)) {
+      NoteDue(due_at);
+      continue;
+    }
     auto record = trips_.Read(spec_.name, instance_, u.generation);
     if (!record.ok()) return record.status();
     bool own_event = (*record)->trigger == trigger_ && trigger_ != "sweep";
-    if (!lease_over && !own_event) continue;
-    if (!lease_over && !grace_over) continue;  // our own trip, perhaps still being finished by its claimant
-    Status s = ctx_.Put(StateKey::TripAttempt(spec_.name, instance_, u.generation, u.attempts + 1),
+    // Not ours, or our own trip perhaps still being finished by its claimant.
+    if (!due && (!own_event || !grace_over)) {
+      NoteDue(due_at);
+      continue;
+    }
+    const int attempt = u.attempts + 1;
+    Status s = ctx_.Put(StateKey::TripAttempt(spec_.name, instance_, u.generation, attempt),
                         ctx_.options.worker_id, /*if_absent=*/true);
-    if (s.IsAlreadyExists()) continue;  // another re-driver won this attempt
+    if (s.IsAlreadyExists()) {  // another re-driver won this attempt
+      NoteDue(RedriveDueAt(lease, attempt, now));
+      continue;
+    }
     EB_RETURN_IF_ERROR(s);
-    ctx_.log.Warn("re-driving unfinished trip",
-                  {{"barrier", spec_.name}, {"instance", instance_},
-                   {"generation", std::to_string(u.generation)}, {"attempt", std::to_string(u.attempts + 1)}});
-    EB_RETURN_IF_ERROR(finisher_.Finish(**record, view.done_upto, /*redriven=*/true, trips));
+    ++counts_.redrives;
+    ctx_.log.Warn("re-driving unfinished trip", {{"barrier", spec_.name},
+                                                 {"instance", instance_},
+                                                 {"generation", std::to_string(u.generation)},
+                                                 {"attempt", std::to_string(attempt)}});
+    Status finished = finisher_.Finish(**record, view.done_upto, /*redriven=*/true, trips);
+    if (!finished.ok()) {
+      EB_RETURN_IF_ERROR(NoteFailure(u.generation, attempt, finished));
+      continue;  // its arrivals stay in flight; later generations go on without them
+    }
     *any = true;
   }
+  return Status::Ok();
+}
+
+void InstanceEvaluator::NoteDue(TimeMs at) {
+  next_redrive_at_ = std::min(next_redrive_at_.value_or(at), at);
+}
+
+Status InstanceEvaluator::NoteFailure(int64_t generation, int attempt, const Status& error) {
+  FailureNote note;
+  note.attempt = attempt;
+  note.by = ctx_.options.worker_id;
+  note.at = ctx_.clock.NowMs();
+  note.error = error.ToString();
+  Status s = ctx_.Put(StateKey::TripFailed(spec_.name, instance_, generation, attempt),
+                      SerializeFailure(note),
+                      /*if_absent=*/true);
+  if (!s.ok() && !s.IsAlreadyExists()) return error;
+  ++counts_.trip_failures;
+  if (first_failure_.ok()) first_failure_ = error;
+  const TimeMs next = RedriveDueAt(ctx_.config.state.lease_ms, attempt, note.at);
+  NoteDue(next);
+  ctx_.log.Warn("trip unfinished: re-driven with backoff, later generations go on",
+                {{"barrier", spec_.name},
+                 {"instance", instance_},
+                 {"generation", std::to_string(generation)},
+                 {"attempt", std::to_string(attempt)},
+                 {"next_attempt_in_ms", std::to_string(next - note.at)},
+                 {"error", note.error}});
   return Status::Ok();
 }
 
@@ -348,6 +398,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       auto loaded = trips_.Load(spec_.name, instance_);
       if (!loaded.ok()) return loaded.status();
       view = std::move(*loaded);
+      next_redrive_at_.reset();  // this view's unfinished trips say it
       bool redriven = false;
       // Any first round may resume this event's own trip (the unfinished
       // records are read already): a redelivery is not always a duplicate,
@@ -444,12 +495,20 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     }
     std::set<std::string> listed_by_claim;
     for (const auto& c : claimed.arrivals) listed_by_claim.insert(c.id);
+    bool claim_failed = false;  // won, and finishing it failed
     if (*outcome == ClaimOutcome::kLost) {
       ++counts_.claims_lost;
     } else {
       ++counts_.claims_won;
       bool void_trip = false;
-      EB_RETURN_IF_ERROR(finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips, &void_trip));
+      Status finish =
+          finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips, &void_trip);
+      if (!finish.ok()) {
+        // Left unfinished (its record holds the arrivals; re-driven with
+        // backoff): the evaluation goes on with what it did not list.
+        EB_RETURN_IF_ERROR(NoteFailure(claimed.generation, 0, finish));
+        claim_failed = true;
+      }
       if (void_trip) {
         // Promise 1: arrivals that waited on this trip are open again, and
         // their own evaluations skipped them: evaluate from a fresh listing.
@@ -457,7 +516,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
         continue;
       }
       if (spec_.mode == BarrierMode::kOnce) {
-        finished_ = true;
+        finished_ = !claim_failed;
         return Status::Ok();
       }
     }
@@ -474,10 +533,12 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     }
     markers = std::move(rest);
     known = std::move(view);
-    if (claimed.generation == known->done_upto + 1 && *outcome == ClaimOutcome::kWon) {
+    if (claimed.generation == known->done_upto + 1 && *outcome == ClaimOutcome::kWon &&
+        !claim_failed) {
       known->done_upto = claimed.generation;
     } else {
-      known->unfinished.push_back({claimed.generation, 0, claimed.claimed_at, false});
+      known->unfinished.push_back(
+          {claimed.generation, 0, claimed.claimed_at, false, claim_failed ? 0 : -1});
       known->in_flight.insert(listed_by_claim.begin(), listed_by_claim.end());
     }
     known->last_generation = claimed.generation;

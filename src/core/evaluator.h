@@ -35,6 +35,11 @@ struct ForceRequest {
 struct EvaluationCounts {
   int claims_won = 0;
   int claims_lost = 0;
+  int redrives = 0;  // re-drive attempts this evaluation won (t/<gen>.attempt-<n>)
+  // Trips this evaluation failed to finish (an action failed, or the store
+  // while finishing): each stays unfinished, noted in t/<gen>.failed-<n>, and
+  // is re-driven with backoff while the evaluation goes on.
+  int trip_failures = 0;
 };
 
 class InstanceEvaluator {
@@ -78,6 +83,11 @@ class InstanceEvaluator {
   // instance whose trip is done), so the sweeper may drop it from the index.
   bool finished() const { return finished_; }
   const EvaluationCounts& counts() const { return counts_; }
+  // The first error that left a trip unfinished (OK when none did).
+  const Status& first_failure() const { return first_failure_; }
+  // When the earliest unfinished trip this evaluation last saw is due for
+  // its next re-drive (nullopt: none unfinished, or none seen).
+  std::optional<TimeMs> next_redrive_at() const { return next_redrive_at_; }
 
  private:
   struct Candidate {
@@ -96,6 +106,12 @@ class InstanceEvaluator {
   std::vector<Candidate> Candidates(const std::vector<ObjectInfo>& markers, const TripView& view) const;
   static std::vector<std::string> TagsOf(const std::vector<Candidate>& candidates);
   Status RedriveEligible(const TripView& view, bool may_resume, std::vector<TripSummary>* trips, bool* any);
+  // Attempt `attempt` (0: the claim's own) of finishing `generation` failed
+  // with `error`: notes it in t/<gen>.failed-<attempt> and counts it, and the
+  // evaluation goes on. Returns `error` itself when even the note cannot be
+  // written (the store is failing: the caller fails, and is retried).
+  Status NoteFailure(int64_t generation, int attempt, const Status& error);
+  void NoteDue(TimeMs at);
   // Claims generation `generation` for `candidates`. On kWon `*record` is the
   // claim; on kLost it is the winner's record (read only if `read_winner`).
   Result<ClaimOutcome> Claim(int64_t generation, const std::vector<Candidate>& candidates, TripStatus status,
@@ -137,6 +153,8 @@ class InstanceEvaluator {
   bool finished_ = false;
   int64_t claim_epoch_ = 0;  // NextEpoch of the claim being built
   EvaluationCounts counts_;
+  Status first_failure_;
+  std::optional<TimeMs> next_redrive_at_;
 };
 
 }  // namespace eb

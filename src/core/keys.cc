@@ -149,6 +149,11 @@ StateKey StateKey::TripRerun(std::string b, std::string i, int64_t g, int rerun)
   k.attempt = rerun;
   return k;
 }
+StateKey StateKey::TripFailed(std::string b, std::string i, int64_t g, int attempt) {
+  StateKey k = TripKind(StateKeyKind::kTripFailed, std::move(b), std::move(i), g);
+  k.attempt = attempt;
+  return k;
+}
 StateKey StateKey::TripAttempt(std::string b, std::string i, int64_t g, int attempt) {
   StateKey k = TripKind(StateKeyKind::kTripAttempt, std::move(b), std::move(i), g);
   k.attempt = attempt;
@@ -220,9 +225,13 @@ std::string KeyLayout::Encode(const StateKey& k) const {
     case StateKeyKind::kTripStale:
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".stale";
     case StateKeyKind::kTripAttempt:
-    case StateKeyKind::kTripRerun: {
+    case StateKeyKind::kTripRerun:
+    case StateKeyKind::kTripFailed: {
       char buf[32];
-      std::snprintf(buf, sizeof buf, k.kind == StateKeyKind::kTripAttempt ? ".attempt-%04d" : ".rerun-%04d",
+      std::snprintf(buf, sizeof buf,
+                    k.kind == StateKeyKind::kTripAttempt ? ".attempt-%04d"
+                    : k.kind == StateKeyKind::kTripRerun ? ".rerun-%04d"
+                                                         : ".failed-%04d",
                     k.attempt);
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + buf;
     }
@@ -305,6 +314,12 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
   } else if (rest.rfind(".epoch-", 0) == 0) {
     if (!ParseDigits(rest.substr(7), &k.epoch) || k.epoch < 1) return std::nullopt;
     k.kind = StateKeyKind::kTripEpoch;
+  } else if (rest.rfind(".failed-", 0) == 0) {
+    int64_t n;
+    if (rest.size() < 12 || !ParseDigits(rest.substr(8), &n) || n > 1'000'000'000)
+      return std::nullopt;
+    k.kind = StateKeyKind::kTripFailed;
+    k.attempt = static_cast<int>(n);
   } else if (rest.rfind(".rerun-", 0) == 0) {
     int64_t n;
     if (rest.size() < 11 || !ParseDigits(rest.substr(7), &n) || n > 1'000'000'000) return std::nullopt;

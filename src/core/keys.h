@@ -8,7 +8,8 @@
 //   P _consumed/B/I/<id>            tombstone: arrival <id> was consumed (body: by which
 //                                   generation). One prefix, so a lifecycle rule expires them
 //   P B/I/a/<tag>.<id>[.<details>]  arrival marker (tag: which member or key; id: the event;
-//                                   details: the manifest fields when they fit, core/marker_details.h)
+//                                   details: the manifest fields when they fit,
+//                                   core/marker_details.h)
 //   P B/I/a/<shard>/<tag>.<id>...   the same in a barrier wider than the shard size (core/shards.h)
 //   P B/I/h/<gen>/<shard>.<count>   shard hint: <count> distinct members of <shard> were
 //                                   present when <gen> was the next generation
@@ -17,6 +18,8 @@
 //                                   past 9,999; read at any width, so old keys stay readable)
 //   P B/I/t/<gen>.done              the trip is finished (actions ran, markers deleted)
 //   P B/I/t/<gen>.epoch-<e>         generation <gen> belongs to epoch <e> >= 1 (none: epoch 0)
+//   P B/I/t/<gen>.failed-<n>        attempt n (0: the claimant's) failed to finish the trip
+//                                   (body: when, who, the error); %04d like attempt markers
 //   P B/I/t/<gen>.stale             ids the record listed that an earlier generation had
 //                                   consumed (stale duplicates): not consumed by <gen>
 //   P B/I/t/<gen>.rerun-<n>         an operator ran a finished trip's actions again
@@ -52,6 +55,7 @@ enum class StateKeyKind {
   kTripAttempt,
   kTripStale,
   kTripRerun,
+  kTripFailed,
   kHead,
   kOpen,
   kEpoch,
@@ -68,7 +72,7 @@ struct StateKey {
   std::string id;          // kArrival, kTombstone
   std::string details;     // kArrival: the encoded manifest fields, or empty
   int64_t generation = 0;  // kTrip*, kShardHint
-  int attempt = 0;         // kTripAttempt, kTripRerun
+  int attempt = 0;         // kTripAttempt, kTripRerun, kTripFailed
   int shard = -1;          // kArrival in a sharded barrier (-1: unsharded layout), kShardHint
   int64_t count = 0;       // kShardHint
   int64_t epoch = 0;       // kTripEpoch
@@ -81,6 +85,8 @@ struct StateKey {
   static StateKey TripAttempt(std::string barrier, std::string instance, int64_t generation, int attempt);
   static StateKey TripStale(std::string barrier, std::string instance, int64_t generation);
   static StateKey TripRerun(std::string barrier, std::string instance, int64_t generation, int rerun);
+  static StateKey TripFailed(std::string barrier, std::string instance, int64_t generation,
+                             int attempt);
   static StateKey Head(std::string barrier, std::string instance);
   static StateKey Open(std::string barrier, std::string instance);
   static StateKey Epoch(std::string barrier, std::string instance);

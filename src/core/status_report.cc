@@ -14,9 +14,9 @@ namespace {
 
 class InstanceReader {
  public:
-  InstanceReader(ObjectStore& store, const KeyLayout& layout, const BarrierSpec& spec, std::string instance,
-                 Bindings vars)
-      : store_(store), layout_(layout), spec_(spec) {
+  InstanceReader(ObjectStore& store, const KeyLayout& layout, const BarrierSpec& spec,
+                 std::string instance, Bindings vars, TimeMs lease_ms)
+      : store_(store), layout_(layout), spec_(spec), lease_ms_(lease_ms) {
     out_.barrier = spec.name;
     out_.instance = std::move(instance);
     out_.vars = std::move(vars);
@@ -32,7 +32,9 @@ class InstanceReader {
       if (!g.record) continue;
       last = std::max(last, gen);
       if (!g.done) {
-        out_.pending.push_back({gen, g.attempts, g.last_activity});
+        out_.pending.push_back({gen, g.attempts, g.last_activity, g.failures, std::nullopt,
+                                RedriveDueAt(lease_ms_, g.attempts, g.last_activity)});
+        if (g.last_failed >= 0) EB_RETURN_IF_ERROR(ReadFailure(gen, g.last_failed));
         EB_RETURN_IF_ERROR(ReadInFlight(gen));
       }
     }
@@ -75,6 +77,19 @@ class InstanceReader {
     auto record = ParseTrip(*body);
     if (!record.ok()) return record.status().WithContext(key);
     return record;
+  }
+
+  // Why the newest failed attempt of an unfinished trip failed.
+  Status ReadFailure(int64_t generation, int attempt) {
+    std::string key =
+        layout_.Encode(StateKey::TripFailed(spec_.name, out_.instance, generation, attempt));
+    auto body = store_.Get(key);
+    if (body.ok()) {
+      out_.pending.back().last_failure = ParseFailure(*body);
+    } else if (!body.status().IsNotFound()) {  // finished and compacted meanwhile: fine
+      return body.status().WithContext("reading " + key);
+    }
+    return Status::Ok();
   }
 
   // An unfinished trip's arrivals are still in a/ but belong to it.
@@ -164,6 +179,7 @@ class InstanceReader {
   ObjectStore& store_;
   const KeyLayout& layout_;
   const BarrierSpec& spec_;
+  const TimeMs lease_ms_;
   InstanceStatus out_;
   std::unordered_set<std::string> consumed_;
 };
@@ -205,7 +221,7 @@ Result<StatusReport> BuildStatusReport(ObjectStore& store, const Config& config,
                                 ": does not fit the barrier's variables");
       continue;
     }
-    InstanceReader reader(store, layout, *spec, name.second, *vars);
+    InstanceReader reader(store, layout, *spec, name.second, *vars, config.state.lease_ms);
     auto status = reader.Read();
     if (!status.ok()) return status.status().WithContext(name.first + "/" + name.second);
     report.instances.push_back(std::move(*status));

@@ -37,7 +37,10 @@ struct LastTripStatus {
 struct PendingTrip {
   int64_t generation = 0;
   int attempts = 0;          // re-drive attempts so far
-  TimeMs last_activity = 0;  // newest write of the record or an attempt marker
+  TimeMs last_activity = 0;  // newest write of the record, an attempt marker or a failure note
+  int failures = 0;          // attempts that failed to finish it (t/<gen>.failed-<n>)
+  std::optional<FailureNote> last_failure;  // the newest of them: when, who, the error
+  TimeMs next_attempt_at = 0;  // when its next re-drive is due (the backoff, core/trip_log.h)
 };
 
 struct InstanceStatus {

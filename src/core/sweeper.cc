@@ -35,6 +35,7 @@ struct Probe {
   TimeMs listed_at = 0;  // no later than the LIST was sent (store time)
   bool any_record = false;
   std::optional<TimeMs> unfinished_since;  // the oldest unfinished trip's last activity
+  std::optional<TimeMs> redrive_due;       // the earliest re-drive due (backoff, trip_log.h)
 
   bool idle() const { return status.ok() && !truncated && markers.empty() && !unfinished_since; }
 };
@@ -66,6 +67,7 @@ Probe ProbeInstance(const EngineContext& ctx, const std::string& barrier,
       case StateKeyKind::kTripAttempt:
       case StateKeyKind::kTripStale:
       case StateKeyKind::kTripRerun:
+      case StateKeyKind::kTripFailed:
         p.trips.push_back(std::move(obj));
         break;
       default:
@@ -75,16 +77,19 @@ Probe ProbeInstance(const EngineContext& ctx, const std::string& barrier,
   for (const auto& [gen, g] : ScanTripKeys(ctx.layout, p.trips)) {
     if (!g.record) continue;
     p.any_record = true;
-    if (!g.done)
+    if (!g.done) {
       p.unfinished_since = std::min(p.unfinished_since.value_or(g.last_activity), g.last_activity);
+      TimeMs due = RedriveDueAt(ctx.config.state.lease_ms, g.attempts, g.last_activity);
+      p.redrive_due = std::min(p.redrive_due.value_or(due), due);
+    }
   }
   return p;
 }
 
 // When an instance with something pending must be visited again.
-std::optional<TimeMs> DueAt(const EngineContext& ctx, const BarrierSpec& spec, const Probe& p) {
+std::optional<TimeMs> DueAt(const BarrierSpec& spec, const Probe& p) {
   std::optional<TimeMs> due;
-  if (p.unfinished_since) due = *p.unfinished_since + ctx.config.state.lease_ms;
+  if (p.redrive_due) due = *p.redrive_due;
   if (spec.timeout_ms && !p.markers.empty()) {
     TimeMs oldest = p.markers.front().last_modified;
     for (const auto& m : p.markers) oldest = std::min(oldest, m.last_modified);
@@ -354,6 +359,7 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
     run.markers_listed_at = probe.listed_at;
   }
   Status s = evaluator.Run(std::move(run), &outcome_.trips);
+  outcome_.trip_failures += evaluator.counts().trip_failures;
   trips_.Trim();
   if (s.ok() && compact) {
     auto deleted = probe.truncated ? CompactInstance(ctx_, shape, k->instance)
@@ -375,7 +381,10 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
   // What was pending before the visit: due again then. A visit that tripped
   // has changed what is pending: looked at again first thing next sweep.
   std::optional<TimeMs> due =
-      outcome_.trips.size() > trips_before ? std::optional<TimeMs>(now) : DueAt(ctx_, *spec, probe);
+      outcome_.trips.size() > trips_before ? std::optional<TimeMs>(now) : DueAt(*spec, probe);
+  // What was due is done with: a re-drive that failed (or another worker's)
+  // is due again when its backoff says.
+  if (due && *due <= now && evaluator.next_redrive_at()) due = evaluator.next_redrive_at();
   if (due)
     cursor_.due[entry.key] = *due;
   else

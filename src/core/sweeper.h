@@ -60,6 +60,7 @@ struct SweepOutcome {
   int compacted = 0;           // old state objects deleted
   int not_visited = 0;         // index entries this sweep did not reach (deadline)
   int laps = 0;                // rotations of the whole index completed
+  int trip_failures = 0;       // trips whose finishing failed (re-driven later, with backoff)
   bool deadline_reached = false;
   std::vector<TripSummary> trips;
 };

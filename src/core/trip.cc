@@ -213,6 +213,38 @@ std::string SerializeDone(const DoneRecord& d) {
   return j.dump(-1, ' ', false, kReplace);
 }
 
+std::string SerializeFailure(const FailureNote& f) {
+  std::string error = f.error.substr(0, FailureNote::kMaxFailureError);
+  ordered_json j{{"format", kStateFormat},
+                 {"attempt", f.attempt},
+                 {"by", f.by},
+                 {"at", f.at},
+                 {"error", error}};
+  return j.dump(-1, ' ', false, kReplace);
+}
+
+FailureNote ParseFailure(const std::string& body) {
+  FailureNote f;
+  ordered_json j = ordered_json::parse(body, nullptr, false);
+  if (!j.is_object()) {
+    f.error = body.substr(0, FailureNote::kMaxFailureError);
+    return f;
+  }
+  auto number = [&](const char* name) -> int64_t {
+    auto it = j.find(name);
+    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  auto text = [&](const char* name) -> std::string {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  f.attempt = static_cast<int>(number("attempt"));
+  f.at = number("at");
+  f.by = text("by");
+  f.error = text("error");
+  return f;
+}
+
 DoneRecord ParseDone(const std::string& body) {
   DoneRecord d;
   try {

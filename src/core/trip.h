@@ -126,6 +126,20 @@ std::string SerializeDone(const DoneRecord& done);
 // body carried reports held only the worker id) is taken as `by`.
 DoneRecord ParseDone(const std::string& body);
 
+// The body of `t/<gen>.failed-<n>`: attempt n of finishing the trip (0: the
+// claimant's) failed, and why. Written once by whoever held that attempt.
+struct FailureNote {
+  int attempt = 0;
+  std::string by;  // worker id
+  TimeMs at = 0;
+  std::string error;  // the action's (or the store's) error, at most kMaxFailureError bytes
+  static constexpr size_t kMaxFailureError = 1000;
+};
+
+std::string SerializeFailure(const FailureNote& note);
+// Never fails: a body that is not a JSON object is taken as the error.
+FailureNote ParseFailure(const std::string& body);
+
 // The manifest handed to actions: barrier, instance, generation, status,
 // idempotency key, vars, every consumed object, missing members.
 std::string ManifestJson(const TripRecord& trip);

@@ -37,6 +37,10 @@ std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout,
       case StateKeyKind::kTripRerun:
         g.reruns = std::max(g.reruns, k->attempt);
         break;
+      case StateKeyKind::kTripFailed:
+        ++g.failures;
+        g.last_failed = std::max(g.last_failed, k->attempt);
+        break;
       case StateKeyKind::kTripEpoch:
         g.epoch = std::max(g.epoch, k->epoch);
         break;
@@ -45,6 +49,14 @@ std::map<int64_t, GenerationKeys> ScanTripKeys(const KeyLayout& layout,
     }
   }
   return gens;
+}
+
+TimeMs RedriveBackoffMs(TimeMs lease_ms, int attempt) {
+  if (lease_ms <= 0) return 0;  // no lease: re-driven at once, every time
+  const TimeMs cap = std::max(lease_ms, kMaxRedriveBackoffMs);
+  TimeMs wait = lease_ms;
+  for (int n = 1; n < attempt && wait < cap; ++n) wait *= 2;
+  return std::min(wait, cap);
 }
 
 Result<int64_t> TripLog::DoneHint(const std::string& barrier, const std::string& instance) {
@@ -156,7 +168,8 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     view.last_generation = std::max(view.last_generation, gen);
     if (g.done && gen == view.done_upto + 1) view.done_upto = gen;
     if (g.done) view.last_done_at = std::max(view.last_done_at, g.last_activity);
-    if (!g.done) view.unfinished.push_back({gen, g.attempts, g.last_activity, g.stale});
+    if (!g.done)
+      view.unfinished.push_back({gen, g.attempts, g.last_activity, g.stale, g.last_failed});
   }
   // What this listing proves done is a hint too: without it a process would
   // keep listing from the hint it read (or wrote) itself, however many

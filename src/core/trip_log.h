@@ -29,6 +29,8 @@ struct GenerationKeys {
   bool stale = false;        // t/<gen>.stale
   int attempts = 0;          // highest t/<gen>.attempt-<n>
   int reruns = 0;            // highest t/<gen>.rerun-<n> (operator reruns of a finished trip)
+  int failures = 0;          // t/<gen>.failed-<n> keys: attempts that failed to finish it
+  int last_failed = -1;      // highest such n (0: the claimant's attempt); -1 when none
   int64_t epoch = 0;         // t/<gen>.epoch-<e> (none: epoch 0)
   TimeMs last_activity = 0;  // newest write among them (store time)
 };
@@ -42,7 +44,19 @@ struct UnfinishedTrip {
   int attempts = 0;
   TimeMs last_activity = 0;
   bool stale_listed = false;  // its verdict (t/<gen>.stale) exists
+  int last_failed = -1;       // highest attempt known to have failed (t/<gen>.failed-<n>); -1 none
 };
+
+// Re-drive backoff (docs/PROTOCOL.md, "Re-drive and the sweeper"): attempt
+// `attempt` (>= 1) of an unfinished trip waits lease x 2^(attempt-1) after the
+// trip's last activity (its newest key: record, attempt marker, failure
+// note), at most max(lease, kMaxRedriveBackoffMs).
+inline constexpr TimeMs kMaxRedriveBackoffMs = 3'600'000;
+TimeMs RedriveBackoffMs(TimeMs lease_ms, int attempt);
+// When the next attempt of a trip with `attempts` re-drives so far is due.
+inline TimeMs RedriveDueAt(TimeMs lease_ms, int attempts, TimeMs last_activity) {
+  return last_activity + RedriveBackoffMs(lease_ms, attempts + 1);
+}
 
 struct TripView {
   int64_t last_generation = 0;  // highest claimed generation (0: none ever)

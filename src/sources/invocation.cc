@@ -114,6 +114,7 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
     }
     result.arrivals += outcome->counted;
     result.duplicates += outcome->duplicates;
+    result.trip_failures += outcome->trip_failures;
     result.ignored += outcome->ignored ? 1 : 0;
     NoteIgnored(rec.arrival, outcome->ignored_by, &result);
     result.trips.insert(result.trips.end(), outcome->trips.begin(), outcome->trips.end());
@@ -132,6 +133,7 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
     result.swept = swept.ok();
     if (swept.ok()) {
       result.trips.insert(result.trips.end(), swept->trips.begin(), swept->trips.end());
+      result.trip_failures += swept->trip_failures;
       result.sweep = std::move(*swept);
     } else {
       result.error = swept.status().WithContext("sweep");

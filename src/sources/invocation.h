@@ -78,6 +78,8 @@ struct InvocationResult {
   std::optional<SweepOutcome> sweep;  // what it did, when it succeeded
   int not_started = 0;        // records left alone because the deadline was near
   std::vector<TripSummary> trips;
+  // Trips whose actions failed (arrivals and the sweep): unfinished, re-driven with backoff.
+  int trip_failures = 0;
   std::vector<DecodedPayload::Failure> failures;  // SQS messages to report
 
   // `error`, or for an SQS batch with failures an InvalidArgument saying how many.

@@ -119,6 +119,7 @@ http::ServerResponse Receiver::Notification(const http::ServerRequest& request) 
   Status status = out.Overall();
   metrics_.AddArrivals(out.arrivals, out.duplicates, out.ignored);
   metrics_.AddTrips(out.trips);
+  metrics_.AddTripFailures(out.trip_failures);
   if (!status.ok()) {
     log_.Error("notification not recorded; the sender should resend it",
                {{"error", status.ToString()}, {"remote", request.remote_addr}});

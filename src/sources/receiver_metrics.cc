@@ -94,6 +94,9 @@ std::string ReceiverMetrics::RenderPrometheus() const {
           timeouts_.load());
   Counter(&out, "eventbarrier_redrives_total",
           "Unfinished trips whose actions this process re-ran.", redrives_.load());
+  Counter(&out, "eventbarrier_trip_failures_total",
+          "Trips whose actions failed: left unfinished, re-driven with backoff.",
+          trip_failures_.load());
   out += "# HELP eventbarrier_errors_total Failed requests and sweeps, by kind.\n";
   out += "# TYPE eventbarrier_errors_total counter\n";
   for (size_t k = 0; k < kErrorKinds; ++k) {

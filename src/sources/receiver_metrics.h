@@ -7,8 +7,9 @@
 //   eventbarrier_trips_total                generations tripped complete by this process
 //   eventbarrier_timeouts_total             generations tripped with status timeout
 //   eventbarrier_redrives_total             unfinished trips finished for someone else
-//   eventbarrier_errors_total{kind=...}     failed requests and sweeps, by what went wrong
-//   eventbarrier_notifications_total{code=...}  notification POSTs answered, by HTTP status
+//   eventbarrier_trip_failures_total        trips whose actions failed (left unfinished, re-driven
+//   with backoff) eventbarrier_errors_total{kind=...}     failed requests and sweeps, by what went
+//   wrong eventbarrier_notifications_total{code=...}  notification POSTs answered, by HTTP status
 //   eventbarrier_request_duration_seconds   histogram of the time to answer a notification POST
 // (GET /healthz and /metrics are not counted.)
 #pragma once
@@ -46,6 +47,7 @@ class ReceiverMetrics {
 
   void AddTrips(const std::vector<TripSummary>& trips);
   void AddArrivals(int arrivals, int duplicates, int ignored);
+  void AddTripFailures(int n) { trip_failures_ += n; }
   void AddError(ErrorKind kind);
   // One notification POST answered with `status` after `seconds`.
   void ObserveNotification(int status, double seconds);
@@ -54,13 +56,14 @@ class ReceiverMetrics {
   int64_t duplicates() const { return duplicates_.load(); }
   int64_t trips() const { return trips_.load(); }
   int64_t timeouts() const { return timeouts_.load(); }
+  int64_t trip_failures() const { return trip_failures_.load(); }
   int64_t errors(ErrorKind kind) const { return errors_[static_cast<size_t>(kind)].load(); }
 
   std::string RenderPrometheus() const;
 
  private:
   std::atomic<int64_t> arrivals_{0}, duplicates_{0}, ignored_{0};
-  std::atomic<int64_t> trips_{0}, timeouts_{0}, redrives_{0};
+  std::atomic<int64_t> trips_{0}, timeouts_{0}, redrives_{0}, trip_failures_{0};
   std::array<std::atomic<int64_t>, kErrorKinds> errors_{};
   mutable std::mutex mu_;
   std::map<int, int64_t> requests_;  // HTTP status -> count

@@ -138,6 +138,7 @@ void WatchLoop::Submit(const FileEvent& file, int attempt, bool settled) {
   }
   stats_.arrivals += outcome->counted;
   stats_.duplicates += outcome->duplicates;
+  stats_.trip_failures += outcome->trip_failures;
   for (const auto& t : outcome->trips) {
     ++stats_.trips;
     if (t.status == TripStatus::kTimeout) ++stats_.timeouts;
@@ -198,6 +199,7 @@ void WatchLoop::Sweep() {
   if (!swept.ok()) {
     log_.Error("sweep failed; trying again at the next one", {{"error", swept.status().ToString()}});
   } else {
+    stats_.trip_failures += swept->trip_failures;
     for (const auto& t : swept->trips) {
       ++stats_.trips;
       if (t.status == TripStatus::kTimeout) ++stats_.timeouts;

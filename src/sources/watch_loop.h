@@ -62,6 +62,7 @@ struct WatchStats {
   int64_t trips = 0;       // generations tripped (complete or timeout), re-drives included
   int64_t timeouts = 0;
   int64_t failures = 0;    // failed attempts
+  int64_t trip_failures = 0;  // trips whose actions failed (unfinished: re-driven with backoff)
   int64_t sweeps = 0;
 };
 

@@ -187,12 +187,32 @@ TEST_F(BarrierFunctionTest, ATripAnswersTheSummaryAndEmitsMetrics) {
   EXPECT_EQ(m["TripLatency"], 2500) << "first arrival to trip";
   std::vector<std::string> declared;
   for (const auto& d : m["_aws"]["CloudWatchMetrics"][0]["Metrics"]) declared.push_back(d["Name"]);
+  EXPECT_EQ(m["TripFailures"], 0);
   EXPECT_EQ(declared, (std::vector<std::string>{"Arrivals", "Duplicates", "Trips", "Timeouts",
-                                                "TripLatency"}));
+                                                "TripLatency", "TripFailures"}));
   EXPECT_EQ(metrics_[0].count("TripLatency"), 0u) << "no trip, no latency";
 
   EXPECT_TRUE(Invoke(test::kS3TestEvent).ok);
   EXPECT_EQ(metrics_.size(), 2u) << "a test event counts nothing: no metrics line";
+}
+
+// A trip whose action fails: the invocation succeeds (the arrival is
+// recorded, the trip re-driven with backoff) and TripFailures, the alarmed
+// metric, counts it.
+TEST_F(BarrierFunctionTest, AFailingActionSucceedsTheInvocationAndCountsTripFailures) {
+  parsed_ = ParseConfig(
+      R"({"barriers": {"b": {"members": ["in/0", "in/1"], "on_complete": [{"type": "manifest", "key": "m"}]}}})");
+  ASSERT_TRUE(parsed_.ok());
+  function_ = std::make_unique<BarrierFunction>(
+      parsed_.config, faulty_, actions_, clock_, Logger::Null(),
+      [this](const std::string& line) { metrics_.push_back(json::parse(line)); }, settings_);
+  actions_.fail = [](const ActionSpec&, const TripRecord&) { return true; };
+  auto out = Invoke(test::S3Notification(
+      {test::S3Record("bkt", "in/0/a", 1), test::S3Record("bkt", "in/1/b", 2)}));
+  ASSERT_TRUE(out.ok) << out.error.message;
+  ASSERT_EQ(metrics_.size(), 1u);
+  EXPECT_EQ(metrics_[0]["TripFailures"], 1);
+  EXPECT_EQ(metrics_[0]["Trips"], 0) << "not finished";
 }
 
 TEST_F(BarrierFunctionTest, SqsAnswersAPartialBatchResponse) {

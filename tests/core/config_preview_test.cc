@@ -197,7 +197,9 @@ TEST_F(ConfigChangeTest, UnfinishedTripRunsTheNewActions) {
   actions_.fail = [](const ActionSpec&, const TripRecord&) { return true; };
   Arrive(old_config, "in/m0");
   Engine failing(old_config, store_, actions_, clock_, Logger::Null());
-  EXPECT_FALSE(failing.OnArrival(test::Upload("in/m1")).ok());
+  auto failed = failing.OnArrival(test::Upload("in/m1"));
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(failed->trip_failures, 1);
   std::vector<std::string> ran;
   actions_.fail = [&ran](const ActionSpec& a, const TripRecord&) {
     ran.push_back(a.fields.at("key"));

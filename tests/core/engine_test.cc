@@ -250,7 +250,11 @@ TEST_F(EngineTest, FailedActionIsRedrivenAfterLease) {
   actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
   Arrive(Obj("x"));
   auto r = engine_->OnArrival(Obj("y"));
-  EXPECT_FALSE(r.ok()) << "a failed action fails the invocation so it is retried";
+  // The arrival is recorded and its trip claimed: the call succeeds, and the
+  // trip stays unfinished for the re-driver (docs/PROTOCOL.md, "Finishing a trip").
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->trip_failures, 1);
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.failed-0000").ok());
   failing = false;
   auto sweep = engine_->Sweep();
   ASSERT_TRUE(sweep.ok());
@@ -266,16 +270,43 @@ TEST_F(EngineTest, FailedActionIsRedrivenAfterLease) {
 
 TEST_F(EngineTest, RedeliveryFinishesItsOwnTripAtOnce) {
   Load(R"({"barriers": {"b": {"members": ["x", "y"], "on_complete": [{"type": "manifest", "key": "m"}]}}})");
-  bool failing = true;
-  actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
   Arrive(Obj("x"));
-  EXPECT_FALSE(engine_->OnArrival(Obj("y")).ok());
-  failing = false;
+  {
+    // The claimant dies right after its claim (before any action ran).
+    test::FaultStore crashing(store_, [](test::StoreOp op, const std::string& key) {
+      return op == test::StoreOp::kPutIfAbsent && key == ".eventbarrier/b/_/t/0000000001"
+                 ? test::Fault::kCrashAfter
+                 : test::Fault::kNone;
+    });
+    Engine claimant(parsed_.config, crashing, actions_, clock_, Logger::Null());
+    EXPECT_THROW((void)claimant.OnArrival(Obj("y")), test::SimulatedCrash);
+  }
   EXPECT_TRUE(Arrive(Obj("y")).empty()) << "a concurrent duplicate leaves a live claimant alone";
   clock_.Advance(31'000);
   auto trips = Arrive(Obj("y"));  // Lambda's retry of the same event, a minute later
   ASSERT_EQ(trips.size(), 1u);
   EXPECT_TRUE(trips[0].redriven);
+}
+
+// A claimant whose action failed did not crash: it noted the failure, and a
+// redelivery of its event waits for the backoff like everyone else.
+TEST_F(EngineTest, RedeliveryOfAFailedTripWaitsForTheBackoff) {
+  Load(
+      R"({"barriers": {"b": {"members": ["x", "y"], "on_complete": [{"type": "manifest", "key": "m"}]}},
+           "state": {"lease": "1m"}})");
+  bool failing = true;
+  actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
+  Arrive(Obj("x"));
+  EXPECT_TRUE(Arrive(Obj("y")).empty());
+  failing = false;
+  clock_.Advance(31'000);
+  EXPECT_TRUE(Arrive(Obj("y")).empty()) << "within the backoff (the lease, for attempt 1)";
+  EXPECT_EQ(actions_.runs()["b/_/1"], 1);
+  clock_.Advance(30'000);
+  auto trips = Arrive(Obj("y"));
+  ASSERT_EQ(trips.size(), 1u);
+  EXPECT_TRUE(trips[0].redriven);
+  EXPECT_EQ(actions_.runs()["b/_/1"], 2);
 }
 
 TEST_F(EngineTest, TimeoutTripsWithMissingMembers) {

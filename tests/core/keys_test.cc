@@ -10,7 +10,8 @@ TEST(KeysTest, RoundTripEveryKind) {
   const std::string id = "0123456789abcdef0123456789abcdef";
   std::vector<StateKey> keys = {
       StateKey::Arrival("b1", "2026-11-24", "abc123def456", id),
-      StateKey::Arrival("b1", "2026-11-24", "abc123def456", id, -1, "12,etag,,bucket,2026-11-24T06%3A00%3A00Z,k.csv"),
+      StateKey::Arrival("b1", "2026-11-24", "abc123def456", id, -1,
+                        "12,etag,,bucket,2026-11-24T06%3A00%3A00Z,k.csv"),
       StateKey::Tombstone("b1", "_", id),
       StateKey::Trip("b1", "_", 1),
       StateKey::Trip("b1", "_", 9999999999),
@@ -18,6 +19,8 @@ TEST(KeysTest, RoundTripEveryKind) {
       StateKey::TripAttempt("b", "_", 7, 3),
       StateKey::TripAttempt("b", "_", 7, 12345),  // past 9,999 re-drives the number just grows
       StateKey::TripStale("b", "_", 7),
+      StateKey::TripFailed("b", "_", 7, 0),
+      StateKey::TripFailed("b", "_", 7, 12),
       StateKey::Head("b", "_"),
       StateKey::Open("b", "2026-11-24"),
       StateKey::Format(),

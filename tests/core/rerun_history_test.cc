@@ -104,7 +104,9 @@ TEST_F(RerunHistoryTest, RerunRefusesWithAMessageNamingWhatIsWrong) {
   // An unfinished trip (its action failing) is refused: the re-driver owns it.
   actions_.fail = [](const ActionSpec&, const TripRecord& t) { return t.generation == 2; };
   Arrive("in/d1/m0/x", "2");
-  ASSERT_FALSE(engine_->OnArrival(test::Upload("in/d1/m1/x", "2")).ok());
+  auto failed = engine_->OnArrival(test::Upload("in/d1/m1/x", "2"));
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  ASSERT_EQ(failed->trip_failures, 1);
   Status unfinished = code(Request(2));
   EXPECT_EQ(unfinished.code(), Code::kFailedPrecondition);
   EXPECT_NE(unfinished.message().find("not finished"), std::string::npos) << unfinished.ToString();

@@ -130,19 +130,30 @@ TEST_F(StatusReportTest, PendingRedriveAndDoneReport) {
   Load(R"({"barriers": {"b": {"members": ["x", "y"], "on_complete": [{"type": "manifest", "key": "m"}]}}})");
   actions_.fail = [](const ActionSpec&, const TripRecord&) { return true; };
   Arrive(Obj("x"));
-  EXPECT_FALSE(engine_->OnArrival(Obj("y")).ok());
+  const TimeMs failed_at = clock_.NowMs();
+  auto failed = engine_->OnArrival(Obj("y"));
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(failed->trip_failures, 1);
   StatusReport r = Report();
   const InstanceStatus* s = Find(r, "b", "_");
   ASSERT_NE(s, nullptr);
   ASSERT_EQ(s->pending.size(), 1u);
   EXPECT_EQ(s->pending[0].generation, 1);
   EXPECT_EQ(s->pending[0].attempts, 0);
+  EXPECT_EQ(s->pending[0].failures, 1);
+  ASSERT_TRUE(s->pending[0].last_failure.has_value());
+  EXPECT_NE(s->pending[0].last_failure->error.find("injected action failure"), std::string::npos)
+      << s->pending[0].last_failure->error;
+  EXPECT_EQ(s->pending[0].last_failure->attempt, 0) << "the claimant's own attempt";
+  EXPECT_EQ(s->pending[0].next_attempt_at, failed_at + parsed_.config.state.lease_ms);
   ASSERT_TRUE(s->last_trip.has_value());
   EXPECT_FALSE(s->last_trip->done);
   EXPECT_EQ(s->generation, 2);
   actions_.fail = nullptr;
-  clock_.Advance(31'000);  // past the engine's resume grace period
-  ASSERT_TRUE(engine_->OnArrival(Obj("y")).ok());  // the redelivery finishes it
+  clock_.Advance(parsed_.config.state.lease_ms);  // the backoff of attempt 1: one lease
+  auto swept = engine_->Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  ASSERT_EQ(swept->trips.size(), 1u);
   r = Report();
   s = Find(r, "b", "_");
   ASSERT_NE(s, nullptr);

@@ -102,17 +102,22 @@ TEST_F(TripLogTest, RedrivesGoOnPastAttempt9999) {
   bool failing = true;
   actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
   ASSERT_TRUE(engine.OnArrival(test::Upload("m0")).ok());
-  EXPECT_FALSE(engine.OnArrival(test::Upload("m1")).ok()) << "the action failed";
+  auto failed = engine.OnArrival(test::Upload("m1"));
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(failed->trip_failures, 1) << "the action failed";
   ASSERT_TRUE(store_.Put(".eventbarrier/b/_/t/0000000001.attempt-9999", "w").ok());
-  const TimeMs past_lease = parsed_.config.state.lease_ms + 1000;
+  // Past the backoff of any attempt: its cap.
+  const TimeMs past_backoff = std::max(parsed_.config.state.lease_ms, kMaxRedriveBackoffMs) + 1000;
   for (int n : {10'000, 10'001}) {
-    clock_.Advance(past_lease);
-    EXPECT_FALSE(engine.Sweep().ok()) << "still failing";
+    clock_.Advance(past_backoff);
+    auto swept = engine.Sweep();
+    ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+    EXPECT_EQ(swept->trip_failures, 1) << "still failing";
     EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.attempt-" + std::to_string(n)).ok())
         << n;
   }
   failing = false;
-  clock_.Advance(past_lease);
+  clock_.Advance(past_backoff);
   auto swept = engine.Sweep();
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   ASSERT_EQ(swept->trips.size(), 1u);

@@ -154,8 +154,8 @@ def stack_lifecycle(moto):
              " (deploy_spec checks them against the CloudFormation specification)")
     alarms = sorted(a["MetricName"] for a in cw.describe_alarms()["MetricAlarms"])
     if alarms or not any(r.endswith("Alarm") for r in unmodelled):
-        check(alarms == ["ApproximateNumberOfMessagesVisible", "Errors", "Timeouts"],
-              "three alarms: errors, timeouts, failed events", alarms)
+        check(alarms == ["ApproximateNumberOfMessagesVisible", "Errors", "Timeouts", "TripFailures"],
+              "four alarms: errors, timeouts, failed events, trip failures", alarms)
     try:
         cfg = lam.get_function_event_invoke_config(FunctionName=res["Function"])
         check(cfg.get("MaximumRetryAttempts") == 2, "async invoke: two retries", cfg)

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "core/engine.h"
+#include "core/trip_log.h"
 #include "fakes/fault_store.h"
 #include "sim/client_retries.h"
 #include "sim/scheduler.h"
@@ -57,8 +58,11 @@ struct Delivery {
 // Actions that fail at random (while faults are on) and record successes.
 class SimActions : public ActionRunner {
  public:
-  SimActions(Scheduler& sched, double p_fail) : sched_(sched), p_fail_(p_fail) {}
+  SimActions(Scheduler& sched, double p_fail, std::string failing_barrier)
+      : sched_(sched), p_fail_(p_fail), failing_barrier_(std::move(failing_barrier)) {}
   Status Run(const ActionSpec&, const TripRecord& trip) override {
+    if (failures_on && trip.barrier == failing_barrier_)
+      return Status::Unavailable("simulated failing action");
     if (failures_on && std::bernoulli_distribution(p_fail_)(sched_.rng())) {
       return Status::Unavailable("simulated action failure");
     }
@@ -71,6 +75,7 @@ class SimActions : public ActionRunner {
  private:
   Scheduler& sched_;
   double p_fail_;
+  std::string failing_barrier_;
 };
 
 Arrival MakeArrival(const std::string& key, const std::string& sequencer) {
@@ -237,7 +242,7 @@ SimReport RunSimulation(const SimOptions& options) {
     else if (f != Fault::kNone) ++report.faults;
     return f;
   });
-  SimActions actions(sched, options.p_action_failure);
+  SimActions actions(sched, options.p_action_failure, options.failing_barrier);
   ClientRetries client(store);
 
   int dropped = 0;
@@ -296,10 +301,18 @@ SimReport RunSimulation(const SimOptions& options) {
   for (auto& t : threads) t.join();
   report.steps = sched.steps();
 
-  // The scheduled sweeper, after every lease and timeout has run out.
+  if (!options.failing_barrier.empty()) {
+    KeyLayout layout(config.state.prefix);
+    auto listed = ListAll(memory, layout.TripPrefix(options.failing_barrier, "_"));
+    if (listed.ok()) {
+      for (const auto& [gen, g] : ScanTripKeys(layout, *listed))
+        report.failing_unfinished += g.record && !g.done;
+    }
+  }
+  // The scheduled sweeper, after every lease, timeout and backoff has run out.
   faults_on = false;
   actions.failures_on = false;
-  clock.Advance(3600 * 1000);
+  clock.Advance(kMaxRedriveBackoffMs + 60'000);  // the longest backoff of a re-drive, and a margin
   EngineOptions sweeper_options;
   sweeper_options.head_every = head_every;
   sweeper_options.shard_size = shard_size;

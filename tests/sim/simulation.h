@@ -30,6 +30,9 @@ struct SimOptions {
   double p_lost_answer = 0.02;
   double p_crash = 0.015;
   double p_action_failure = 0.05;
+  // Every action of this barrier fails until the final sweep (an action
+  // that fails for a while): its later generations must trip all the same.
+  std::string failing_barrier;
   // Where the engines log (replaying a seed); null: nowhere.
   Logger* log = nullptr;
   // Wraps the store under the fault layer (used to break the protocol on purpose).
@@ -46,6 +49,9 @@ struct SimReport {
   int faults = 0;
   int trips = 0;
   int redrives = 0;
+  // Generations of SimOptions::failing_barrier claimed and left unfinished
+  // when the run (before the final sweep) ended.
+  int failing_unfinished = 0;
   uint64_t steps = 0;
   std::vector<std::string> violations;  // empty: every promise held
   std::string Summary() const;
