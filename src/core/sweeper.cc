@@ -103,10 +103,12 @@ std::optional<TimeMs> DueAt(const BarrierSpec& spec, const Probe& p) {
 // sharded one's evaluation also publishes the open generation's hints), even
 // every marker present does not cover the members (so no claim is possible,
 // counting arrivals an unfinished trip lists), and neither a timeout nor an
-// unfinished trip's lease is due.
+// unfinished trip's next re-drive (its backoff) is due. Without markers: an
+// unfinished trip (a failing action) whose backoff has not run out.
 bool NothingDue(const EngineContext& ctx, const BarrierSpec& spec, const BarrierShape& shape,
                 const Probe& p, TimeMs now) {
-  if (p.truncated || p.markers.empty() || shape.plan().sharded()) return false;
+  if (p.truncated || shape.plan().sharded()) return false;
+  if (p.markers.empty()) return p.redrive_due && *p.redrive_due > now;
   std::vector<std::string> tags;
   tags.reserve(p.markers.size());
   for (const auto& m : p.markers) {
@@ -114,7 +116,7 @@ bool NothingDue(const EngineContext& ctx, const BarrierSpec& spec, const Barrier
     if (k) tags.push_back(k->tag);
   }
   if (shape.Covers(tags)) return false;
-  auto due = DueAt(ctx, spec, p);
+  auto due = DueAt(spec, p);
   return !due || *due > now;
 }
 
@@ -341,7 +343,7 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
     ++outcome_.instances;
     ++outcome_.waiting;
     if (compact) compact_listed();
-    if (auto due = DueAt(ctx_, *spec, probe))
+    if (auto due = DueAt(*spec, probe))
       cursor_.due[entry.key] = *due;
     else
       cursor_.due.erase(entry.key);
