@@ -115,6 +115,7 @@ function card(s) {
   const facts = el("div", {class: "facts"});
   facts.appendChild(el("span", {class: "late"}, "late arrivals ", el("b", {text: String(s.late_arrivals || 0)})));
   facts.appendChild(el("span", {class: "pending"}, "pending re-drives ", el("b", {text: String(s.pending_redrives.length)})));
+  for (const p of s.pending_redrives) if (p.failures) facts.appendChild(el("span", {class: "failing"}, "gen " + p.generation + " failing: " + p.failures + " failed attempt(s), next " + p.next_attempt + " ", el("b", {text: p.last_error || ""})));
   if (s.last_trip) facts.appendChild(el("span", {class: "last"}, "last trip #" + s.last_trip.generation + " " + s.last_trip.status + " ", el("b", {text: s.last_trip.tripped_at.replace("T", " ").replace(/\.\d+Z$/, "Z")})));
   c.appendChild(facts);
   const ch = chart(s.recent_trips); if (ch) c.appendChild(ch);
