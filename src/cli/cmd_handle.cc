@@ -120,6 +120,7 @@ Runner SetupSweep(CLI::App& sub) {
       line["trips"] = TripsJson(outcome->trips);
       line["idle"] = outcome->idle;
       line["waiting"] = outcome->waiting;
+      if (outcome->trip_failures > 0) line["trip_failures"] = outcome->trip_failures;
       line["removed_from_index"] = outcome->removed_from_index;
       line["left"] = outcome->left;
       line["reindexed"] = outcome->reindexed;

@@ -180,6 +180,7 @@ nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
                      {"redriven", t.redriven}});
   }
   line["trips"] = std::move(trips);
+  if (r.trip_failures > 0) line["trip_failures"] = r.trip_failures;  // unfinished, re-driven later
   if (!overall.ok()) line["error"] = overall.ToString();
   return line;
 }
