@@ -44,9 +44,11 @@ TEST(OperatorCli, StatusShowsAFailingTrip) {
   }
   CliResult table = RunCli(EB_BINARY, "status" + common);
   ASSERT_EQ(table.exit_code, 0) << table.out;
-  EXPECT_NE(table.out.find("failing (gen 1, 1 failed attempt(s), next in "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("failing (gen 1, 1 failed attempt(s), next in "), std::string::npos)
+      << table.out;
   EXPECT_NE(table.out.find("failing: b/_ generation 1: "), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("target down"), std::string::npos) << "the action's error: " << table.out;
+  EXPECT_NE(table.out.find("target down"), std::string::npos)
+      << "the action's error: " << table.out;
   CliResult js = RunCli(EB_BINARY, "status --json" + common, false);
   ASSERT_EQ(js.exit_code, 0) << js.out;
   auto j = nlohmann::json::parse(js.out);
@@ -55,7 +57,8 @@ TEST(OperatorCli, StatusShowsAFailingTrip) {
   EXPECT_EQ(pending[0]["generation"], 1);
   EXPECT_EQ(pending[0]["attempts"], 0);
   EXPECT_EQ(pending[0]["failures"], 1);
-  EXPECT_NE(pending[0]["last_error"].get<std::string>().find("target down"), std::string::npos) << js.out;
+  EXPECT_NE(pending[0]["last_error"].get<std::string>().find("target down"), std::string::npos)
+      << js.out;
   EXPECT_FALSE(pending[0]["next_attempt"].get<std::string>().empty());
   if (!HasFailure()) fs::remove_all(dir);
 }
