@@ -149,7 +149,7 @@ class ReceiverTest : public ::testing::Test {
   test::FaultStore faulty_{store_, [this](StoreOp, const std::string&) {
                              return store_down_ ? Fault::kUnavailable : Fault::kNone;
                            }};
-  NoActions actions_;
+  test::RecordingActions actions_;  // succeeds unless a test sets `fail`
   ConfigParse parsed_;
   std::unique_ptr<Engine> engine_;
   std::FILE* log_file_ = std::tmpfile();
@@ -337,6 +337,20 @@ TEST_F(ReceiverTest, LatencyHistogramBucketsTheRequestTime) {
   EXPECT_EQ(Metric(text, "eventbarrier_request_duration_seconds_bucket{le=\"0.5\"}"), 1) << text;
   EXPECT_EQ(Metric(text, "eventbarrier_request_duration_seconds_bucket{le=\"+Inf\"}"), 1) << text;
   EXPECT_DOUBLE_EQ(Metric(text, "eventbarrier_request_duration_seconds_sum"), 0.3) << text;
+}
+
+// A trip whose action fails: the notification is recorded (200, nothing for
+// the sender to resend) and eventbarrier_trip_failures_total counts it.
+TEST_F(ReceiverTest, AFailingActionIsCountedNotRefused) {
+  Start({}, R"({"barriers": {"pair": {"members": ["in/a", "in/b"],
+                 "on_complete": [{"type": "manifest", "key": "out"}]}}})");
+  actions_.fail = [](const ActionSpec&, const TripRecord&) { return true; };
+  auto r = Handle(Post(Records({CephRecord("in/a/x.csv", "01"), CephRecord("in/b/y.csv", "02")})));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(metrics_.trip_failures(), 1);
+  std::string text = metrics_.RenderPrometheus();
+  EXPECT_EQ(Metric(text, "eventbarrier_trip_failures_total"), 1) << text;
+  EXPECT_EQ(Metric(text, "eventbarrier_trips_total"), 0) << text;
 }
 
 TEST_F(ReceiverTest, SnsNotificationAndEventBridgeEventsAreRecorded) {
