@@ -84,6 +84,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(eb::IsValidBarrierName(b.name) && b.needed() != 0);
     for (const auto& g : b.ignore.globs()) Check(eb::IgnoreGlobProblem(g).empty());
     Check(b.min_size >= 0);
+    // on_late runs only where an instance trips for good; every action is one
+    // of the known types, named by the list it is in.
+    Check(b.on_late.empty() || b.mode == eb::BarrierMode::kOnce);
+    eb::ForEachAction(b, [](const std::string& where, const eb::ActionSpec& a) {
+      Check(!a.type.empty() &&
+            (where.rfind("on_complete[", 0) == 0 || where.rfind("on_timeout[", 0) == 0 ||
+             where.rfind("on_late[", 0) == 0));
+    });
     // Keys: every member (or the prefix) rendered with a binding cut from the input.
     std::vector<const eb::Pattern*> patterns;
     for (const auto& m : b.members) patterns.push_back(&m);

@@ -24,6 +24,7 @@ constexpr aws::ServiceId kLambda{"lambda", "lambda", "LAMBDA"};
 constexpr aws::ServiceId kStepFunctions{"states", "states", "SFN"};
 
 const char* DetailType(const TripRecord& trip) {
+  if (trip.status == TripStatus::kLate) return "Barrier Late Arrival";
   return trip.status == TripStatus::kTimeout ? "Barrier Timed Out" : "Barrier Tripped";
 }
 

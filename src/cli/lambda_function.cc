@@ -145,6 +145,7 @@ aws::LambdaOutcome BarrierFunction::Handle(const aws::LambdaInvocation& invocati
                              {"arrivals", arrivals},
                              {"duplicates", duplicates},
                              {"ignored", ignored},
+                             {"late", std::to_string(result.late)},
                              {"ignored_by", IgnoredByText(result)},
                              {"trips", trips}});
   } else {
@@ -177,7 +178,8 @@ void BarrierFunction::EmitMetrics(const aws::LambdaInvocation& invocation,
                                   const InvocationResult& result) {
   aws::EmfMetric arrivals{"Arrivals", "Count", {}}, duplicates{"Duplicates", "Count", {}},
       trips{"Trips", "Count", {}}, timeouts{"Timeouts", "Count", {}},
-      latency{"TripLatency", "Milliseconds", {}}, trip_failures{"TripFailures", "Count", {}};
+      late{"LateAfterTrip", "Count", {}}, latency{"TripLatency", "Milliseconds", {}},
+      trip_failures{"TripFailures", "Count", {}};
   int n_trips = 0, n_timeouts = 0;
   for (const TripSummary& t : result.trips) {
     if (t.redriven) continue;  // finishing someone else's trip is not a new trip
@@ -195,12 +197,13 @@ void BarrierFunction::EmitMetrics(const aws::LambdaInvocation& invocation,
   duplicates.values = {static_cast<double>(result.duplicates)};
   trips.values = {static_cast<double>(n_trips)};
   timeouts.values = {static_cast<double>(n_timeouts)};
+  late.values = {static_cast<double>(result.late)};
   // Trips whose actions failed (unfinished, re-driven with backoff): alarmed.
   trip_failures.values = {static_cast<double>(result.trip_failures)};
   aws::EmfRecord record;
   record.name_space = "EventBarrier";
   record.dimensions = {{"FunctionName", settings_.function_name}};
-  record.metrics = {arrivals, duplicates, trips, timeouts, latency, trip_failures};
+  record.metrics = {arrivals, duplicates, trips, timeouts, late, latency, trip_failures};
   record.properties = {{"requestId", invocation.request_id}};
   record.timestamp = clock_.NowMs();
   metrics_(aws::EmfLine(record));

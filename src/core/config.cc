@@ -16,8 +16,10 @@ const char* ModeName(BarrierMode mode) { return mode == BarrierMode::kOnce ? "on
 void ForEachAction(
     const BarrierSpec& spec,
     const std::function<void(const std::string& where, const ActionSpec& action)>& fn) {
-  for (const auto* list : {&spec.on_complete, &spec.on_timeout}) {
-    const char* name = list == &spec.on_complete ? "on_complete" : "on_timeout";
+  for (const auto* list : {&spec.on_complete, &spec.on_timeout, &spec.on_late}) {
+    const char* name = list == &spec.on_complete  ? "on_complete"
+                       : list == &spec.on_timeout ? "on_timeout"
+                                                  : "on_late";
     for (size_t i = 0; i < list->size(); ++i)
       fn(name + ("[" + std::to_string(i) + "]"), (*list)[i]);
   }
@@ -432,13 +434,14 @@ BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, const I
     errors.Add("", std::string("must be an object with \"members\" (or \"count\" and \"prefix\"), got ") + TypeName(j));
     return spec;
   }
-  static const std::set<std::string> kFields = {"members", "count", "prefix", "mode", "timeout",
-                                                "on_complete", "on_timeout", "suffix", "events",
-                                                "ignore", "ignore_extra", "min_size", "stable_for"};
+  static const std::set<std::string> kFields = {
+      "members", "count",  "prefix", "mode",   "timeout",      "on_complete", "on_timeout",
+      "on_late", "suffix", "events", "ignore", "ignore_extra", "min_size",    "stable_for"};
   for (const auto& [k, v] : j.items()) {
     if (!kFields.count(k)) {
-      errors.Add(k, "unknown field (known: members, count, prefix, mode, timeout, on_complete, on_timeout, suffix, "
-                    "events, ignore, ignore_extra, min_size, stable_for)");
+      errors.Add(k,
+                 "unknown field (known: members, count, prefix, mode, timeout, on_complete, "
+                 "on_timeout, on_late, suffix, events, ignore, ignore_extra, min_size, stable_for)");
     }
   }
   IgnoreFields rules = ParseIgnoreFields(j, "barrier", inherited.globs, inherited.origin, errors);
@@ -499,6 +502,14 @@ BarrierSpec ParseExtendedBarrier(const std::string& name, const json& j, const I
   if (j.contains("on_timeout")) {
     spec.on_timeout = ParseActions(j.at("on_timeout"), "on_timeout", errors);
     if (!j.contains("timeout")) errors.Add("on_timeout", "has no effect without a \"timeout\"");
+  }
+  if (j.contains("on_late")) {
+    spec.on_late = ParseActions(j.at("on_late"), "on_late", errors);
+    if (spec.mode != BarrierMode::kOnce) {
+      errors.Add("on_late",
+                 "has no effect in a cyclic barrier: only a once-mode instance trips for good "
+                 "(set \"mode\": \"once\")");
+    }
   }
   CheckActionTemplates(spec, errors);
   if (j.contains("suffix")) {

@@ -20,7 +20,7 @@ namespace eb {
 enum class BarrierMode { kCyclic, kOnce };
 const char* ModeName(BarrierMode mode);
 
-// One action from on_complete / on_timeout. `fields` holds the action's string
+// One action from on_complete / on_timeout / on_late. `fields` holds the action's string
 // fields (e.g. "key" for manifest, "url" for webhook); `command` is exec's argv.
 struct ActionSpec {
   std::string type;
@@ -38,6 +38,9 @@ struct BarrierSpec {
   std::optional<TimeMs> timeout_ms;
   std::vector<ActionSpec> on_complete;
   std::vector<ActionSpec> on_timeout;
+  // Run for an arrival after the instance tripped for good (docs/OPERATORS.md,
+  // "Late arrivals"): the record has status "late" and the late object.
+  std::vector<ActionSpec> on_late;
   std::string suffix;                // only keys ending with this
   std::vector<std::string> events;  // event-name globs, default {"ObjectCreated:*"}
   IgnoreRules ignore;                // effective rules: defaults unless configured (ignore_rules.h)
@@ -52,7 +55,8 @@ struct BarrierSpec {
 };
 
 // Calls `fn(where, action)` for each action of `spec`, on_complete's first, then
-// on_timeout's; `where` names it as the configuration does: "on_timeout[1]".
+// on_timeout's, then on_late's; `where` names it as the configuration does:
+// "on_timeout[1]".
 void ForEachAction(
     const BarrierSpec& spec,
     const std::function<void(const std::string& where, const ActionSpec& action)>& fn);

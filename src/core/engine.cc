@@ -1,6 +1,7 @@
 #include "core/engine.h"
 
 #include "core/evaluator.h"
+#include "core/late_arrival.h"
 #include "core/marker_details.h"
 
 namespace eb {
@@ -234,6 +235,11 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     outcome.claims_won += evaluator.counts().claims_won;
     outcome.claims_lost += evaluator.counts().claims_lost;
     outcome.trip_failures += evaluator.counts().trip_failures;
+    if (const auto& late = evaluator.late()) {
+      if (!duplicate) ++outcome.late;
+      Status s = HandleLateArrival(ctx_, spec, *late, duplicate);
+      if (!s.ok()) return s.WithContext("recording arrival " + arrival.key);
+    }
   }
   return outcome;
 }

@@ -48,6 +48,10 @@ struct ArrivalOutcome {
   // Of `duplicates`, those that were a late copy of an arrival an earlier
   // generation consumed (its tombstone said so): not counted again.
   int late_duplicates = 0;
+  // Of `counted`, arrivals for an instance that tripped for good (a once-mode
+  // instance whose trip does not list them): never consumed, logged, and
+  // the barrier's on_late actions run (core/late_arrival.h).
+  int late = 0;
   bool ignored = false;  // matched no barrier (filtered, state key, other prefix)
   std::vector<IgnoredArrival> ignored_by;  // barriers whose key matched but that do not count it, and why
   int claims_won = 0;    // trip records this arrival's evaluation wrote

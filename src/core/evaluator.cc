@@ -306,6 +306,42 @@ Result<bool> InstanceEvaluator::PublishHints(int64_t generation, const std::map<
   return plan.LooksComplete(best);
 }
 
+Status InstanceEvaluator::NoteIfLate(const TripView& view) {
+  if (!own_marker_ || trigger_ == "sweep" || view.in_flight.count(own_marker_->id))
+    return Status::Ok();
+  // Not listed by an unfinished trip: the tripped generation's record says
+  // whether it consumed the arrival (it did when it listed a marker written
+  // just before its claim); it is cached when this process claimed it.
+  auto tripped = trips_.Read(spec_.name, instance_, view.last_generation);
+  if (!tripped.ok()) return tripped.status();
+  const TripRecord& t = **tripped;
+  for (const auto& c : t.arrivals) {
+    if (c.id == own_marker_->id) return Status::Ok();
+  }
+  LateArrival late;
+  late.tripped_as = t.status;
+  late.record.barrier = t.barrier;
+  late.record.instance = t.instance;
+  late.record.bindings = t.bindings;
+  late.record.generation = t.generation;
+  late.record.epoch = t.epoch;
+  late.record.status = TripStatus::kLate;
+  late.record.claimed_at = t.claimed_at;
+  late.record.trigger = trigger_;
+  late.record.first_arrival_at = t.first_arrival_at;
+  late.record.arrivals = {*own_marker_};
+  late_ = std::move(late);
+  return Status::Ok();
+}
+
+bool InstanceEvaluator::MayHaveTimedOut(const std::vector<ObjectInfo>& markers) const {
+  if (spec_.mode != BarrierMode::kOnce || !spec_.timeout_ms || !own_marker_ || markers.empty())
+    return false;
+  TimeMs oldest = markers.front().last_modified;
+  for (const auto& m : markers) oldest = std::min(oldest, m.last_modified);
+  return ctx_.clock.NowMs() - oldest >= *spec_.timeout_ms;
+}
+
 Status InstanceEvaluator::RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,
                                        std::vector<TripSummary>* trips) {
   return EvaluateFromShard(shard, std::move(shard_markers), duplicate, trips);
@@ -338,7 +374,8 @@ Status InstanceEvaluator::EvaluateFromShard(int shard, std::vector<ObjectInfo> s
     }
   }
   if (spec_.mode == BarrierMode::kOnce && view->last_generation >= 1) {
-    return view->unfinished.empty() ? Status::Ok() : Evaluate({}, trips);  // may be due for a re-drive
+    return view->unfinished.empty() ? NoteIfLate(*view)
+                                    : Evaluate({}, trips);  // may be due for a re-drive
   }
   auto unconsumed = DistinctPerShard(Candidates(shard_markers, *view));
   if (!plan.ShouldPublish(shard, unconsumed[shard])) return Status::Ok();
@@ -387,7 +424,8 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     // barrier: it reaches Run only when hints or a sweep call for it, and
     // after a trip it must publish the next generation's hints.
     if (!sharded && !may_resume && !options.sweeping && options.force == nullptr &&
-        !shape_.Covers(TagsOf(Candidates(*markers, known ? *known : TripView{})))) {
+        !shape_.Covers(TagsOf(Candidates(*markers, known ? *known : TripView{}))) &&
+        !MayHaveTimedOut(*markers)) {
       return Status::Ok();
     }
     TripView view;
@@ -413,7 +451,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     }
     if (spec_.mode == BarrierMode::kOnce && view.last_generation >= 1) {
       finished_ = view.unfinished.empty();
-      return Status::Ok();
+      return NoteIfLate(view);
     }
     std::vector<Candidate> candidates = Candidates(*markers, view);
     std::vector<std::string> tags = TagsOf(candidates);

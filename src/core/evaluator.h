@@ -32,6 +32,14 @@ struct ForceRequest {
   bool lost = false;
 };
 
+// An arrival for an instance that tripped for good: a once-mode instance
+// whose trip does not list it. It is never consumed (docs/OPERATORS.md,
+// "Late arrivals").
+struct LateArrival {
+  TripRecord record;  // for on_late: the tripped generation, status late, the late arrival
+  TripStatus tripped_as = TripStatus::kComplete;  // how that generation tripped
+};
+
 struct EvaluationCounts {
   int claims_won = 0;
   int claims_lost = 0;
@@ -82,6 +90,10 @@ class InstanceEvaluator {
   // After Run: true when the instance can never trip again (a once-mode
   // instance whose trip is done), so the sweeper may drop it from the index.
   bool finished() const { return finished_; }
+  // After Run or RunFromShard on the arrival path (set_own_marker): the own
+  // arrival is late, when this evaluation found out (from what it read
+  // anyway, or one GET of the trip record when that trip is finished).
+  const std::optional<LateArrival>& late() const { return late_; }
   const EvaluationCounts& counts() const { return counts_; }
   // The first error that left a trip unfinished (OK when none did).
   const Status& first_failure() const { return first_failure_; }
@@ -139,6 +151,12 @@ class InstanceEvaluator {
   // true when they say the barrier may be complete.
   Result<bool> PublishHints(int64_t generation, const std::map<int, int64_t>& counts);
   std::map<int, int64_t> DistinctPerShard(const std::vector<Candidate>& candidates) const;
+  // A once-mode instance that tripped (`view`): is the own arrival late?
+  Status NoteIfLate(const TripView& view);
+  // A once-mode arrival whose markers cannot complete a generation, but whose
+  // oldest marker is past the timeout: the instance may have timed out, so
+  // its trips are read (only such arrivals pay for it).
+  bool MayHaveTimedOut(const std::vector<ObjectInfo>& markers) const;
 
   const EngineContext& ctx_;
   TripLog& trips_;
@@ -151,6 +169,7 @@ class InstanceEvaluator {
   TripFinisher finisher_;
   std::optional<ConsumedArrival> own_marker_;
   bool finished_ = false;
+  std::optional<LateArrival> late_;
   int64_t claim_epoch_ = 0;  // NextEpoch of the claim being built
   EvaluationCounts counts_;
   Status first_failure_;

@@ -173,6 +173,9 @@ StateKey StateKey::ShardHint(std::string b, std::string i, int64_t g, int shard,
   k.count = count;
   return k;
 }
+StateKey StateKey::LateRun(std::string b, std::string i, std::string id) {
+  return {StateKeyKind::kLateRun, std::move(b), std::move(i), "", std::move(id)};
+}
 StateKey StateKey::Format() { return {StateKeyKind::kFormat}; }
 
 std::string MemberTag(const std::string& text) { return Sha256Hex(text).substr(0, 12); }
@@ -240,6 +243,8 @@ std::string KeyLayout::Encode(const StateKey& k) const {
     case StateKeyKind::kEpoch: return prefix_ + kEpochDir + k.barrier + "/" + k.instance;
     case StateKeyKind::kTripEpoch:
       return TripPrefix(k.barrier, k.instance) + PadGeneration(k.generation) + ".epoch-" + std::to_string(k.epoch);
+    case StateKeyKind::kLateRun:
+      return InstancePrefix(k.barrier, k.instance) + "l/" + k.id;
     case StateKeyKind::kFormat: return prefix_ + kFormatName;
   }
   return "";
@@ -295,6 +300,11 @@ std::optional<StateKey> KeyLayout::Decode(const std::string& key) const {
   const std::string& name = parts[3];
   if (dir == "a") {
     if (!ParseArrivalName(name, &k)) return std::nullopt;
+    return k;
+  }
+  if (dir == "l") {
+    k.kind = StateKeyKind::kLateRun;
+    k.id = name;
     return k;
   }
   if (dir != "t" || name.size() < 10 || !ParseDigits(name.substr(0, 10), &k.generation)) return std::nullopt;

@@ -25,6 +25,8 @@
 //   P B/I/t/<gen>.rerun-<n>         an operator ran a finished trip's actions again
 //                                   (`eventbarrier rerun`): who, when, why, the reports
 //   P B/I/head                      hint: every generation <= the number inside is done
+//   P B/I/l/<id>                    the on_late actions ran for late arrival <id> (body: a
+//                                   .done-style record: who, when, the actions' reports)
 //
 // Instance names are the bound variable values, sorted by variable name,
 // percent-encoded, joined with ','. A barrier without variables has instance "_".
@@ -61,6 +63,7 @@ enum class StateKeyKind {
   kEpoch,
   kTripEpoch,
   kShardHint,
+  kLateRun,
   kFormat,
 };
 
@@ -69,7 +72,7 @@ struct StateKey {
   std::string barrier;
   std::string instance;
   std::string tag;         // kArrival
-  std::string id;          // kArrival, kTombstone
+  std::string id;          // kArrival, kTombstone, kLateRun
   std::string details;     // kArrival: the encoded manifest fields, or empty
   int64_t generation = 0;  // kTrip*, kShardHint
   int attempt = 0;         // kTripAttempt, kTripRerun, kTripFailed
@@ -93,6 +96,7 @@ struct StateKey {
   static StateKey TripEpoch(std::string barrier, std::string instance, int64_t generation, int64_t epoch);
   static StateKey ShardHint(std::string barrier, std::string instance, int64_t generation, int shard,
                             int64_t count);
+  static StateKey LateRun(std::string barrier, std::string instance, std::string id);
   static StateKey Format();
 
   bool operator==(const StateKey&) const = default;

@@ -16,6 +16,8 @@ const char* TripStatusName(TripStatus s) {
   switch (s) {
     case TripStatus::kTimeout: return "timeout";
     case TripStatus::kForced: return "forced";
+    case TripStatus::kLate:
+      return "late";
     case TripStatus::kComplete: break;
   }
   return "complete";
@@ -30,7 +32,9 @@ std::optional<TripStatus> ParseTripStatus(const std::string& name) {
 
 std::string TripRecord::IdempotencyKey() const {
   std::string key = barrier + "/" + instance + "/" + std::to_string(generation);
-  return epoch == 0 ? key : key + "@" + std::to_string(epoch);
+  if (epoch != 0) key += "@" + std::to_string(epoch);
+  if (status == TripStatus::kLate && !arrivals.empty()) key += "/late/" + arrivals.front().id;
+  return key;
 }
 
 namespace {

@@ -15,8 +15,10 @@
 namespace eb {
 
 // How a generation tripped: every member arrived, its timeout ran out (the
-// sweeper), or an operator forced it (`eventbarrier trip --force`).
-enum class TripStatus { kComplete, kTimeout, kForced };
+// sweeper), or an operator forced it (`eventbarrier trip --force`). kLate is
+// never a trip's: it is the status of the record handed to on_late actions
+// (an arrival after the instance tripped for good; core/late_arrival.h).
+enum class TripStatus { kComplete, kTimeout, kForced, kLate };
 const char* TripStatusName(TripStatus status);
 std::optional<TripStatus> ParseTripStatus(const std::string& name);
 
@@ -51,7 +53,8 @@ struct TripRecord {
   std::string reason;
 
   // "barrier/instance/generation" in epoch 0, "barrier/instance/generation@epoch"
-  // after: travels with every action, and never repeats.
+  // after: travels with every action, and never repeats. A late record's adds
+  // "/late/<id>" of its (first) arrival.
   std::string IdempotencyKey() const;
 };
 

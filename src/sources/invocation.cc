@@ -115,6 +115,7 @@ InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& decoded,
     result.arrivals += outcome->counted;
     result.duplicates += outcome->duplicates;
     result.trip_failures += outcome->trip_failures;
+    result.late += outcome->late;
     result.ignored += outcome->ignored ? 1 : 0;
     NoteIgnored(rec.arrival, outcome->ignored_by, &result);
     result.trips.insert(result.trips.end(), outcome->trips.begin(), outcome->trips.end());
@@ -168,6 +169,7 @@ nlohmann::ordered_json InvocationSummary(const InvocationResult& r) {
   line["arrivals"] = r.arrivals;
   line["duplicates"] = r.duplicates;
   line["ignored"] = r.ignored;
+  if (r.late > 0) line["late"] = r.late;
   if (!r.ignored_by.empty()) line["ignored_by"] = r.ignored_by;
   if (r.not_started > 0) line["not_started"] = r.not_started;
   auto trips = nlohmann::ordered_json::array();

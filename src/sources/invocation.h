@@ -63,6 +63,7 @@ struct InvocationResult {
   int arrivals = 0;           // markers written (arrival x barrier instance)
   int duplicates = 0;         // markers that already existed
   int ignored = 0;            // records that count for no barrier (and test/other events)
+  int late = 0;  // of `arrivals`: for an instance that tripped for good (ArrivalOutcome::late)
   // Records whose key a barrier's member matched but that a rule kept out of
   // it (arrival_filter.h), by rule ("_*", "**/", "events", "min_size"): each
   // record counts once per rule, whether or not another barrier counted it.
@@ -95,7 +96,8 @@ InvocationResult ProcessInvocation(Engine& engine, std::string_view payload,
 InvocationResult ProcessDecoded(Engine& engine, const DecodedPayload& payload,
                                 const InvocationOptions& options = {});
 
-// The summary line: ok, arrivals, duplicates, ignored, "ignored_by" (rule ->
+// The summary line: ok, arrivals, duplicates, ignored, "late" (when any arrival
+// was for an instance that tripped for good), "ignored_by" (rule ->
 // records, when a rule kept any record out), trips (barrier, instance,
 // generation, status, objects, redriven), plus for an SQS batch
 // batchItemFailures and message_errors, "swept" after a sweep (and "sweep":

@@ -117,7 +117,7 @@ http::ServerResponse Receiver::Notification(const http::ServerRequest& request) 
     out.error = Status::Internal(std::string("unexpected exception: ") + e.what());
   }
   Status status = out.Overall();
-  metrics_.AddArrivals(out.arrivals, out.duplicates, out.ignored);
+  metrics_.AddArrivals(out.arrivals, out.duplicates, out.ignored, out.late);
   metrics_.AddTrips(out.trips);
   metrics_.AddTripFailures(out.trip_failures);
   if (!status.ok()) {
@@ -138,6 +138,7 @@ http::ServerResponse Receiver::Notification(const http::ServerRequest& request) 
                     {"arrivals", out.arrivals},
                     {"duplicates", out.duplicates},
                     {"ignored", out.ignored},
+                    {"late", out.late},
                     {"ignored_by", out.ignored_by},
                     {"swept", out.swept.value_or(false)},
                     {"trips", TripsJson(out.trips)}});

@@ -46,8 +46,9 @@ void ReceiverMetrics::AddTrips(const std::vector<TripSummary>& trips) {
   }
 }
 
-void ReceiverMetrics::AddArrivals(int arrivals, int duplicates, int ignored) {
+void ReceiverMetrics::AddArrivals(int arrivals, int duplicates, int ignored, int late) {
   arrivals_ += arrivals;
+  late_ += late;
   duplicates_ += duplicates;
   ignored_ += ignored;
 }
@@ -88,6 +89,9 @@ std::string ReceiverMetrics::RenderPrometheus() const {
           duplicates_.load());
   Counter(&out, "eventbarrier_ignored_total", "Records that matched no barrier, and test events.",
           ignored_.load());
+  Counter(&out, "eventbarrier_late_arrivals_total",
+          "Arrivals after their instance tripped for good: never consumed, on_late ran.",
+          late_.load());
   Counter(&out, "eventbarrier_trips_total", "Generations tripped complete by this process.",
           trips_.load());
   Counter(&out, "eventbarrier_timeouts_total", "Generations tripped with status timeout.",

@@ -1,16 +1,17 @@
 // What the receiver counts, rendered in the Prometheus text exposition format
 // (version 0.0.4) for GET /metrics. Every method is thread-safe.
 //
-//   eventbarrier_arrivals_total             arrivals recorded (a new marker per barrier instance)
-//   eventbarrier_duplicates_total           deliveries of arrivals already recorded
-//   eventbarrier_ignored_total              records that matched no barrier, test events
-//   eventbarrier_trips_total                generations tripped complete by this process
-//   eventbarrier_timeouts_total             generations tripped with status timeout
-//   eventbarrier_redrives_total             unfinished trips finished for someone else
-//   eventbarrier_trip_failures_total        trips whose actions failed (left unfinished, re-driven
-//   with backoff) eventbarrier_errors_total{kind=...}     failed requests and sweeps, by what went
-//   wrong eventbarrier_notifications_total{code=...}  notification POSTs answered, by HTTP status
-//   eventbarrier_request_duration_seconds   histogram of the time to answer a notification POST
+//   eventbarrier_arrivals_total            arrivals recorded (a new marker per barrier instance)
+//   eventbarrier_duplicates_total          deliveries of arrivals already recorded
+//   eventbarrier_ignored_total             records that matched no barrier, test events
+//   eventbarrier_late_arrivals_total       arrivals after their instance tripped for good
+//   eventbarrier_trips_total               generations tripped complete by this process
+//   eventbarrier_timeouts_total            generations tripped with status timeout
+//   eventbarrier_redrives_total            unfinished trips finished for someone else
+//   eventbarrier_trip_failures_total       trips whose actions failed (re-driven with backoff)
+//   eventbarrier_errors_total{kind=...}    failed requests and sweeps, by what went wrong
+//   eventbarrier_notifications_total{code=...}  notification POSTs answered, by HTTP status
+//   eventbarrier_request_duration_seconds  histogram of the time to answer a notification POST
 // (GET /healthz and /metrics are not counted.)
 #pragma once
 
@@ -46,7 +47,7 @@ class ReceiverMetrics {
   static const std::vector<double>& Buckets();
 
   void AddTrips(const std::vector<TripSummary>& trips);
-  void AddArrivals(int arrivals, int duplicates, int ignored);
+  void AddArrivals(int arrivals, int duplicates, int ignored, int late = 0);
   void AddTripFailures(int n) { trip_failures_ += n; }
   void AddError(ErrorKind kind);
   // One notification POST answered with `status` after `seconds`.
@@ -54,6 +55,7 @@ class ReceiverMetrics {
 
   int64_t arrivals() const { return arrivals_.load(); }
   int64_t duplicates() const { return duplicates_.load(); }
+  int64_t late() const { return late_.load(); }
   int64_t trips() const { return trips_.load(); }
   int64_t timeouts() const { return timeouts_.load(); }
   int64_t trip_failures() const { return trip_failures_.load(); }
@@ -62,7 +64,7 @@ class ReceiverMetrics {
   std::string RenderPrometheus() const;
 
  private:
-  std::atomic<int64_t> arrivals_{0}, duplicates_{0}, ignored_{0};
+  std::atomic<int64_t> arrivals_{0}, duplicates_{0}, ignored_{0}, late_{0};
   std::atomic<int64_t> trips_{0}, timeouts_{0}, redrives_{0}, trip_failures_{0};
   std::array<std::atomic<int64_t>, kErrorKinds> errors_{};
   mutable std::mutex mu_;

@@ -189,7 +189,8 @@ TEST_F(BarrierFunctionTest, ATripAnswersTheSummaryAndEmitsMetrics) {
   for (const auto& d : m["_aws"]["CloudWatchMetrics"][0]["Metrics"]) declared.push_back(d["Name"]);
   EXPECT_EQ(m["TripFailures"], 0);
   EXPECT_EQ(declared, (std::vector<std::string>{"Arrivals", "Duplicates", "Trips", "Timeouts",
-                                                "TripLatency", "TripFailures"}));
+                                                "LateAfterTrip", "TripLatency", "TripFailures"}));
+  EXPECT_EQ(m["LateAfterTrip"], 0);
   EXPECT_EQ(metrics_[0].count("TripLatency"), 0u) << "no trip, no latency";
 
   EXPECT_TRUE(Invoke(test::kS3TestEvent).ok);
@@ -213,6 +214,29 @@ TEST_F(BarrierFunctionTest, AFailingActionSucceedsTheInvocationAndCountsTripFail
   ASSERT_EQ(metrics_.size(), 1u);
   EXPECT_EQ(metrics_[0]["TripFailures"], 1);
   EXPECT_EQ(metrics_[0]["Trips"], 0) << "not finished";
+}
+
+TEST_F(BarrierFunctionTest, LateArrivalsAreInTheSummaryAndAnEmfMetric) {
+  // Issue 14: a re-upload into a once-mode instance that tripped is late.
+  function_.reset();
+  parsed_ =
+      ParseConfig(R"({"barriers": {"o": {"members": ["o/{d}/x", "o/{d}/y"], "mode": "once"}}})");
+  ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+  function_ = std::make_unique<BarrierFunction>(
+      parsed_.config, faulty_, actions_, clock_, Logger::Null(),
+      [this](const std::string& line) { metrics_.push_back(json::parse(line)); }, settings_);
+  auto trip = Invoke(
+      test::S3Notification({test::S3Record("bkt", "o/1/x", 1), test::S3Record("bkt", "o/1/y", 2)}));
+  ASSERT_TRUE(trip.ok) << trip.error.message;
+  ASSERT_EQ(json::parse(trip.body)["trips"].size(), 1u);
+  clock_.Advance(1'000);
+  auto late = Invoke(test::S3Notification({test::S3Record("bkt", "o/1/y", 3)}));
+  ASSERT_TRUE(late.ok) << late.error.message;
+  EXPECT_EQ(json::parse(late.body)["late"], 1) << late.body;
+  ASSERT_EQ(metrics_.size(), 2u);
+  EXPECT_EQ(metrics_[0]["LateAfterTrip"], 0);
+  EXPECT_EQ(metrics_[1]["LateAfterTrip"], 1);
+  EXPECT_EQ(metrics_[1]["Arrivals"], 1);
 }
 
 TEST_F(BarrierFunctionTest, SqsAnswersAPartialBatchResponse) {

@@ -132,6 +132,31 @@ TEST(ConfigTest, ActionFields) {
   EXPECT_TRUE(HasError(p, "b", "on_complete[3].timeout", "bad duration")) << p.ErrorText();
 }
 
+TEST(ConfigTest, OnLateIsValidatedLikeTheOtherActionLists) {
+  auto good = ParseConfig(R"({"barriers": {"b": {"members": ["s/{date}/x"], "on_late": [
+      {"type": "manifest", "key": "late/{date}/{idempotency_key}.json"}, {"type": "webhook", "url": "https://x"}]}}})");
+  ASSERT_TRUE(good.ok()) << good.ErrorText();
+  ASSERT_EQ(good.config.Find("b")->on_late.size(), 2u);
+  std::vector<std::string> where;
+  ForEachAction(*good.config.Find("b"),
+                [&](const std::string& w, const ActionSpec&) { where.push_back(w); });
+  EXPECT_EQ(where, (std::vector<std::string>{"on_late[0]", "on_late[1]"}));
+
+  auto p = ParseConfig(R"({"barriers": {
+      "type": {"members": ["s/{date}/x"], "on_late": [{"type": "carrier-pigeon"}, {"type": "manifest"}]},
+      "list": {"members": ["s/{date}/x"], "on_late": {"type": "manifest", "key": "k"}},
+      "vars": {"members": ["s/{date}/x"], "on_late": [{"type": "manifest", "key": "late/{day}.json"}]},
+      "cyclic": {"members": ["a", "b"], "on_late": [{"type": "manifest", "key": "k"}]}}})");
+  EXPECT_TRUE(HasError(p, "type", "on_late[0].type", "unknown action type 'carrier-pigeon'"))
+      << p.ErrorText();
+  EXPECT_TRUE(HasError(p, "type", "on_late[1].key", "required")) << p.ErrorText();
+  EXPECT_TRUE(HasError(p, "list", "on_late", "must be a list of actions")) << p.ErrorText();
+  EXPECT_TRUE(HasError(p, "vars", "on_late[0].key", "unknown variable {day}")) << p.ErrorText();
+  EXPECT_TRUE(HasError(p, "cyclic", "on_late", "only a once-mode instance trips for good"))
+      << p.ErrorText();
+  EXPECT_EQ(p.errors.size(), 5u) << p.ErrorText();
+}
+
 TEST(ConfigTest, ActionTemplatesUseKnownVariables) {
   auto p = ParseConfig(R"({"barriers": {"b": {"members": ["s/{date}/x"], "on_complete": [
       {"type": "manifest", "key": "ready/{date}/{generation}.json"},

@@ -11,6 +11,7 @@
 #include "core/engine.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
+#include "fakes/log_file.h"
 #include "stores/memory_store.h"
 
 namespace eb {
@@ -34,16 +35,12 @@ class EngineClockTest : public ::testing::TestWithParam<TimeMs> {
   void Start(bool told) {
     local_.Set(store_clock_.NowMs() + GetParam());
     if (told) store_.offset_.Observe(local_.NowMs(), local_.NowMs(), store_clock_.NowMs());
-    log_file_ = std::tmpfile();
-    log_ = std::make_unique<Logger>(log_file_, Logger::Format::kJson, nullptr);
+    log_ = std::make_unique<test::LogFile>();
     parsed_ = ParseConfig(
         R"({"barriers": {"sales": {"members": ["s/{date}/east.csv", "s/{date}/west.csv"],
                               "timeout": "1h"}}})");
     ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
-    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, local_, *log_);
-  }
-  void TearDown() override {
-    if (log_file_ != nullptr) std::fclose(log_file_);
+    engine_ = std::make_unique<Engine>(parsed_.config, store_, actions_, local_, log_->logger());
   }
   void Advance(TimeMs ms) {
     store_clock_.Advance(ms);
@@ -54,21 +51,13 @@ class EngineClockTest : public ::testing::TestWithParam<TimeMs> {
     EXPECT_TRUE(sweep.ok()) << sweep.status().ToString();
     return sweep.ok() ? sweep->trips.size() : 0;
   }
-  std::string Log() {
-    std::fflush(log_file_);
-    std::rewind(log_file_);
-    std::string text;
-    char buf[512];
-    while (size_t n = std::fread(buf, 1, sizeof buf, log_file_)) text.append(buf, n);
-    return text;
-  }
+  std::string Log() { return log_->Text(); }
 
   FakeClock store_clock_;
   FakeClock local_;
   StoreWithServerTime store_{store_clock_};
   test::RecordingActions actions_;
-  std::FILE* log_file_ = nullptr;
-  std::unique_ptr<Logger> log_;
+  std::unique_ptr<test::LogFile> log_;
   ConfigParse parsed_;
   std::unique_ptr<Engine> engine_;
 };

@@ -27,6 +27,7 @@ TEST(KeysTest, RoundTripEveryKind) {
       StateKey::Arrival("b", "_", "abc123def456", "0123456789abcdef", 7),
       StateKey::Arrival("b", "_", "abc123def456", "0123456789abcdef", 12345, "1,e,,b,,k"),
       StateKey::ShardHint("b", "_", 42, 3, 999),
+      StateKey::LateRun("b", "2026-11-24", id),
   };
   for (const StateKey& k : keys) {
     std::string encoded = layout.Encode(k);
@@ -45,6 +46,7 @@ TEST(KeysTest, Layout) {
   EXPECT_EQ(layout.Encode(StateKey::TripAttempt("b", "_", 12, 2)), ".eventbarrier/b/_/t/0000000012.attempt-0002");
   EXPECT_EQ(layout.Encode(StateKey::Open("b", "i")), ".eventbarrier/_open/b/i");
   EXPECT_EQ(layout.Encode(StateKey::Format()), ".eventbarrier/_format");
+  EXPECT_EQ(layout.Encode(StateKey::LateRun("b", "i", "id")), ".eventbarrier/b/i/l/id");
   // Every tombstone under one prefix, so one lifecycle rule expires them all.
   EXPECT_EQ(layout.Encode(StateKey::Tombstone("b", "i", "id")), ".eventbarrier/_consumed/b/i/id");
   EXPECT_EQ(layout.TombstoneRoot(), ".eventbarrier/_consumed/");

@@ -83,6 +83,31 @@ TEST_F(InvocationTest, ArrivalsTripAndTheSummarySaysSo) {
       "trips":[{"barrier":"b","instance":"_","generation":1,"status":"complete","objects":2,"redriven":false}]})"));
 }
 
+TEST_F(InvocationTest, LateArrivalsAreCountedInTheSummary) {
+  // Issue 14: a re-upload into a once-mode instance that tripped is "late".
+  auto once =
+      ParseConfig(R"({"barriers": {"o": {"members": ["o/{d}/x", "o/{d}/y"], "mode": "once"}}})");
+  ASSERT_TRUE(once.ok()) << once.ErrorText();
+  Engine engine(once.config, memory_, actions_, clock_, Logger::Null());
+  InvocationResult trip = ProcessInvocation(
+      engine, S3Notification({S3Record("bkt", "o/1/x", 1), S3Record("bkt", "o/1/y", 2)}));
+  ASSERT_TRUE(trip.ok()) << trip.Overall().ToString();
+  ASSERT_EQ(trip.trips.size(), 1u);
+  EXPECT_EQ(trip.late, 0);
+  EXPECT_FALSE(InvocationSummary(trip).contains("late")) << "only when there is any";
+  clock_.Advance(60'000);
+  InvocationResult r = ProcessInvocation(
+      engine, S3Notification({S3Record("bkt", "o/1/x", 3), S3Record("bkt", "o/1/y", 4),
+                              S3Record("bkt", "o/2/x", 5)}));
+  ASSERT_TRUE(r.ok()) << r.Overall().ToString();
+  EXPECT_EQ(r.arrivals, 3);
+  EXPECT_EQ(r.late, 2);
+  json summary = json::parse(InvocationSummary(r).dump());
+  EXPECT_EQ(
+      summary,
+      json::parse(R"({"ok":true,"arrivals":3,"duplicates":0,"ignored":0,"late":2,"trips":[]})"));
+}
+
 TEST_F(InvocationTest, IgnoredRecordsAreCountedWithTheirRule) {
   // Issue 19: side files, directory markers and non-data events under a member
   // are counted by rule in the summary line, and cost no store request.

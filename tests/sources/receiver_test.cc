@@ -190,6 +190,23 @@ TEST_F(ReceiverTest, CephRecordsTripOnceAndDuplicatesAreCounted) {
   EXPECT_EQ(Logs().find(kToken), std::string::npos) << "the token is never logged";
 }
 
+TEST_F(ReceiverTest, LateArrivalsAreCountedInTheMetrics) {
+  // Issue 14: a re-upload into a once-mode instance that tripped is late.
+  Start({}, R"({"barriers": {"d": {"members": ["in/{day}/a", "in/{day}/b"], "mode": "once"}}})");
+  auto trip = Handle(Post(Records({CephRecord("in/1/a", "01"), CephRecord("in/1/b", "02")})));
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  ASSERT_EQ(Body(trip)["trips"].size(), 1u) << trip.body;
+  EXPECT_EQ(Body(trip)["late"], 0);
+  EXPECT_EQ(Metric(metrics_.RenderPrometheus(), "eventbarrier_late_arrivals_total"), 0);
+  auto late = Handle(Post(Records({CephRecord("in/1/a", "03")})));
+  ASSERT_EQ(late.status, 200) << late.body;
+  EXPECT_EQ(Body(late)["arrivals"], 1);
+  EXPECT_EQ(Body(late)["late"], 1);
+  std::string text = Handle(Get("/metrics")).body;
+  EXPECT_EQ(Metric(text, "eventbarrier_late_arrivals_total"), 1) << text;
+  EXPECT_EQ(metrics_.late(), 1);
+}
+
 TEST_F(ReceiverTest, TokenIsRequiredAsBearerOrAsBasicPassword) {
   Start();
   const std::string body = Records({CephRecord("in/a/x.csv", "01")});
