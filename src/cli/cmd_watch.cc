@@ -207,7 +207,8 @@ Runner SetupWatch(CLI::App& sub) {
                           {"ignored", std::to_string(st.ignored)}, {"ignored_by", ignored_by},
                           {"arrivals", std::to_string(st.arrivals)}, {"duplicates", std::to_string(st.duplicates)},
                           {"skipped_unchanged", std::to_string(st.skipped)}, {"trips", std::to_string(st.trips)},
-                          {"timeouts", std::to_string(st.timeouts)}, {"failures", std::to_string(st.failures)}});
+                          {"timeouts", std::to_string(st.timeouts)}, {"failures", std::to_string(st.failures)},
+                          {"late", std::to_string(st.late)}});
     return s.ok() ? static_cast<int>(kExitOk) : static_cast<int>(kExitFailure);
   };
 }

@@ -138,6 +138,7 @@ void WatchLoop::Submit(const FileEvent& file, int attempt, bool settled) {
   }
   stats_.arrivals += outcome->counted;
   stats_.duplicates += outcome->duplicates;
+  stats_.late += outcome->late;
   stats_.trip_failures += outcome->trip_failures;
   for (const auto& t : outcome->trips) {
     ++stats_.trips;

@@ -59,6 +59,7 @@ struct WatchStats {
   int64_t unstable_gone = 0;  // held for stable_for, then deleted or renamed away
   int64_t arrivals = 0;    // markers written (an arrival counts once per barrier instance)
   int64_t duplicates = 0;  // markers that already existed
+  int64_t late = 0;        // of `arrivals`: for an instance that tripped for good (on_late ran)
   int64_t trips = 0;       // generations tripped (complete or timeout), re-drives included
   int64_t timeouts = 0;
   int64_t failures = 0;    // failed attempts

@@ -67,6 +67,22 @@ TEST_F(WatchLoopTest, ScanThenEventsTripOnceDuplicatesFolded) {
   EXPECT_EQ(loop_->stats().skipped, 3) << "the journal folds repeats before the engine sees them";
 }
 
+TEST_F(WatchLoopTest, RewrittenFileAfterAOnceTripIsLateAndRunsOnLate) {
+  // Issue 14: a once-mode instance that tripped never consumes a rewrite.
+  Load(R"({"barriers": {"b": {"members": ["in/{d}/x", "in/{d}/y"],
+      "on_late": [{"type": "manifest", "key": "late/{d}.json"}]}}})");
+  ASSERT_TRUE(loop_->Start().ok());
+  watcher_.batches.push_back(Batch({File("in/1/x", kT0, 1), File("in/1/y", kT0, 2)}));
+  watcher_.batches.push_back(Batch({File("in/1/x", kT0 + 5'000'000, 1)}));  // x rewritten
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(loop_->Step(0).ok());
+  EXPECT_EQ(Trips("b/1/1"), 1);
+  EXPECT_EQ(loop_->stats().arrivals, 3);
+  EXPECT_EQ(loop_->stats().late, 1);
+  int late_runs = 0;
+  for (const auto& [key, n] : actions_.runs()) late_runs += key.rfind("b/1/1/late/", 0) == 0 ? n : 0;
+  EXPECT_EQ(late_runs, 1);
+}
+
 TEST_F(WatchLoopTest, RewrittenFilesStartTheNextGeneration) {
   Load(kTwo);
   ASSERT_TRUE(loop_->Start().ok());
