@@ -319,6 +319,22 @@ TEST(AwsActionsWire, BotocoreCheckCatchesSpoiledRequests) {
   }
 }
 
+// Issue 14: an on_late record goes out with status late, its own idempotency
+// key (never the trip's) and, to EventBridge, its own detail-type.
+TEST(AwsActionsWire, OnLateRecordsHaveTheirOwnKeyAndDetailType) {
+  TripRecord late = SampleTrip(TripStatus::kLate);
+  late.arrivals.resize(1);
+  ActionSpec eventbridge{"eventbridge", {}, {}};
+  auto request = BuildAwsActionRequest(eventbridge, late, "eu-west-1");
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  json entry = json::parse(request->body)["Entries"][0];
+  EXPECT_EQ(entry["DetailType"], "Barrier Late Arrival");
+  json detail = json::parse(entry["Detail"].get<std::string>());
+  EXPECT_EQ(detail["status"], "late");
+  EXPECT_EQ(detail["idempotency_key"], "sales/2026-11-24,eu%2Fwest/3/late/" + late.arrivals[0].id);
+  EXPECT_EQ(detail["objects"].size(), 1u);
+}
+
 TEST(AwsActionsWire, TemporaryCredentialsSignTheSessionToken) {
   SendEveryActionAndCheck(
       {"ASIAEXAMPLE", "secret/with+odd=chars", "IQoJb3JpZ2luX2VjEJr//////////token=="});
