@@ -90,12 +90,24 @@ TEST_F(AwsActionsCliTest, TripPublishesToSnsAndEventBridgeOnce) {
             std::string::npos);
 }
 
-TEST_F(AwsActionsCliTest, WithoutCredentialsTheTripIsNotDoneAndSaysWhy) {
+// A failing action leaves the trip unfinished, to be re-driven with backoff;
+// the arrivals are recorded, so `handle` succeeds and its summary line counts
+// the failure (docs/PROTOCOL.md, "Finishing a trip").
+TEST_F(AwsActionsCliTest, WithoutCredentialsTheTripStaysUnfinishedAndSaysWhy) {
   std::string out;
   int rc =
       Handle("AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_ENDPOINT_URL=http://127.0.0.1:9", &out);
-  EXPECT_NE(rc, 0) << out;
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"trip_failures\":1"), std::string::npos) << out;
   EXPECT_NE(out.find("AWS_ACCESS_KEY_ID"), std::string::npos) << out;
+  int records = 0;
+  for (const auto& f : fs::recursive_directory_iterator(dir_ / "state")) {
+    std::string path = f.path().string();
+    if (path.find("/t/") == std::string::npos) continue;
+    ++records;
+    EXPECT_EQ(path.find(".done"), std::string::npos) << "the trip must stay unfinished: " << path;
+  }
+  EXPECT_GT(records, 0) << "the trip was claimed";
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ TEST_F(WatchLoopTest, ScanThenEventsTripOnceDuplicatesFolded) {
 TEST_F(WatchLoopTest, RewrittenFileAfterAOnceTripIsLateAndRunsOnLate) {
   // Issue 14: a once-mode instance that tripped never consumes a rewrite.
   Load(R"({"barriers": {"b": {"members": ["in/{d}/x", "in/{d}/y"],
+      "on_complete": [{"type": "manifest", "key": "ready/{d}.json"}],
       "on_late": [{"type": "manifest", "key": "late/{d}.json"}]}}})");
   ASSERT_TRUE(loop_->Start().ok());
   watcher_.batches.push_back(Batch({File("in/1/x", kT0, 1), File("in/1/y", kT0, 2)}));
