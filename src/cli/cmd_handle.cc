@@ -44,7 +44,10 @@ Runner SetupHandle(CLI::App& sub) {
       "An EventBridge scheduled event runs the sweeper; s3:TestEvent is acknowledged and ignored.\n"
       "For an SQS batch the line carries batchItemFailures ([{\"itemIdentifier\": messageId}]):\n"
       "only those messages failed, the others were processed.\n"
-      "Exits 1 if any payload or SQS message failed (it would be retried by Lambda).");
+      "Exits 1 if any payload or SQS message failed (it would be retried by Lambda).\n"
+      "A trip whose actions failed is not a failed payload: its arrivals are recorded, the line\n"
+      "counts it in trip_failures, and the trip is re-driven with backoff by a later sweep or\n"
+      "arrival (`eventbarrier status` shows the error and the next retry).");
   return [o] {
     auto opened = OpenCommandEngine(o->config, o->state, o->log);
     if (!opened) return static_cast<int>(kExitFailure);
