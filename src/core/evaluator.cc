@@ -337,9 +337,7 @@ Status InstanceEvaluator::NoteIfLate(const TripView& view) {
 bool InstanceEvaluator::MayHaveTimedOut(const std::vector<ObjectInfo>& markers) const {
   if (spec_.mode != BarrierMode::kOnce || !spec_.timeout_ms || !own_marker_ || markers.empty())
     return false;
-  TimeMs oldest = markers.front().last_modified;
-  for (const auto& m : markers) oldest = std::min(oldest, m.last_modified);
-  return ctx_.clock.NowMs() - oldest >= *spec_.timeout_ms;
+  return ctx_.clock.NowMs() - OldestModified(markers) >= *spec_.timeout_ms;
 }
 
 Status InstanceEvaluator::RunFromShard(int shard, std::vector<ObjectInfo> shard_markers, bool duplicate,

@@ -71,6 +71,13 @@ TimeMs ConflictBackoffMs(int attempt) {
   return std::uniform_int_distribution<TimeMs>(0, cap)(rng);
 }
 
+TimeMs OldestModified(const std::vector<ObjectInfo>& objects) {
+  if (objects.empty()) return 0;
+  TimeMs oldest = objects.front().last_modified;
+  for (const auto& o : objects) oldest = std::min(oldest, o.last_modified);
+  return oldest;
+}
+
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         const std::string& start_after) {
   std::vector<ObjectInfo> all;

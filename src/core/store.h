@@ -115,6 +115,10 @@ class ListPageBuilder {
   ListPage page_;
 };
 
+// The oldest LastModified among `objects` (a timeout counts from the oldest
+// marker); 0 for none.
+TimeMs OldestModified(const std::vector<ObjectInfo>& objects);
+
 // Every key under `prefix` (all pages), keys only > start_after.
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, const std::string& prefix,
                                         const std::string& start_after = "");

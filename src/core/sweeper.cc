@@ -31,13 +31,15 @@ struct Probe {
   Status status;
   bool truncated = false;  // more than one page: judged by the full evaluation
   std::vector<ObjectInfo> markers, trips, hints;
-  TimeMs newest = 0;     // the newest object's store time
-  TimeMs listed_at = 0;  // no later than the LIST was sent (store time)
+  std::vector<std::string> tags;  // the markers' member tags, decoded once here
+  TimeMs newest = 0;              // the newest object's store time
+  TimeMs listed_at = 0;           // no later than the LIST was sent (store time)
   bool any_record = false;
-  std::optional<TimeMs> unfinished_since;  // the oldest unfinished trip's last activity
-  std::optional<TimeMs> redrive_due;       // the earliest re-drive due (backoff, trip_log.h)
+  // The earliest re-drive of an unfinished trip due (backoff, trip_log.h);
+  // nullopt: no trip is unfinished.
+  std::optional<TimeMs> redrive_due;
 
-  bool idle() const { return status.ok() && !truncated && markers.empty() && !unfinished_since; }
+  bool idle() const { return status.ok() && !truncated && markers.empty() && !redrive_due; }
 };
 
 Probe ProbeInstance(const EngineContext& ctx, const std::string& barrier,
@@ -58,6 +60,7 @@ Probe ProbeInstance(const EngineContext& ctx, const std::string& barrier,
     switch (k->kind) {
       case StateKeyKind::kArrival:
         p.markers.push_back(std::move(obj));
+        p.tags.push_back(std::move(k->tag));
         break;
       case StateKeyKind::kShardHint:
         p.hints.push_back(std::move(obj));
@@ -78,7 +81,6 @@ Probe ProbeInstance(const EngineContext& ctx, const std::string& barrier,
     if (!g.record) continue;
     p.any_record = true;
     if (!g.done) {
-      p.unfinished_since = std::min(p.unfinished_since.value_or(g.last_activity), g.last_activity);
       TimeMs due = RedriveDueAt(ctx.config.state.lease_ms, g.attempts, g.last_activity);
       p.redrive_due = std::min(p.redrive_due.value_or(due), due);
     }
@@ -91,8 +93,7 @@ std::optional<TimeMs> DueAt(const BarrierSpec& spec, const Probe& p) {
   std::optional<TimeMs> due;
   if (p.redrive_due) due = *p.redrive_due;
   if (spec.timeout_ms && !p.markers.empty()) {
-    TimeMs oldest = p.markers.front().last_modified;
-    for (const auto& m : p.markers) oldest = std::min(oldest, m.last_modified);
+    TimeMs oldest = OldestModified(p.markers);
     due = std::min(due.value_or(oldest + *spec.timeout_ms), oldest + *spec.timeout_ms);
   }
   return due;
@@ -105,17 +106,10 @@ std::optional<TimeMs> DueAt(const BarrierSpec& spec, const Probe& p) {
 // counting arrivals an unfinished trip lists), and neither a timeout nor an
 // unfinished trip's next re-drive (its backoff) is due. Without markers: an
 // unfinished trip (a failing action) whose backoff has not run out.
-bool NothingDue(const EngineContext& ctx, const BarrierSpec& spec, const BarrierShape& shape,
-                const Probe& p, TimeMs now) {
+bool NothingDue(const BarrierSpec& spec, const BarrierShape& shape, const Probe& p, TimeMs now) {
   if (p.truncated || shape.plan().sharded()) return false;
   if (p.markers.empty()) return p.redrive_due && *p.redrive_due > now;
-  std::vector<std::string> tags;
-  tags.reserve(p.markers.size());
-  for (const auto& m : p.markers) {
-    auto k = ctx.layout.Decode(m.key);
-    if (k) tags.push_back(k->tag);
-  }
-  if (shape.Covers(tags)) return false;
+  if (shape.Covers(p.tags)) return false;
   auto due = DueAt(spec, p);
   return !due || *due > now;
 }
@@ -317,7 +311,7 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
       error(deleted.status());
   };
   const bool once_done = !probe.truncated && spec->mode == BarrierMode::kOnce && probe.any_record &&
-                         !probe.unfinished_since;
+                         !probe.redrive_due;
   if (probe.idle() || once_done) {
     ++outcome_.instances;
     if (probe.idle()) ++outcome_.idle;
@@ -336,7 +330,7 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
     }
     return true;
   }
-  if (NothingDue(ctx_, *spec, shape, probe, now)) {
+  if (NothingDue(*spec, shape, probe, now)) {
     // Pending, but nothing can happen before it is due: no evaluation (it
     // would list t/ to find what the probe already shows). Visited again
     // first thing once due, and on every lap of the rotation meanwhile.
