@@ -142,6 +142,13 @@ Result<Engine::TombstoneRead> Engine::ReadTombstone(const std::string& barrier, 
   return read;
 }
 
+bool Engine::IsPromptDelivery(const Arrival& arrival) {
+  TimeMs happened = 0;
+  if (options_.prompt_arrival_ms <= 0 || !ParseIso8601(arrival.event_time, &happened)) return false;
+  // An event stamped later than our clock says is prompt too (clock skew).
+  return clock_.NowMs() - happened <= options_.prompt_arrival_ms;
+}
+
 Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival) {
   std::vector<IgnoredArrival> ignored;
   std::vector<ArrivalMatch> matches = Match(arrival, &ignored);
@@ -158,6 +165,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     return outcome;
   }
   std::string id = ArrivalId(arrival);
+  const bool prompt = IsPromptDelivery(arrival);
   for (const ArrivalMatch& m : matches) {
     const BarrierSpec& spec = *m.barrier;
     const BarrierShape& shape = ShapeOf(spec);
@@ -171,8 +179,11 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // writes nothing: its marker would complete a set of stale copies, and a
     // marker, however briefly it exists, can be listed by a claimant.
     // Read before the index, so that a late copy neither reads the index nor
-    // notes it as cached without writing anything (core/sweeper.h).
-    auto tombstone = ReadTombstone(spec.name, m.instance, id);
+    // notes it as cached without writing anything (core/sweeper.h). A prompt
+    // delivery skips the read: copies come late (EngineOptions), and the
+    // trip that lists a prompt one settles it as stale.
+    Result<TombstoneRead> tombstone = TombstoneRead{};
+    if (!prompt) tombstone = ReadTombstone(spec.name, m.instance, id);
     if (!tombstone.ok()) return tombstone.status().WithContext("recording arrival " + arrival.key);
     auto late = [&](int64_t generation) {
       ++outcome.duplicates;

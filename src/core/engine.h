@@ -124,6 +124,8 @@ class Engine {
   };
   Result<TombstoneRead> ReadTombstone(const std::string& barrier, const std::string& instance,
                                       const std::string& id);
+  // True when `arrival` came within options_.prompt_arrival_ms of its event.
+  bool IsPromptDelivery(const Arrival& arrival);
   const BarrierShape& ShapeOf(const BarrierSpec& spec);
   std::string NextClaimToken();
 

@@ -38,6 +38,17 @@ struct EngineOptions {
   // protocol tolerates: tombstones are expired only this long after the
   // retention, so a fast clock never expires one early (PROTOCOL.md, "Clocks").
   TimeMs max_clock_skew_ms = 5 * 60 * 1000;
+  // An arrival delivered at most this long after its event happened (the
+  // event's time against the store's clock) writes its marker without first
+  // reading its tombstone. A copy of an event that a generation consumed
+  // comes after its original did: a retry, a queue's redelivery, a replay.
+  // A prompt arrival is, as a rule, the first delivery, and the read would
+  // cost every arrival a request to catch a rare copy; a prompt copy that
+  // does come after its original was consumed re-creates its marker, and the
+  // trip that lists it settles it as a stale duplicate (docs/PROTOCOL.md,
+  // arrival step 1). Later arrivals, and events without a time, read it.
+  // 0: every arrival reads its tombstone.
+  TimeMs prompt_arrival_ms = 30 * 1000;
 };
 
 }  // namespace eb

@@ -134,6 +134,17 @@ Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool re
   if (!verdict.ok()) return verdict.status();
   std::set<std::string> stale(verdict->ids.begin(), verdict->ids.end());
   const bool void_trip = verdict->void_trip;
+  if (!stale.empty()) {
+    // A copy that came after its original was consumed (a prompt one writes
+    // its marker without reading its tombstone): counted nowhere, said here.
+    ctx_.log.Warn(
+        "late duplicate: the generation listed copies of arrivals an earlier one consumed; "
+        "they are not consumed again",
+        {{"barrier", spec.name},
+         {"instance", instance_},
+         {"generation", std::to_string(record.generation)},
+         {"stale", std::to_string(stale.size())}});
+  }
 
   TripRecord consumed = record;  // what the generation consumes: the record less stale duplicates
   consumed.arrivals.clear();

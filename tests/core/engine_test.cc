@@ -60,9 +60,10 @@ TEST_F(EngineTest, DuplicatesNeverCountTwice) {
   EXPECT_EQ(r->duplicates, 1);
   EXPECT_EQ(r->counted, 0);
   ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
-  // Redeliveries of the consumed events (each would re-create its deleted
-  // marker) never trip generation 2: each finds its tombstone, takes its
-  // marker back and says so.
+  // Redeliveries of the consumed events, ten minutes later (each would
+  // re-create its deleted marker), never trip generation 2: each finds its
+  // tombstone, writes no marker and says so.
+  clock_.Set(test::kRedeliveryMs);
   for (const char* m : {"m0", "m1"}) {
     auto late = engine_->OnArrival(Obj(m));
     ASSERT_TRUE(late.ok());
@@ -93,6 +94,7 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
   ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
   test::CountingStore counting(store_);
   Engine cold(parsed_.config, counting, actions_, clock_, Logger::Null());
+  clock_.Set(test::kRedeliveryMs);  // a redelivery, not a prompt delivery
   auto late = cold.OnArrival(Obj("m0"));
   ASSERT_TRUE(late.ok()) << late.status().ToString();
   EXPECT_EQ(late->late_duplicates, 1);
@@ -109,6 +111,48 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
   EXPECT_EQ(in_window->late_duplicates, 1) << "its marker is gone: generation 1 settled and consumed it";
   EXPECT_EQ(counting.count(test::StoreOp::kPut) + counting.count(test::StoreOp::kPutIfAbsent), 0);
   EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty());
+}
+
+// A prompt delivery reads no tombstone (EngineOptions::prompt_arrival_ms), so
+// a prompt copy of a consumed arrival writes its marker again. The trip that
+// lists such copies settles them as stale: they are in no manifest, the
+// generation they complete alone is void, and the next real pair trips with
+// exactly its own objects.
+TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  ASSERT_EQ(actions_.runs().size(), 1u);
+  int tombstone_reads = 0;
+  test::FaultStore watched(store_, [&](test::StoreOp op, const std::string& key) {
+    if (op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos)
+      ++tombstone_reads;
+    return test::Fault::kNone;
+  });
+  Engine prompt(parsed_.config, watched, actions_, clock_, Logger::Null());
+  auto copy = prompt.OnArrival(Obj("m0"));
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy->counted, 1) << "a marker again: nothing told this copy apart";
+  EXPECT_EQ(tombstone_reads, 0);
+  // A fresh m0, then the copy of m1 completes a set: generation 2 lists both
+  // copies and the fresh m0 and settles the copies stale. The fresh m0 alone
+  // does not complete it, so generation 2 is void and m0 waits.
+  Arrive(Obj("m0", "2"));
+  auto completing = Arrive(Obj("m1"));
+  EXPECT_TRUE(completing.empty()) << "a set completed by a stale copy trips nothing";
+  auto done2 = store_.Get(".eventbarrier/b/_/t/0000000002.done");
+  ASSERT_TRUE(done2.ok());
+  EXPECT_TRUE(ParseDone(*done2).void_trip);
+  EXPECT_EQ(actions_.runs().size(), 1u) << "no action for a void generation";
+  // The next real m1 trips generation 3 with exactly the two fresh objects.
+  auto next = Arrive(Obj("m1", "2"));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].generation, 3);
+  EXPECT_EQ(next[0].objects, 2u);
+  ASSERT_EQ(actions_.runs().size(), 2u);
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty())
+      << "the stale markers went with the verdict";
 }
 
 // A set completed only by stale copies (here: markers re-created behind the

@@ -51,7 +51,7 @@ struct Pending {
   int attempts = 0;
 };
 
-Arrival Upload(const std::string& member, int generation) {
+Arrival Upload(const std::string& member, int generation, TimeMs when) {
   Arrival a;
   a.bucket = "hist";
   a.key = "c/" + member + "/f";
@@ -59,7 +59,7 @@ Arrival Upload(const std::string& member, int generation) {
   a.sequencer = "g" + std::to_string(generation);
   a.etag = "e-" + std::to_string(generation);
   a.event_name = "ObjectCreated:Put";
-  a.event_time = "2026-11-24T06:00:00.000Z";
+  a.event_time = FormatIso8601(when);
   a.source = "aws:s3";
   return a;
 }
@@ -69,9 +69,10 @@ Arrival Upload(const std::string& member, int generation) {
 std::string HistoryReport::Summary() const {
   std::ostringstream out;
   out << "history seed " << seed << ": " << trips << " trips, " << late_copies << " late copies ("
-      << late_copies_near_edge << " in the retention's last tenth), " << faults << " faults, "
-      << crashes << " crashes; at the end " << tombstones_at_end << " tombstones, "
-      << state_objects_at_end << " state objects";
+      << late_copies_near_edge << " in the retention's last tenth, " << late_copies_unread
+      << " without reading their tombstone), " << faults << " faults, " << crashes
+      << " crashes; at the end " << tombstones_at_end << " tombstones, " << state_objects_at_end
+      << " state objects";
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
   return out.str();
 }
@@ -125,6 +126,8 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
         std::uniform_int_distribution<TimeMs>(-options.max_skew_ms, options.max_skew_ms)(rng);
     clocks.push_back(std::make_unique<SkewedClock>(time, skew));
     engine_options[w].worker_id = "w" + std::to_string(w);
+    if (options.prompt_arrival_ms >= 0)
+      engine_options[w].prompt_arrival_ms = options.prompt_arrival_ms;
   }
   auto restart = [&](int w) {
     engines[w] = std::make_unique<Engine>(config, client, actions, *clocks[w], Logger::Null(),
@@ -147,10 +150,18 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
       try {
         auto r = engines[w]->OnArrival(p.arrival);
         ok = r.ok();
-        if (ok && p.late_copy && r->counted > 0) {
-          // A copy of an arrival whose generation ran its actions: its
-          // tombstone (inside the retention) must have stopped it before it
-          // wrote a marker. (Settling would still keep it out of a manifest.)
+        // Prompt or not, as the engine may have judged it: its clock may be
+        // off the store's by up to max_skew_ms.
+        TimeMs happened = 0;
+        const bool prompt =
+            ParseIso8601(p.arrival.event_time, &happened) &&
+            time.NowMs() - happened <= engine_options[w].prompt_arrival_ms + options.max_skew_ms;
+        if (ok && p.late_copy && prompt) ++report.late_copies_unread;
+        if (ok && p.late_copy && !prompt && r->counted > 0) {
+          // A copy, not prompt, of an arrival whose generation ran its
+          // actions: its tombstone (inside the retention) must have stopped
+          // it before it wrote a marker. A prompt one writes its marker, and
+          // settling keeps it out of every manifest (checked below).
           std::string id = ArrivalId(p.arrival);
           for (const auto& [key, runs] : actions.runs) {
             if (std::find(runs.front().begin(), runs.front().end(), id) != runs.front().end()) {
@@ -181,7 +192,7 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
 
   for (int g = 1; g <= options.generations; ++g) {
     for (const char* m : {"m0", "m1"}) {
-      Arrival a = Upload(m, g);
+      Arrival a = Upload(m, g, time.NowMs());
       history.push_back({a, time.NowMs()});
       int copies = chance(0.3) ? 2 : 1;
       for (int c = 0; c < copies; ++c) {

@@ -141,9 +141,11 @@ std::vector<Event> MakeWideEvents(std::mt19937_64& rng) {
 
 std::string SimReport::Summary() const {
   std::ostringstream out;
-  out << "seed " << seed << ": shard size " << shard_size << ", " << workers << " workers, " << events << " events, " << deliveries
-      << " deliveries, " << faults << " faults, " << crashes << " crashes, " << trips << " trips, "
-      << redrives << " re-drives, " << steps << " steps";
+  out << "seed " << seed << ": shard size " << shard_size << ", " << workers << " workers, "
+      << events << " events, " << deliveries << " deliveries, " << faults << " faults, " << crashes
+      << " crashes, " << trips << " trips, " << redrives << " re-drives, " << steps
+      << " steps, tombstones read "
+      << (tombstones_read_first ? "before every marker" : "only by the trips");
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
   return out.str();
 }
@@ -254,6 +256,13 @@ SimReport RunSimulation(const SimOptions& options) {
     TimeMs skew = skewed ? std::uniform_int_distribution<TimeMs>(-30'000, 30'000)(skew_rng) : 0;
     worker_clocks.push_back(std::make_unique<SkewedClock>(clock, skew));
   }
+  // Half the seeds read every arrival's tombstone before its marker; the
+  // other half read none (every event is prompt: the run takes seconds of
+  // store time), so settling alone keeps copies of consumed arrivals out.
+  std::mt19937_64 prompt_rng(options.seed * 0xD6E8FEB86659FD93ULL + 17);
+  const TimeMs prompt_arrival_ms =
+      std::bernoulli_distribution(0.5)(prompt_rng) ? 0 : 1000LL * 60 * 60 * 24 * 365 * 10;
+  report.tombstones_read_first = prompt_arrival_ms == 0;
   auto worker = [&](int w) {
     SetCurrentWorker(w);
     sched.Yield(w);  // park before doing anything, so the run is deterministic
@@ -262,6 +271,7 @@ SimReport RunSimulation(const SimOptions& options) {
     eo.head_every = head_every;
     eo.resume_grace_ms = resume_grace_ms;
     eo.shard_size = shard_size;
+    eo.prompt_arrival_ms = prompt_arrival_ms;
     Logger& log = options.log != nullptr ? *options.log : Logger::Null();
     Clock& own_clock = *worker_clocks[w];
     auto engine = std::make_unique<Engine>(config, client, actions, own_clock, log, eo);

@@ -109,6 +109,25 @@ TEST(SimulationHistory, LongHistoriesSkewedClocksAndExpiringTombstones) {
   EXPECT_GT(near_edge, 0) << "no copy came near the retention's edge: the test checks less than it says";
 }
 
+// The same, with every arrival prompt (a window longer than the retention):
+// no copy reads its tombstone before writing its marker, so only settling,
+// the trip's PUT-if-absent of each listed arrival's tombstone, keeps the
+// copies out of a second manifest.
+TEST(SimulationHistory, CopiesThatNeverReadTheirTombstoneAreSettledStale) {
+  int unread = 0;
+  for (uint64_t seed = 11; seed <= 13; ++seed) {
+    HistoryOptions options;
+    options.seed = seed;
+    options.prompt_arrival_ms = 2 * 60 * 60 * 1000;
+    HistoryReport report = RunHistorySimulation(options);
+    unread += report.late_copies_unread;
+    EXPECT_TRUE(report.violations.empty()) << report.Summary();
+    EXPECT_GE(report.trips, options.generations * 9 / 10) << report.Summary();
+    std::printf("%s\n", report.Summary().c_str());
+  }
+  EXPECT_GT(unread, 100) << "the copies read their tombstones: the test checks less than it says";
+}
+
 // The production settings: default engine options and the default 14-day
 // retention (nothing expires within 1,000 generations a minute apart).
 TEST(SimulationHistory, ProductionSettings) {
