@@ -114,6 +114,11 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   // stamp. Format 1's index was empty, and migrate leaves it so.
   if (present.ok() && ParseFormatStamp(*present) == kStateFormat) format_checked_ = true;
   EB_RETURN_IF_ERROR(EnsureFormat());
+  // The entry's `head` hint (trip_finisher.cc) spares the trip log its GET of `head`.
+  if (present.ok()) {
+    if (int64_t hint = ParseOpenEntryHint(*present); hint > 0)
+      trips_.SetDoneHint(barrier, instance, hint);
+  }
   if (!present.ok()) {
     Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
     if (!s.ok() && !s.IsAlreadyExists()) return s;

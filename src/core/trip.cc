@@ -112,6 +112,20 @@ int ParseFormatStamp(const std::string& body) {
   return it != j.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
+std::string SerializeOpenEntry(int64_t done_hint) {
+  JsonWriter w;
+  w.BeginObject().Key("format").Int(kStateFormat).Key("head").Int(done_hint);
+  return w.EndObject().Take();
+}
+
+int64_t ParseOpenEntryHint(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_object()) return 0;
+  auto it = j.find("head");
+  return it != j.end() && it->is_number_integer() && it->get<int64_t>() > 0 ? it->get<int64_t>()
+                                                                            : 0;
+}
+
 Result<Tombstone> ParseTombstone(const std::string& text) {
   try {
     json j = json::parse(text);

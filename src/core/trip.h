@@ -92,6 +92,12 @@ Result<int64_t> ParseEpochWitness(const std::string& json_text);
 // object (format 1's open index was empty).
 int ParseFormatStamp(const std::string& body);
 
+// The body of an open index entry `_open/B/I` once its instance has a `head`
+// hint: the format and the hint, so that a cold process, which reads the entry
+// anyway, need not read `head` too. `ParseOpenEntryHint`: 0 when there is none.
+std::string SerializeOpenEntry(int64_t done_hint);
+int64_t ParseOpenEntryHint(const std::string& body);
+
 // The body of `t/<gen>.stale`, the verdict of a generation whose record
 // listed stale duplicates: their ids (earlier generations had consumed them,
 // their tombstones said so), and whether what was left failed to complete
