@@ -118,12 +118,12 @@ std::string SerializeOpenEntry(int64_t done_hint) {
   return w.EndObject().Take();
 }
 
-int64_t ParseOpenEntryHint(const std::string& body) {
+std::optional<int64_t> ParseOpenEntryHint(const std::string& body) {
   json j = json::parse(body, nullptr, false);
-  if (!j.is_object()) return 0;
+  if (!j.is_object()) return std::nullopt;
   auto it = j.find("head");
-  return it != j.end() && it->is_number_integer() && it->get<int64_t>() > 0 ? it->get<int64_t>()
-                                                                            : 0;
+  if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() < 0) return std::nullopt;
+  return it->get<int64_t>();
 }
 
 Result<Tombstone> ParseTombstone(const std::string& text) {

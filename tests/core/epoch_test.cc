@@ -130,7 +130,7 @@ TEST_F(EpochTest, AHeadHintLeftInTheOpenIndexStartsANewEpochToo) {
   for (int i = 1; i <= 20; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
   auto entry = store_.Get(".eventbarrier/_open/b/d1");
   ASSERT_TRUE(entry.ok());
-  ASSERT_EQ(ParseOpenEntryHint(*entry), 16);
+  ASSERT_EQ(ParseOpenEntryHint(*entry), std::optional<int64_t>(16));
   DeleteByHand(".eventbarrier/b/d1/");
   auto trips = Pair("d1", 21);
   ASSERT_EQ(trips.size(), 1u);
