@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "core/arrival.h"
 #include "core/store.h"
 #include "fakes/fault_store.h"
@@ -61,8 +62,10 @@ inline std::string MembersConfig(int n) {
   return json + "]}";
 }
 
-// Member `member`'s upload in `generation` of a MembersConfig barrier (an S3 event).
-inline Arrival Upload(int member, int64_t generation) {
+// Member `member`'s upload in `generation` of a MembersConfig barrier (an S3
+// event), written at `event_ms` (>= 0: its eventTime, so that its delivery is
+// prompt; EngineOptions::prompt_arrival_ms).
+inline Arrival Upload(int member, int64_t generation, TimeMs event_ms = -1) {
   Arrival a;
   a.bucket = "bench";
   a.key = "m" + std::to_string(member) + "/part";
@@ -71,6 +74,7 @@ inline Arrival Upload(int member, int64_t generation) {
   a.size = 100;
   a.event_name = "ObjectCreated:Put";
   a.source = "aws:s3";
+  if (event_ms >= 0) a.event_time = FormatIso8601(event_ms);
   return a;
 }
 

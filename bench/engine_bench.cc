@@ -39,7 +39,7 @@ void RunGenerations(benchmark::State& state, int members, int64_t history, bool 
   NoActions actions;
   ConfigParse parsed = ParseConfig(count_latch ? CountConfig(members) : MembersConfig(members));
   auto upload = [&](int member, int64_t generation) {
-    Arrival a = Upload(member, generation);
+    Arrival a = Upload(member, generation, clock.NowMs());
     if (count_latch) a.key = "in/" + a.key;
     return a;
   };

@@ -76,7 +76,7 @@ struct Run {
     bench::RequestMix before = store.mix();
     auto start = SteadyClock::now();
     for (int m = 0; m < members; ++m) {
-      auto r = engine->OnArrival(Upload(m, generation));
+      auto r = engine->OnArrival(Upload(m, generation, clock.NowMs()));
       if (!r.ok()) {
         if (++errors <= 3) std::fprintf(stderr, "generation %lld: %s\n", static_cast<long long>(generation),
                                         r.status().ToString().c_str());

@@ -266,6 +266,7 @@ int Main(int argc, char** argv) {
     std::vector<Delivery> today;
     auto deliver = [&](Arrival a) {
       TimeMs at = day_start + static_cast<TimeMs>(u01(rng) * (kDay - kHour));
+      a.event_time = FormatIso8601(at);  // its copies keep it: the later ones are not prompt
       fresh_ids.insert(ArrivalId(a));
       if (u01(rng) < dup) {
         today.push_back({at + static_cast<TimeMs>(u01(rng) * 5 * kMinute), a, false});
