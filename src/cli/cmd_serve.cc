@@ -227,6 +227,12 @@ Runner SetupServe(CLI::App& sub) {
     EnginePool engines(o->workers + 1, [&](int i) {
       EngineOptions options;
       options.worker_id = worker + "-" + std::to_string(i);
+      // Senders push copies promptly: a notification retried after a lost
+      // answer, the same event through a second topic or to a second
+      // replica. A prompt copy of a consumed arrival would re-create its
+      // marker (settled stale only by the next trip), so every arrival here
+      // reads its tombstone first (docs/PROTOCOL.md, arrival step 1).
+      options.prompt_arrival_ms = 0;
       return std::make_unique<Engine>(config, store, actions.runner(), clock, *log, options);
     });
 

@@ -171,6 +171,12 @@ Runner SetupWatch(CLI::App& sub) {
     // folder's only watch (the lock above): it is dead, or it was us a moment ago
     // (a retry after a failed action). Resume at once.
     engine_options.resume_grace_ms = 0;
+    // A restart submits again the files the killed run had recorded but not
+    // yet noted, a moment after they were written: copies that are prompt.
+    // Each reads its tombstone (a local file) rather than re-create the
+    // marker of a consumed file, which would wait in a/ as progress towards
+    // the next generation until a trip settled it stale.
+    engine_options.prompt_arrival_ms = 0;
     Engine engine(config, *state, actions, clock, *log, engine_options);
     // Tied to this configuration and folder: under another one, every file is submitted again.
     SeenJournal journal(*state, layout.state_prefix() + "_watch/seen.json",
