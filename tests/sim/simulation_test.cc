@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <vector>
 
 #include "core/trip.h"
 #include "fakes/fault_store.h"
@@ -91,21 +92,29 @@ TEST(SimulationFailingAction, ABarrierWhoseActionFailsForAWhile) {
   EXPECT_GT(runs_with_later_generations, 100);
 }
 
+// Runs the long-history simulation with `options` on seeds first..last, each
+// checked: no promise broken, at least 90% of the generations tripped. Returns
+// the reports for what a test counts over them.
+std::vector<HistoryReport> CleanHistories(HistoryOptions options, uint64_t first, uint64_t last) {
+  std::vector<HistoryReport> reports;
+  for (uint64_t seed = first; seed <= last; ++seed) {
+    options.seed = seed;
+    HistoryReport report = RunHistorySimulation(options);
+    EXPECT_TRUE(report.violations.empty()) << report.Summary();
+    EXPECT_GE(report.trips, options.generations * 9 / 10) << report.Summary();
+    std::printf("%s\n", report.Summary().c_str());
+    reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
 // 1,200 generations of one cyclic barrier under a one-hour retention (twenty
 // retentions: tombstones expire all along), three workers with clocks up to
 // 30 s off the store's, faults, crashes, sweeps that compact, and copies of
 // consumed arrivals delivered again up to the retention's edge.
 TEST(SimulationHistory, LongHistoriesSkewedClocksAndExpiringTombstones) {
   int near_edge = 0;
-  for (uint64_t seed = 1; seed <= 4; ++seed) {
-    HistoryOptions options;
-    options.seed = seed;
-    HistoryReport report = RunHistorySimulation(options);
-    near_edge += report.late_copies_near_edge;
-    EXPECT_TRUE(report.violations.empty()) << report.Summary();
-    EXPECT_GE(report.trips, options.generations * 9 / 10) << report.Summary();
-    std::printf("%s\n", report.Summary().c_str());
-  }
+  for (const HistoryReport& r : CleanHistories(HistoryOptions{}, 1, 4)) near_edge += r.late_copies_near_edge;
   EXPECT_GT(near_edge, 0) << "no copy came near the retention's edge: the test checks less than it says";
 }
 
@@ -114,17 +123,10 @@ TEST(SimulationHistory, LongHistoriesSkewedClocksAndExpiringTombstones) {
 // the trip's PUT-if-absent of each listed arrival's tombstone, keeps the
 // copies out of a second manifest.
 TEST(SimulationHistory, CopiesThatNeverReadTheirTombstoneAreSettledStale) {
+  HistoryOptions options;
+  options.prompt_arrival_ms = 2 * 60 * 60 * 1000;
   int unread = 0;
-  for (uint64_t seed = 11; seed <= 13; ++seed) {
-    HistoryOptions options;
-    options.seed = seed;
-    options.prompt_arrival_ms = 2 * 60 * 60 * 1000;
-    HistoryReport report = RunHistorySimulation(options);
-    unread += report.late_copies_unread;
-    EXPECT_TRUE(report.violations.empty()) << report.Summary();
-    EXPECT_GE(report.trips, options.generations * 9 / 10) << report.Summary();
-    std::printf("%s\n", report.Summary().c_str());
-  }
+  for (const HistoryReport& r : CleanHistories(options, 11, 13)) unread += r.late_copies_unread;
   EXPECT_GT(unread, 100) << "the copies read their tombstones: the test checks less than it says";
 }
 
