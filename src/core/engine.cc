@@ -114,18 +114,11 @@ Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& 
   // stamp. Format 1's index was empty, and migrate leaves it so.
   if (present.ok() && ParseFormatStamp(*present) == kStateFormat) format_checked_ = true;
   EB_RETURN_IF_ERROR(EnsureFormat());
-  // The entry's `head` hint (core/trip.h SerializeOpenEntry) spares the trip
-  // log its GET of `head`.
-  if (present.ok()) {
-    if (auto hint = ParseOpenEntryHint(*present)) trips_.SetDoneHint(barrier, instance, *hint);
-  }
   if (!present.ok()) {
-    // An instance not indexed has no history to skip: its trip log is read
-    // from the start without the head hint's GET (0 is always a valid hint),
-    // and the entry says so to the cold processes that read it next.
-    Status s = RetryConflicts(options_.conflict_retries, clock_,
-                              [&] { return store_.PutIfAbsent(key, SerializeOpenEntry(0)); });
+    Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
     if (!s.ok() && !s.IsAlreadyExists()) return s;
+    // An instance not indexed has no history to skip: its trip log is read
+    // from the start without the head hint's GET (0 is always a valid hint).
     trips_.SetDoneHint(barrier, instance, 0);
   }
   index_seen_ = {key, now};

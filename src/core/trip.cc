@@ -112,20 +112,6 @@ int ParseFormatStamp(const std::string& body) {
   return it != j.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
-std::string SerializeOpenEntry(int64_t done_hint) {
-  JsonWriter w;
-  w.BeginObject().Key("format").Int(kStateFormat).Key("head").Int(done_hint);
-  return w.EndObject().Take();
-}
-
-std::optional<int64_t> ParseOpenEntryHint(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  auto it = j.find("head");
-  if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() < 0) return std::nullopt;
-  return it->get<int64_t>();
-}
-
 Result<Tombstone> ParseTombstone(const std::string& text) {
   try {
     json j = json::parse(text);

@@ -92,15 +92,6 @@ Result<int64_t> ParseEpochWitness(const std::string& json_text);
 // object (format 1's open index was empty).
 int ParseFormatStamp(const std::string& body);
 
-// The body of an open index entry `_open/B/I`: the format and the instance's
-// `head` hint, so that a cold process, which reads the entry anyway, need not
-// read `head` too. Written 0 by the arrival that indexes an instance it found
-// unindexed (which reads its trip log from the start), then with `head` by the
-// finisher. `ParseOpenEntryHint`: nullopt for an entry without one (the
-// sweeper's re-indexing, older entries): then `head` is read.
-std::string SerializeOpenEntry(int64_t done_hint);
-std::optional<int64_t> ParseOpenEntryHint(const std::string& body);
-
 // The body of `t/<gen>.stale`, the verdict of a generation whose record
 // listed stale duplicates: their ids (earlier generations had consumed them,
 // their tombstones said so), and whether what was left failed to complete

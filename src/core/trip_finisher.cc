@@ -203,11 +203,6 @@ Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool re
   if (record.generation == done_upto + 1 && record.generation % ctx_.options.head_every == 0) {
     if (ctx_.store.Put(ctx_.layout.Encode(StateKey::Head(spec.name, instance_)), std::to_string(record.generation)).ok()) {
       trips_.SetDoneHint(spec.name, instance_, record.generation);
-      // The open index entry carries it too: a cold process reads the entry
-      // before its marker anyway, and then reads no `head` (a hint only: an
-      // entry that left the index and came back without one costs that GET).
-      (void)ctx_.store.Put(ctx_.layout.Encode(StateKey::Open(spec.name, instance_)),
-                           SerializeOpenEntry(record.generation));
     }
     // Instances started before epochs existed get their witness here.
     (void)ctx_.store.PutIfAbsent(ctx_.layout.Encode(StateKey::Epoch(spec.name, instance_)),

@@ -155,39 +155,6 @@ TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
       << "the stale markers went with the verdict";
 }
 
-// Every head_every (16) generations the finisher writes the `head` hint into
-// the open index entry as well, so a cold process, which reads that entry
-// before its marker anyway, reads no `head`.
-TEST_F(EngineTest, AColdProcessTakesTheHeadHintFromTheOpenIndex) {
-  Load(R"({"b": ["m0", "m1"]})");
-  Arrive(Obj("m0", "1"));
-  ASSERT_EQ(Arrive(Obj("m1", "1")).size(), 1u);
-  auto fresh = store_.Get(".eventbarrier/_open/b/_");
-  ASSERT_TRUE(fresh.ok());
-  EXPECT_EQ(ParseOpenEntryHint(*fresh), std::optional<int64_t>(0))
-      << "the arrival that indexed a new instance says: no history to skip";
-  for (int g = 2; g <= 17; ++g) {
-    Arrive(Obj("m0", std::to_string(g)));
-    ASSERT_EQ(Arrive(Obj("m1", std::to_string(g))).size(), 1u) << g;
-  }
-  auto entry = store_.Get(".eventbarrier/_open/b/_");
-  ASSERT_TRUE(entry.ok());
-  EXPECT_EQ(ParseOpenEntryHint(*entry), std::optional<int64_t>(16));
-  EXPECT_EQ(ParseFormatStamp(*entry), kStateFormat);
-  int head_reads = 0;
-  test::FaultStore watched(store_, [&](test::StoreOp op, const std::string& key) {
-    if (op == test::StoreOp::kGet && key.ends_with("/head")) ++head_reads;
-    return test::Fault::kNone;
-  });
-  Engine cold(parsed_.config, watched, actions_, clock_, Logger::Null());
-  ASSERT_TRUE(cold.OnArrival(Obj("m0", "18")).ok());
-  auto trip = cold.OnArrival(Obj("m1", "18"));
-  ASSERT_TRUE(trip.ok()) << trip.status().ToString();
-  ASSERT_EQ(trip->trips.size(), 1u);
-  EXPECT_EQ(trip->trips[0].generation, 18);
-  EXPECT_EQ(head_reads, 0);
-}
-
 // A set completed only by stale copies (here: markers re-created behind the
 // engine's back, as a copy that died before its own check would leave them)
 // is claimed, and its tombstones void the generation: no action, nothing consumed.

@@ -122,24 +122,6 @@ TEST_F(EpochTest, ALaterEpochSurvivesHeadHintsAndColdProcesses) {
   for (int g = 1; g <= 39; ++g) EXPECT_EQ(keys.count("b/d1/" + std::to_string(g) + "@1"), 1u) << g;
 }
 
-// The open index entry, which an operator's deletion of the instance's folder
-// leaves behind, carries the head hint of the deleted epoch (16). A cold
-// process takes it, lists t/ after generation 16, finds nothing there and
-// starts a new epoch, as it does with a hint from `head`.
-TEST_F(EpochTest, AHeadHintLeftInTheOpenIndexStartsANewEpochToo) {
-  for (int i = 1; i <= 20; ++i) ASSERT_EQ(Pair("d1", i).size(), 1u);
-  auto entry = store_.Get(".eventbarrier/_open/b/d1");
-  ASSERT_TRUE(entry.ok());
-  ASSERT_EQ(ParseOpenEntryHint(*entry), std::optional<int64_t>(16));
-  DeleteByHand(".eventbarrier/b/d1/");
-  auto trips = Pair("d1", 21);
-  ASSERT_EQ(trips.size(), 1u);
-  EXPECT_EQ(trips[0].generation, 1);
-  EXPECT_EQ(Keys().count("b/d1/1@1"), 1u)
-      << "generation 1 of a new epoch, not 17 of the deleted one";
-  for (const auto& [key, runs] : actions_.runs()) EXPECT_EQ(runs, 1) << key;
-}
-
 // State written before epochs existed: no witness. The first head hint
 // after the upgrade writes it, so deleting the records later is detected.
 TEST_F(EpochTest, InstancesFromBeforeEpochsGetTheirWitnessAtTheNextHeadHint) {
