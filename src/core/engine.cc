@@ -181,9 +181,12 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // Read before the index, so that a late copy neither reads the index nor
     // notes it as cached without writing anything (core/sweeper.h). A prompt
     // delivery skips the read: copies come late (EngineOptions), and the
-    // trip that lists a prompt one settles it as stale.
+    // trip that lists a prompt one settles it as stale. Not in a barrier
+    // with a timeout: there a re-created marker would start the next
+    // generation's timeout clock at the copy's time, and a timeout trip of
+    // it and a fresh arrival would fire early with that arrival alone.
     Result<TombstoneRead> tombstone = TombstoneRead{};
-    if (!prompt) tombstone = ReadTombstone(spec.name, m.instance, id);
+    if (!prompt || spec.timeout_ms) tombstone = ReadTombstone(spec.name, m.instance, id);
     if (!tombstone.ok()) return tombstone.status().WithContext("recording arrival " + arrival.key);
     auto late = [&](int64_t generation) {
       ++outcome.duplicates;

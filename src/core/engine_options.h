@@ -46,8 +46,9 @@ struct EngineOptions {
   // cost every arrival a request to catch a rare copy; a prompt copy that
   // does come after its original was consumed re-creates its marker, and the
   // trip that lists it settles it as a stale duplicate (docs/PROTOCOL.md,
-  // arrival step 1). Later arrivals, and events without a time, read it.
-  // 0: every arrival reads its tombstone.
+  // arrival step 1). Later arrivals, events without a time, and arrivals in
+  // a barrier with a timeout (where a re-created marker would start the next
+  // generation's timeout clock) read it. 0: every arrival reads its tombstone.
   TimeMs prompt_arrival_ms = 30 * 1000;
 };
 

@@ -155,6 +155,21 @@ TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
       << "the stale markers went with the verdict";
 }
 
+// In a barrier with a timeout even a prompt copy reads its tombstone: a
+// re-created marker would start the next generation's timeout clock at the
+// copy's time, and a timeout trip of it and one fresh arrival would fire
+// early, with that arrival alone.
+TEST_F(EngineTest, PromptCopiesInABarrierWithATimeoutReadTheirTombstone) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1", "m2"], "timeout": "1h"}}})");
+  for (const char* m : {"m0", "m1"}) Arrive(Obj(m));
+  ASSERT_EQ(Arrive(Obj("m2")).size(), 1u);
+  auto copy = engine_->OnArrival(Obj("m0"));  // prompt: the clock is before the event
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy->late_duplicates, 1);
+  EXPECT_EQ(copy->counted, 0);
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty()) << "no marker to start a timeout";
+}
+
 // A set completed only by stale copies (here: markers re-created behind the
 // engine's back, as a copy that died before its own check would leave them)
 // is claimed, and its tombstones void the generation: no action, nothing consumed.
