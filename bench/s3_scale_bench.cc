@@ -115,6 +115,8 @@ Arrival Upload(const std::string& bucket, const std::string& key, int64_t n) {
   a.sequencer = std::to_string(1000000000 + n);
   a.event_name = "ObjectCreated:Put";
   a.source = "aws:s3";
+  SystemClock now;
+  a.event_time = FormatIso8601(now.NowMs());  // delivered as it happens (prompt)
   return a;
 }
 
