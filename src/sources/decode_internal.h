@@ -43,7 +43,7 @@ const char* TypeName(const json& value);
 
 // Removes one pair of surrounding double quotes.
 std::string StripQuotes(std::string etag);
-// Drops an "s3:" prefix.
+// Drops the "s3:" prefix (every one, if repeated).
 std::string NormalizeEventName(std::string name);
 // Applies `options` to a key as sent; `source_encodes` is what kAuto assumes.
 Result<std::string> DecodeKey(const std::string& key, bool source_encodes,

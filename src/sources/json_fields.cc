@@ -166,7 +166,8 @@ std::string StripQuotes(std::string etag) {
 }
 
 std::string NormalizeEventName(std::string name) {
-  if (name.rfind("s3:", 0) == 0) name.erase(0, 3);
+  // Every leading "s3:": a name sent as "s3:s3:…" must not keep one (events.h).
+  while (name.rfind("s3:", 0) == 0) name.erase(0, 3);
   return name;
 }
 
