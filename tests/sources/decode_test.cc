@@ -250,7 +250,8 @@ TEST(DecodeCompatibleTest, MinioWrapperAndEncodedKeys) {
 // Found by the decode fuzzer (fuzz/regressions/decode/event-name-s3-prefix-twice.json):
 // a name sent with the prefix twice kept one "s3:", which events.h promises away.
 TEST(DecodeCompatibleTest, EveryS3PrefixOfAnEventNameIsDropped) {
-  DecodedPayload p = MustDecode(Notification1(S3Record("k.txt", "minio:s3", 6, "s3:s3:ObjectCreated:Put")));
+  DecodedPayload p =
+      MustDecode(Notification1(S3Record("k.txt", "minio:s3", 6, "s3:s3:ObjectCreated:Put")));
   ASSERT_EQ(p.records.size(), 1u);
   EXPECT_EQ(p.records[0].arrival.event_name, "ObjectCreated:Put");
 }
