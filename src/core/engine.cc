@@ -204,6 +204,9 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // never retried.
     EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
     bool duplicate = false;
+    // The copy's generation deleted its marker but has no .done yet: this
+    // copy writes nothing, and evaluates only to resume that trip.
+    bool resume_only = false;
     if (tombstone->unfinished > 0) {
       // An unfinished generation lists this arrival. While its marker is
       // there this copy is a plain duplicate (it may resume that trip). Once
@@ -217,9 +220,15 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       }
       if (!existing.ok()) {
         late(tombstone->unfinished);
-        continue;
+        // That generation is in its last step (its deletes, then .done). If
+        // this copy is the redelivery of the arrival that claimed it (its
+        // claimant killed in that step), evaluating resumes the trip now, as
+        // a copy with its marker still there would, instead of leaving it to
+        // the sweeper after the lease.
+        resume_only = true;
+      } else {
+        duplicate = true;
       }
-      duplicate = true;
     } else {
       // Promise 2: the marker key comes from the event, so every copy of an
       // event maps to one marker; PUT-if-absent makes a duplicate a no-op.
@@ -227,23 +236,26 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       duplicate = s.IsAlreadyExists();
       if (!s.ok() && !duplicate) return s.WithContext("recording arrival " + arrival.key);
     }
-    // A marker is there: from now on this process trusts the index entry.
-    if (!index_seen_.first.empty()) open_indexed_[index_seen_.first] = index_seen_.second;
-    (duplicate ? outcome.duplicates : outcome.counted)++;
+    if (!resume_only) {
+      // A marker is there: from now on this process trusts the index entry.
+      if (!index_seen_.first.empty()) open_indexed_[index_seen_.first] = index_seen_.second;
+      (duplicate ? outcome.duplicates : outcome.counted)++;
+    }
     // A wide barrier's arrival lists only its own shard (promise 5).
     const TimeMs listed_at = clock_.NowMs();
     auto markers = ListAll(store_, shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
                                              : layout_.ArrivalShardPrefix(spec.name, m.instance, shard));
     if (!markers.ok()) return markers.status();
     InstanceEvaluator evaluator(ctx_, trips_, shape, m.instance, m.bindings, id, [this] { return NextClaimToken(); });
-    evaluator.set_own_marker(std::move(body));
+    if (!resume_only) evaluator.set_own_marker(std::move(body));
     if (shard >= 0) {
-      EB_RETURN_IF_ERROR(evaluator.RunFromShard(shard, std::move(*markers), duplicate, &outcome.trips));
+      EB_RETURN_IF_ERROR(
+          evaluator.RunFromShard(shard, std::move(*markers), duplicate || resume_only, &outcome.trips));
     } else {
       InstanceEvaluator::RunOptions options;
       options.markers = std::move(*markers);
       options.markers_listed_at = listed_at;
-      options.always_load_trips = duplicate;
+      options.always_load_trips = duplicate || resume_only;
       EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &outcome.trips));
     }
     outcome.claims_won += evaluator.counts().claims_won;

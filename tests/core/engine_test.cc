@@ -87,7 +87,9 @@ TEST_F(EngineTest, DuplicatesNeverCountTwice) {
 // A late copy writes nothing at all (a marker, however briefly it existed,
 // could be listed by a claimant and void a generation): it reads its
 // tombstone and the generation's .done, and stops. In the window between a
-// trip's deletes and its .done, it reads the marker instead of writing it.
+// trip's deletes and its .done, it reads the marker instead of writing it,
+// and the evaluation it then runs finishes the trip if that is due (here its
+// lease ran out long ago).
 TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
   Load(R"({"b": ["m0", "m1"]})");
   Arrive(Obj("m0"));
@@ -105,12 +107,19 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
 
   // The finisher deleted the markers but has not written .done yet.
   ASSERT_TRUE(store_.Delete(".eventbarrier/b/_/t/0000000001.done").ok());
-  counting.Reset();
-  auto in_window = cold.OnArrival(Obj("m1"));
+  int marker_writes = 0;
+  test::FaultStore watched(store_, [&](test::StoreOp op, const std::string& key) {
+    if ((op == test::StoreOp::kPut || op == test::StoreOp::kPutIfAbsent) && key.find("/a/") != std::string::npos)
+      ++marker_writes;
+    return test::Fault::kNone;
+  });
+  Engine in_window_engine(parsed_.config, watched, actions_, clock_, Logger::Null());
+  auto in_window = in_window_engine.OnArrival(Obj("m1"));
   ASSERT_TRUE(in_window.ok()) << in_window.status().ToString();
   EXPECT_EQ(in_window->late_duplicates, 1) << "its marker is gone: generation 1 settled and consumed it";
-  EXPECT_EQ(counting.count(test::StoreOp::kPut) + counting.count(test::StoreOp::kPutIfAbsent), 0);
+  EXPECT_EQ(marker_writes, 0) << "no marker, not even for a moment";
   EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty());
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok()) << "the overdue trip is finished";
 }
 
 // A prompt delivery reads no tombstone (EngineOptions::prompt_arrival_ms), so
@@ -153,6 +162,42 @@ TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
   ASSERT_EQ(actions_.runs().size(), 2u);
   EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty())
       << "the stale markers went with the verdict";
+}
+
+// A claimant killed between its trip's deletes and its .done: the
+// redelivery of the claiming event finds its tombstone, its generation
+// unfinished and its marker gone. It writes nothing (a late duplicate), and
+// it resumes the trip at once (resume grace 0, as `watch` has), rather than
+// leaving it to the sweeper after the lease.
+TEST_F(EngineTest, RedeliveryInTheDeleteWindowResumesTheTrip) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  bool crashed = false;
+  test::FaultStore dying(store_, [&](test::StoreOp op, const std::string& key) {
+    if (!crashed && op == test::StoreOp::kPutIfAbsent && key.ends_with(".done")) {
+      crashed = true;
+      return test::Fault::kCrashBefore;
+    }
+    return test::Fault::kNone;
+  });
+  EngineOptions options;
+  options.resume_grace_ms = 0;
+  options.prompt_arrival_ms = 0;
+  {
+    Engine claimant(parsed_.config, dying, actions_, clock_, Logger::Null(), options);
+    ASSERT_TRUE(claimant.OnArrival(Obj("m0")).ok());
+    EXPECT_THROW((void)claimant.OnArrival(Obj("m1")), test::SimulatedCrash);
+  }
+  ASSERT_TRUE(crashed);
+  ASSERT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty()) << "killed after its deletes";
+  ASSERT_FALSE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok());
+  Engine restarted(parsed_.config, store_, actions_, clock_, Logger::Null(), options);
+  auto redelivery = restarted.OnArrival(Obj("m1"));
+  ASSERT_TRUE(redelivery.ok()) << redelivery.status().ToString();
+  EXPECT_EQ(redelivery->late_duplicates, 1);
+  EXPECT_EQ(redelivery->counted, 0);
+  EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok()) << "resumed and finished";
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty()) << "no marker re-created";
+  EXPECT_EQ(actions_.runs().at("b/_/1"), 2) << "at least once: the resumed trip runs its action again";
 }
 
 // In a barrier with a timeout even a prompt copy reads its tombstone: a
