@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "core/engine_fixture.h"
 #include "core/marker_details.h"
@@ -18,6 +19,17 @@ using test::RecordingActions;
 Arrival Obj(const std::string& key, const std::string& sequencer = "1", const std::string& bucket = "bkt") {
   return test::Upload(key, sequencer, bucket);
 }
+
+// A store over `base` that counts the calls `match` picks.
+struct WatchedStore {
+  WatchedStore(ObjectStore& base, std::function<bool(test::StoreOp, const std::string&)> match)
+      : store(base, [this, match = std::move(match)](test::StoreOp op, const std::string& key) {
+          if (match(op, key)) ++count;
+          return test::Fault::kNone;
+        }) {}
+  int count = 0;
+  test::FaultStore store;
+};
 
 class EngineTest : public test::EngineFixture {
  protected:
@@ -107,17 +119,14 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
 
   // The finisher deleted the markers but has not written .done yet.
   ASSERT_TRUE(store_.Delete(".eventbarrier/b/_/t/0000000001.done").ok());
-  int marker_writes = 0;
-  test::FaultStore watched(store_, [&](test::StoreOp op, const std::string& key) {
-    if ((op == test::StoreOp::kPut || op == test::StoreOp::kPutIfAbsent) && key.find("/a/") != std::string::npos)
-      ++marker_writes;
-    return test::Fault::kNone;
+  WatchedStore marker_writes(store_, [](test::StoreOp op, const std::string& key) {
+    return (op == test::StoreOp::kPut || op == test::StoreOp::kPutIfAbsent) && key.find("/a/") != std::string::npos;
   });
-  Engine in_window_engine(parsed_.config, watched, actions_, clock_, Logger::Null());
+  Engine in_window_engine(parsed_.config, marker_writes.store, actions_, clock_, Logger::Null());
   auto in_window = in_window_engine.OnArrival(Obj("m1"));
   ASSERT_TRUE(in_window.ok()) << in_window.status().ToString();
   EXPECT_EQ(in_window->late_duplicates, 1) << "its marker is gone: generation 1 settled and consumed it";
-  EXPECT_EQ(marker_writes, 0) << "no marker, not even for a moment";
+  EXPECT_EQ(marker_writes.count, 0) << "no marker, not even for a moment";
   EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty());
   EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok()) << "the overdue trip is finished";
 }
@@ -133,17 +142,14 @@ TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
   Arrive(Obj("m0"));
   ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
   ASSERT_EQ(actions_.runs().size(), 1u);
-  int tombstone_reads = 0;
-  test::FaultStore watched(store_, [&](test::StoreOp op, const std::string& key) {
-    if (op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos)
-      ++tombstone_reads;
-    return test::Fault::kNone;
+  WatchedStore tombstone_reads(store_, [](test::StoreOp op, const std::string& key) {
+    return op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos;
   });
-  Engine prompt(parsed_.config, watched, actions_, clock_, Logger::Null());
+  Engine prompt(parsed_.config, tombstone_reads.store, actions_, clock_, Logger::Null());
   auto copy = prompt.OnArrival(Obj("m0"));
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ(copy->counted, 1) << "a marker again: nothing told this copy apart";
-  EXPECT_EQ(tombstone_reads, 0);
+  EXPECT_EQ(tombstone_reads.count, 0);
   // A fresh m0, then the copy of m1 completes a set: generation 2 lists both
   // copies and the fresh m0 and settles the copies stale. The fresh m0 alone
   // does not complete it, so generation 2 is void and m0 waits.
