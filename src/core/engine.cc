@@ -205,7 +205,8 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
     bool duplicate = false;
     // The copy's generation deleted its marker but has no .done yet: this
-    // copy writes nothing, and evaluates only to resume that trip.
+    // copy writes nothing and counts nothing, but still evaluates the
+    // instance (which resumes that trip once due).
     bool resume_only = false;
     if (tombstone->unfinished > 0) {
       // An unfinished generation lists this arrival. While its marker is
