@@ -38,9 +38,10 @@ bench: build
 	@bash scripts/bench.sh $(BUILD)
 	@$(MAKE) --no-print-directory bench-lambda
 
-# A longer protocol simulation (20,000 seeds by default; SEEDS=N to change).
+# A longer protocol simulation (20,000 seeds and 2 x 50 long histories by default; SEEDS=N,
+# HISTORIES=N to change).
 soak: build
-	EB_SIM_SEEDS=$${SEEDS:-20000} $(BUILD)/tests/sim/simulation_test --gtest_filter='*Soak*'
+	EB_SIM_SEEDS=$${SEEDS:-20000} EB_SIM_HISTORIES=$${HISTORIES:-50} $(BUILD)/tests/sim/simulation_test --gtest_filter='*Soak*'
 
 # The AWS Lambda zip (docs/LAMBDA.md): a Release build whose binary IS `bootstrap`, every
 # shared library plus the build machine's loader and glibc in lib/ (found through

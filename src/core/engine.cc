@@ -180,13 +180,16 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // marker, however briefly it exists, can be listed by a claimant.
     // Read before the index, so that a late copy neither reads the index nor
     // notes it as cached without writing anything (core/sweeper.h). A prompt
-    // delivery skips the read: copies come late (EngineOptions), and the
-    // trip that lists a prompt one settles it as stale. Not in a barrier
-    // with a timeout: there a re-created marker would start the next
-    // generation's timeout clock at the copy's time, and a timeout trip of
-    // it and a fresh arrival would fire early with that arrival alone.
+    // delivery to a once-mode barrier skips the read (EngineOptions): a copy
+    // there finds its kept marker, and nothing trips twice. Not in a cyclic
+    // barrier, whose trips delete consumed markers: a prompt copy coming
+    // after the trip would re-create its marker, and only its tombstone can
+    // settle it stale, which expires after the retention while the marker
+    // may wait longer than that for the next generation. Not in a barrier
+    // with a timeout: a re-created marker would start the timeout clock.
+    const bool read_first = !prompt || spec.mode == BarrierMode::kCyclic || spec.timeout_ms;
     Result<TombstoneRead> tombstone = TombstoneRead{};
-    if (!prompt || spec.timeout_ms) tombstone = ReadTombstone(spec.name, m.instance, id);
+    if (read_first) tombstone = ReadTombstone(spec.name, m.instance, id);
     if (!tombstone.ok()) return tombstone.status().WithContext("recording arrival " + arrival.key);
     auto late = [&](int64_t generation) {
       ++outcome.duplicates;

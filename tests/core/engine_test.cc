@@ -131,43 +131,57 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
   EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok()) << "the overdue trip is finished";
 }
 
-// A prompt delivery reads no tombstone (EngineOptions::prompt_arrival_ms), so
-// a prompt copy of a consumed arrival writes its marker again. The trip that
-// lists such copies settles them as stale: they are in no manifest, the
-// generation they complete alone is void, and the next real pair trips with
-// exactly its own objects.
-TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
-  Load(
-      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+// A prompt copy in a cyclic barrier reads its tombstone, however promptly it
+// comes: its trip deleted the marker it would re-create, and that marker
+// would wait for the next generation. Here that comes after the retention,
+// when the tombstone that could have settled the copy stale has expired: had
+// the copy written its marker, generation 2 would consume it a second time.
+TEST_F(EngineTest, PromptCopiesInACyclicBarrierReadTheirTombstone) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
   Arrive(Obj("m0"));
   ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
-  ASSERT_EQ(actions_.runs().size(), 1u);
   WatchedStore tombstone_reads(store_, [](test::StoreOp op, const std::string& key) {
     return op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos;
   });
   Engine prompt(parsed_.config, tombstone_reads.store, actions_, clock_, Logger::Null());
-  auto copy = prompt.OnArrival(Obj("m0"));
+  auto copy = prompt.OnArrival(Obj("m0"));  // delivered within seconds of its event
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
-  EXPECT_EQ(copy->counted, 1) << "a marker again: nothing told this copy apart";
-  EXPECT_EQ(tombstone_reads.count, 0);
-  // A fresh m0, then the copy of m1 completes a set: generation 2 lists both
-  // copies and the fresh m0 and settles the copies stale. The fresh m0 alone
-  // does not complete it, so generation 2 is void and m0 waits.
+  EXPECT_EQ(tombstone_reads.count, 1);
+  EXPECT_EQ(copy->late_duplicates, 1);
+  EXPECT_EQ(copy->counted, 0);
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty()) << "no marker re-created";
+  clock_.Advance(parsed_.config.state.retention_ms + 24LL * 3600 * 1000);  // past the retention
+  SweepOptions expire;
+  expire.compact = true;
+  ASSERT_TRUE(engine_->Sweep(expire).ok());
+  ASSERT_FALSE(store_.Get(".eventbarrier/_consumed/b/_/" + ArrivalId(Obj("m0"))).ok()) << "expired";
   Arrive(Obj("m0", "2"));
-  auto completing = Arrive(Obj("m1"));
-  EXPECT_TRUE(completing.empty()) << "a set completed by a stale copy trips nothing";
-  auto done2 = store_.Get(".eventbarrier/b/_/t/0000000002.done");
-  ASSERT_TRUE(done2.ok());
-  EXPECT_TRUE(ParseDone(*done2).void_trip);
-  EXPECT_EQ(actions_.runs().size(), 1u) << "no action for a void generation";
-  // The next real m1 trips generation 3 with exactly the two fresh objects.
   auto next = Arrive(Obj("m1", "2"));
   ASSERT_EQ(next.size(), 1u);
-  EXPECT_EQ(next[0].generation, 3);
-  EXPECT_EQ(next[0].objects, 2u);
-  ASSERT_EQ(actions_.runs().size(), 2u);
-  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty())
-      << "the stale markers went with the verdict";
+  EXPECT_EQ(next[0].generation, 2);
+  EXPECT_EQ(next[0].objects, 2u) << "the copy of generation 1's m0 is not consumed again";
+}
+
+// In a once-mode barrier a prompt arrival writes its marker without reading
+// its tombstone: a copy finds the marker its trip kept, and is a plain
+// duplicate.
+TEST_F(EngineTest, PromptCopiesInAOnceBarrierReadNoTombstone) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  WatchedStore tombstone_reads(store_, [](test::StoreOp op, const std::string& key) {
+    return op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos;
+  });
+  Engine prompt(parsed_.config, tombstone_reads.store, actions_, clock_, Logger::Null());
+  ASSERT_TRUE(prompt.OnArrival(Obj("m0")).ok());
+  auto completing = prompt.OnArrival(Obj("m1"));
+  ASSERT_TRUE(completing.ok()) << completing.status().ToString();
+  ASSERT_EQ(completing->trips.size(), 1u);
+  auto copy = prompt.OnArrival(Obj("m0"));
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy->duplicates, 1);
+  EXPECT_EQ(copy->counted, 0);
+  EXPECT_EQ(copy->late, 0);
+  EXPECT_EQ(tombstone_reads.count, 0);
+  EXPECT_EQ(actions_.runs().size(), 1u);
 }
 
 // A claimant killed between its trip's deletes and its .done: the

@@ -69,8 +69,7 @@ Arrival Upload(const std::string& member, int generation, TimeMs when) {
 std::string HistoryReport::Summary() const {
   std::ostringstream out;
   out << "history seed " << seed << ": " << trips << " trips, " << late_copies << " late copies ("
-      << late_copies_near_edge << " in the retention's last tenth, " << late_copies_unread
-      << " without reading their tombstone), " << faults << " faults, " << crashes
+      << late_copies_near_edge << " in the retention's last tenth), " << faults << " faults, " << crashes
       << " crashes; at the end " << tombstones_at_end << " tombstones, " << state_objects_at_end
       << " state objects";
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
@@ -150,18 +149,12 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
       try {
         auto r = engines[w]->OnArrival(p.arrival);
         ok = r.ok();
-        // Prompt or not, as the engine may have judged it: its clock may be
-        // off the store's by up to max_skew_ms.
-        TimeMs happened = 0;
-        const bool prompt =
-            ParseIso8601(p.arrival.event_time, &happened) &&
-            time.NowMs() - happened <= engine_options[w].prompt_arrival_ms + options.max_skew_ms;
-        if (ok && p.late_copy && prompt) ++report.late_copies_unread;
-        if (ok && p.late_copy && !prompt && r->counted > 0) {
-          // A copy, not prompt, of an arrival whose generation ran its
-          // actions: its tombstone (inside the retention) must have stopped
-          // it before it wrote a marker. A prompt one writes its marker, and
-          // settling keeps it out of every manifest (checked below).
+        if (ok && p.late_copy && r->counted > 0) {
+          // A copy of an arrival whose generation ran its actions, prompt or
+          // not (a cyclic barrier reads every arrival's tombstone): its
+          // tombstone, inside the retention, must have stopped it before it
+          // wrote a marker, which would otherwise wait in a/ for a trip that
+          // may come after the tombstone expired.
           std::string id = ArrivalId(p.arrival);
           for (const auto& [key, runs] : actions.runs) {
             if (std::find(runs.front().begin(), runs.front().end(), id) != runs.front().end()) {

@@ -31,8 +31,9 @@ struct HistoryOptions {
   double p_late_copy = 0.3;      // per generation: a copy of an older arrival
   // The workers' EngineOptions::prompt_arrival_ms (< 0: the default). Every
   // copy of a consumed arrival comes at least a generation (a minute) after
-  // its upload, so the default reads each one's tombstone; a window longer
-  // than the retention reads none, and settling alone keeps the copies out.
+  // its upload, so the default treats none as prompt; a window longer than
+  // the retention treats all as prompt, and the barrier (cyclic) must still
+  // read every copy's tombstone.
   int64_t prompt_arrival_ms = -1;
 };
 
@@ -41,7 +42,6 @@ struct HistoryReport {
   int trips = 0;
   int late_copies = 0;            // copies of consumed arrivals delivered
   int late_copies_near_edge = 0;  // of which within the last 10% of the retention
-  int late_copies_unread = 0;     // of which prompt: written without reading the tombstone
   int crashes = 0;
   int faults = 0;
   size_t tombstones_at_end = 0;

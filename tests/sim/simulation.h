@@ -54,7 +54,7 @@ struct SimReport {
   int failing_unfinished = 0;
   uint64_t steps = 0;
   bool tombstones_read_first =
-      false;  // this seed: every arrival read its tombstone before its marker
+      false;  // this seed: every arrival read its tombstone before its marker (else: prompt ones skip it where allowed)
   std::vector<std::string> violations;  // empty: every promise held
   std::string Summary() const;
 };
