@@ -175,17 +175,21 @@ bool InstanceEvaluator::RestCouldComplete(std::vector<std::string> tags) const {
   return shape_.Covers(seconds);
 }
 
-Result<int64_t> InstanceEvaluator::NextEpoch(const TripView& view) const {
-  if (view.last_generation > 0) return view.last_epoch;
-  auto witness = ctx_.store.Get(ctx_.layout.Encode(StateKey::Epoch(spec_.name, instance_)));
-  if (!witness.ok()) return witness.status().IsNotFound() ? Result<int64_t>(0) : witness.status();
-  auto started = ParseEpochWitness(*witness);
-  if (!started.ok()) return started.status().WithContext("epoch of " + spec_.name + "/" + instance_);
-  // Generation 1 of epoch `started` was claimed, and its record is gone.
-  ctx_.log.Warn("the instance's trip records are gone (deleted by hand?): its generation counter starts "
-                "again in a new epoch, whose idempotency keys differ from the old ones",
-                {{"barrier", spec_.name}, {"instance", instance_}, {"epoch", std::to_string(*started + 1)}});
-  return *started + 1;
+Result<int64_t> InstanceEvaluator::NextEpoch(const TripView& view) {
+  if (view.last_generation > 0) return LastEpoch(view);
+  // No record: a new counter, or one deleted by hand. Which, the finisher
+  // learns from `_epochs/B/I` with the request it writes the witness with, so
+  // that claimants (most of which lose) read nothing for it.
+  return kEpochUnsettled;
+}
+
+Result<int64_t> InstanceEvaluator::LastEpoch(const TripView& view) {
+  if (view.last_epoch != kEpochUnsettled) return view.last_epoch;
+  // An unfinished first generation whose claimant has not settled its epoch
+  // (it failed or is still finishing): settle it, as any of its finishers would.
+  auto first = trips_.Read(spec_.name, instance_, view.last_generation);
+  if (!first.ok()) return first.status();
+  return finisher_.EpochOf(**first);
 }
 
 Result<std::optional<TripRecord>> InstanceEvaluator::BuildClaim(int64_t generation,
@@ -197,7 +201,8 @@ Result<std::optional<TripRecord>> InstanceEvaluator::BuildClaim(int64_t generati
   claim.instance = instance_;
   claim.bindings = bindings_;
   claim.generation = generation;
-  claim.epoch = claim_epoch_;
+  claim.epoch_from_witness = claim_epoch_ == kEpochUnsettled;
+  claim.epoch = claim.epoch_from_witness ? 0 : claim_epoch_;
   claim.status = status;
   claim.claimed_at = ctx_.clock.NowMs();
   claim.claimed_by = claim_token_();
@@ -324,7 +329,9 @@ Status InstanceEvaluator::NoteIfLate(const TripView& view) {
   late.record.instance = t.instance;
   late.record.bindings = t.bindings;
   late.record.generation = t.generation;
-  late.record.epoch = t.epoch;
+  auto epoch = LastEpoch(view);
+  if (!epoch.ok()) return epoch.status();
+  late.record.epoch = *epoch;
   late.record.status = TripStatus::kLate;
   late.record.claimed_at = t.claimed_at;
   late.record.trigger = trigger_;
@@ -532,13 +539,16 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     std::set<std::string> listed_by_claim;
     for (const auto& c : claimed.arrivals) listed_by_claim.insert(c.id);
     bool claim_failed = false;  // won, and finishing it failed
+    // The claimed generation's epoch as far as this process knows it: a
+    // first generation's is settled by its finisher.
+    int64_t claimed_epoch = claimed.epoch_from_witness ? kEpochUnsettled : claimed.epoch;
     if (*outcome == ClaimOutcome::kLost) {
       ++counts_.claims_lost;
     } else {
       ++counts_.claims_won;
       bool void_trip = false;
-      Status finish =
-          finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips, &void_trip);
+      Status finish = finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips, &void_trip,
+                                       claimed.epoch_from_witness ? &claimed_epoch : nullptr);
       if (!finish.ok()) {
         // Left unfinished (its record holds the arrivals; re-driven with
         // backoff): the evaluation goes on with what it did not list.
@@ -578,7 +588,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       known->in_flight.insert(listed_by_claim.begin(), listed_by_claim.end());
     }
     known->last_generation = claimed.generation;
-    known->last_epoch = claimed.epoch;
+    known->last_epoch = claimed_epoch;
   }
   return Status::Internal("barrier " + spec_.name + "/" + instance_ + ": evaluation did not settle after " +
                           std::to_string(kMaxRounds) + " rounds");

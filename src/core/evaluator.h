@@ -142,10 +142,13 @@ class InstanceEvaluator {
   // engine's clock may be off the store's.
   TimeMs ListingRaceMarginMs() const;
   Result<ConsumedArrival> Describe(const Candidate& c) const;
-  // The epoch of generation view.last_generation + 1: the last generation's,
-  // or for a first generation, one past the epoch `_epochs/B/I` says was
-  // started (trip records deleted by hand; docs/PROTOCOL.md, "Epochs").
-  Result<int64_t> NextEpoch(const TripView& view) const;
+  // The epoch of generation view.last_generation + 1: the last generation's
+  // (LastEpoch), or for a first generation kEpochUnsettled: its claim reads
+  // no witness, its finisher settles the epoch (docs/PROTOCOL.md, "Epochs").
+  Result<int64_t> NextEpoch(const TripView& view);
+  // The epoch of view.last_generation (>= 1): the view's, or when that is a
+  // first generation not settled yet, settled now as its finisher would.
+  Result<int64_t> LastEpoch(const TripView& view);
   // Writes the hints of `generation` for `counts` (shard -> distinct members,
   // only those the plan publishes), then lists that generation's hints:
   // true when they say the barrier may be complete.
@@ -170,7 +173,7 @@ class InstanceEvaluator {
   std::optional<ConsumedArrival> own_marker_;
   bool finished_ = false;
   std::optional<LateArrival> late_;
-  int64_t claim_epoch_ = 0;  // NextEpoch of the claim being built
+  int64_t claim_epoch_ = 0;  // NextEpoch of the claim being built (may be kEpochUnsettled)
   EvaluationCounts counts_;
   Status first_failure_;
   std::optional<TimeMs> next_redrive_at_;

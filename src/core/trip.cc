@@ -89,17 +89,21 @@ std::string SerializeTombstone(const Tombstone& t) {
   return w.EndObject().Take();
 }
 
-std::string SerializeEpochWitness(int64_t epoch) {
+std::string SerializeEpochWitness(const EpochWitness& witness) {
   JsonWriter w;
-  w.BeginObject().Key("format").Int(kStateFormat).Key("epoch").Int(epoch);
+  w.BeginObject().Key("format").Int(kStateFormat).Key("epoch").Int(witness.epoch);
+  if (!witness.claimed_by.empty()) w.Key("claimed_by").String(witness.claimed_by);
   return w.EndObject().Take();
 }
 
-Result<int64_t> ParseEpochWitness(const std::string& text) {
+Result<EpochWitness> ParseEpochWitness(const std::string& text) {
   try {
-    int64_t epoch = json::parse(text).at("epoch").get<int64_t>();
-    if (epoch < 0) return Status::Internal("corrupt epoch witness: negative epoch");
-    return epoch;
+    json j = json::parse(text);
+    EpochWitness witness;
+    witness.epoch = j.at("epoch").get<int64_t>();
+    if (witness.epoch < 0) return Status::Internal("corrupt epoch witness: negative epoch");
+    witness.claimed_by = j.value("claimed_by", "");
+    return witness;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt epoch witness: ") + e.what());
   }
@@ -148,6 +152,7 @@ std::string SerializeTrip(const TripRecord& t) {
   w.EndObject();
   w.Key("generation").Int(t.generation);
   if (t.epoch != 0) w.Key("epoch").Int(t.epoch);
+  if (t.epoch_from_witness) w.Key("epoch_from_witness").Bool(true);
   w.Key("status").String(TripStatusName(t.status));
   w.Key("claimed_at").Int(t.claimed_at).Key("claimed_by").String(t.claimed_by).Key("trigger").String(t.trigger);
   w.Key("first_arrival_at").Int(t.first_arrival_at);
@@ -172,6 +177,7 @@ Result<TripRecord> ParseTrip(const std::string& text) {
     t.bindings = j.value("vars", Bindings{});
     t.generation = j.at("generation").get<int64_t>();
     t.epoch = j.value("epoch", int64_t{0});
+    t.epoch_from_witness = j.value("epoch_from_witness", false);
     std::string status = j.at("status").get<std::string>();
     auto parsed = ParseTripStatus(status);
     if (!parsed) return Status::Internal("corrupt trip record: unknown status '" + status + "'");

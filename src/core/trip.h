@@ -41,6 +41,11 @@ struct TripRecord {
   // 0 until someone deleted the instance's trip records by hand; then each
   // restart of the generation counter is a new epoch (docs/PROTOCOL.md, "Epochs").
   int64_t epoch = 0;
+  // A first generation claimed without reading `_epochs/B/I`: its finisher
+  // settles the epoch there, before any action runs (TripFinisher::EpochOf),
+  // and `epoch` above means nothing until then. Records that carry an epoch
+  // (any later generation, and first ones claimed before this) leave it false.
+  bool epoch_from_witness = false;
   TripStatus status = TripStatus::kComplete;
   TimeMs claimed_at = 0;
   std::string claimed_by;   // unique per claim attempt: "<worker>/<nonce>"
@@ -83,9 +88,16 @@ std::string SerializeTombstone(const Tombstone& tombstone);
 Result<Tombstone> ParseTombstone(const std::string& json_text);
 
 // The body of `_epochs/B/I`: the epoch whose generation counter was started
-// last (written before the first generation of an epoch runs its actions).
-std::string SerializeEpochWitness(int64_t epoch);
-Result<int64_t> ParseEpochWitness(const std::string& json_text);
+// last (written before the first generation of an epoch runs its actions),
+// and the claim (`TripRecord::claimed_by`) of that epoch's first generation,
+// which lets its finishers recognise the witness as theirs. Witnesses
+// written before the claim was recorded have none.
+struct EpochWitness {
+  int64_t epoch = 0;
+  std::string claimed_by;
+};
+std::string SerializeEpochWitness(const EpochWitness& witness);
+Result<EpochWitness> ParseEpochWitness(const std::string& json_text);
 
 // The "format" of a state object that carries one (the P/_format stamp, an
 // open index written by format 2); 0 when the body has none or is no JSON

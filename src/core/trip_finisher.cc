@@ -1,5 +1,6 @@
 #include "core/trip_finisher.h"
 
+#include <optional>
 #include <set>
 
 #include "core/marker_details.h"
@@ -7,7 +8,7 @@
 namespace eb {
 
 namespace {
-constexpr int kSettleTries = 4;  // a tombstone that vanishes under us (expired) is tried again
+constexpr int kSettleTries = 4;  // a tombstone (expired) or witness that vanishes under us is tried again
 }  // namespace
 
 std::string TripFinisher::MarkerKey(const ConsumedArrival& c) const {
@@ -111,25 +112,69 @@ Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
   return **stored;
 }
 
-Status TripFinisher::MarkEpoch(const TripRecord& record) {
+Result<int64_t> TripFinisher::EpochOf(const TripRecord& record) {
+  if (!record.epoch_from_witness) return record.epoch;
   const std::string& barrier = shape_.spec().name;
-  if (record.epoch > 0) {
-    Status s = ctx_.Put(StateKey::TripEpoch(barrier, instance_, record.generation, record.epoch), kFormatBody,
+  const StateKey witness_key = StateKey::Epoch(barrier, instance_);
+  for (int attempt = 0; attempt < kSettleTries; ++attempt) {
+    Status s = ctx_.Put(witness_key, SerializeEpochWitness({0, record.claimed_by}), /*if_absent=*/true);
+    if (s.ok()) return int64_t{0};  // the counter was never started: epoch 0
+    if (!s.IsAlreadyExists()) return s.WithContext("settling the epoch of " + barrier + "/" + instance_);
+    auto body = ctx_.store.Get(ctx_.layout.Encode(witness_key));
+    if (!body.ok()) {
+      if (body.status().IsNotFound()) continue;  // deleted between our write and our read
+      return body.status().WithContext("reading the epoch witness of " + barrier + "/" + instance_);
+    }
+    auto witness = ParseEpochWitness(*body);
+    if (!witness.ok()) return witness.status().WithContext("epoch of " + barrier + "/" + instance_);
+    if (witness->claimed_by == record.claimed_by) return witness->epoch;  // settled by an earlier attempt
+    // The first generation of another counter wrote it, and that counter's
+    // records are gone: this one is the next epoch. Every finisher of this
+    // record that reads the same witness writes the same body.
+    const int64_t next = witness->epoch + 1;
+    ctx_.log.Warn("the instance's trip records are gone (deleted by hand?): its generation counter starts "
+                  "again in a new epoch, whose idempotency keys differ from the old ones",
+                  {{"barrier", barrier}, {"instance", instance_}, {"epoch", std::to_string(next)}});
+    EB_RETURN_IF_ERROR(ctx_.Put(witness_key, SerializeEpochWitness({next, record.claimed_by}), /*if_absent=*/false));
+    return next;
+  }
+  return Status::Unavailable("the epoch witness of " + barrier + "/" + instance_ +
+                             " kept vanishing; the trip is re-driven");
+}
+
+Result<int64_t> TripFinisher::MarkEpoch(const TripRecord& record) {
+  const std::string& barrier = shape_.spec().name;
+  auto epoch = EpochOf(record);
+  if (!epoch.ok()) return epoch.status();
+  if (*epoch > 0) {
+    Status s = ctx_.Put(StateKey::TripEpoch(barrier, instance_, record.generation, *epoch), kFormatBody,
                         /*if_absent=*/true);
     if (!s.ok() && !s.IsAlreadyExists()) return s;
   }
-  if (record.generation != 1) return Status::Ok();
-  // Epoch 0 only where none was started (a finisher of a deleted epoch 0
-  // never overwrites a later one); a later epoch replaces the one it follows.
-  Status s = ctx_.Put(StateKey::Epoch(barrier, instance_), SerializeEpochWitness(record.epoch),
+  // EpochOf wrote the witness of a record that settles its epoch there.
+  if (record.generation != 1 || record.epoch_from_witness) return epoch;
+  // A first generation claimed with its epoch (by an older engine). Epoch 0
+  // only where none was started (a finisher of a deleted epoch 0 never
+  // overwrites a later one); a later epoch replaces the one it follows.
+  Status s = ctx_.Put(StateKey::Epoch(barrier, instance_), SerializeEpochWitness({record.epoch, ""}),
                       /*if_absent=*/record.epoch == 0);
-  return s.IsAlreadyExists() ? Status::Ok() : s;
+  if (!s.ok() && !s.IsAlreadyExists()) return s;
+  return epoch;
 }
 
-Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool redriven,
-                            std::vector<TripSummary>* trips, bool* void_out) {
+Status TripFinisher::Finish(const TripRecord& claimed, int64_t done_upto, bool redriven,
+                            std::vector<TripSummary>* trips, bool* void_out, int64_t* epoch_out) {
   const BarrierSpec& spec = shape_.spec();
-  EB_RETURN_IF_ERROR(MarkEpoch(record));
+  auto epoch = MarkEpoch(claimed);
+  if (!epoch.ok()) return epoch.status();
+  if (epoch_out != nullptr) *epoch_out = *epoch;
+  // The record with its epoch settled: the actions' idempotency key carries it.
+  std::optional<TripRecord> settled;
+  if (*epoch != claimed.epoch) {
+    settled = claimed;
+    settled->epoch = *epoch;
+  }
+  const TripRecord& record = settled ? *settled : claimed;
   auto verdict = Settle(record);
   if (!verdict.ok()) return verdict.status();
   std::set<std::string> stale(verdict->ids.begin(), verdict->ids.end());
@@ -206,7 +251,7 @@ Status TripFinisher::Finish(const TripRecord& record, int64_t done_upto, bool re
     }
     // Instances started before epochs existed get their witness here.
     (void)ctx_.store.PutIfAbsent(ctx_.layout.Encode(StateKey::Epoch(spec.name, instance_)),
-                                 SerializeEpochWitness(record.epoch));
+                                 SerializeEpochWitness({record.epoch, ""}));
   }
   if (void_out != nullptr) *void_out = void_trip;
   if (void_trip) {

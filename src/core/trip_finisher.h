@@ -35,10 +35,20 @@ class TripFinisher {
   // sets `*void_trip` (may be null) when it was: its arrivals that were not
   // stale are back in the open generation, and whoever skipped them while
   // the trip was unfinished must be stood in for (the caller lists a/ again).
+  // Sets `*epoch` (may be null) to the trip's epoch once settled (EpochOf).
   // On error (an action failed, the store is unavailable) the trip stays
   // unfinished and is re-driven later.
   Status Finish(const TripRecord& record, int64_t done_upto, bool redriven, std::vector<TripSummary>* trips,
-                bool* void_trip = nullptr);
+                bool* void_trip = nullptr, int64_t* epoch = nullptr);
+
+  // The epoch of `record`: its own, or for a first generation claimed without
+  // reading the witness (TripRecord::epoch_from_witness), the one settled in
+  // `_epochs/B/I` (docs/PROTOCOL.md, "Epochs"): PUT-if-absent of epoch 0 with
+  // the record's claim; "already exists" is read, and names either this
+  // claim (an earlier attempt settled it) or the first generation of a
+  // counter deleted since, whose epoch this one follows. Every finisher of
+  // the record gets the same answer; one request when the witness is new.
+  Result<int64_t> EpochOf(const TripRecord& record);
 
   // Settles `record`: the ids it lists that were consumed by another
   // generation (none in the common case), and whether it is void.
@@ -49,8 +59,8 @@ class TripFinisher {
   std::string MarkerKey(const ConsumedArrival& c) const;
   // Before any action runs with the record's idempotency key: its epoch in
   // t/<gen>.epoch-<e> (epochs >= 1) and, for a first generation, in
-  // _epochs/B/I (docs/PROTOCOL.md, "Epochs").
-  Status MarkEpoch(const TripRecord& record);
+  // _epochs/B/I (docs/PROTOCOL.md, "Epochs"). Returns the epoch.
+  Result<int64_t> MarkEpoch(const TripRecord& record);
 
   const EngineContext& ctx_;
   TripLog& trips_;

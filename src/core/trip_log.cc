@@ -179,10 +179,13 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     auto record = Read(barrier, instance, u.generation);
     if (!record.ok()) return record.status();
     for (const auto& c : (*record)->arrivals) view.in_flight.insert(c.id);
-    if (u.generation == view.last_generation) view.last_epoch = (*record)->epoch;
+    if (u.generation == view.last_generation) {
+      view.last_epoch = (*record)->epoch_from_witness ? kEpochUnsettled : (*record)->epoch;
+    }
   }
   // A finished generation's epoch is in its key (t/<head>.epoch-<e> sorts after the
-  // hint's t/<head>.done, so it is listed too); an unfinished one's in its record.
+  // hint's t/<head>.done, so it is listed too); an unfinished one's in its record,
+  // or for a first generation whose finisher settles it, in its key once settled.
   if (auto it = gens.find(view.last_generation); it != gens.end() && it->second.epoch > 0) {
     view.last_epoch = it->second.epoch;
   }

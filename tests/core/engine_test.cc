@@ -15,21 +15,12 @@ namespace eb {
 namespace {
 
 using test::RecordingActions;
+using test::WatchedStore;
 
 Arrival Obj(const std::string& key, const std::string& sequencer = "1", const std::string& bucket = "bkt") {
   return test::Upload(key, sequencer, bucket);
 }
 
-// A store over `base` that counts the calls `match` picks.
-struct WatchedStore {
-  WatchedStore(ObjectStore& base, std::function<bool(test::StoreOp, const std::string&)> match)
-      : store(base, [this, match = std::move(match)](test::StoreOp op, const std::string& key) {
-          if (match(op, key)) ++count;
-          return test::Fault::kNone;
-        }) {}
-  int count = 0;
-  test::FaultStore store;
-};
 
 class EngineTest : public test::EngineFixture {
  protected:

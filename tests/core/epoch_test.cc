@@ -60,7 +60,13 @@ TEST_F(EpochTest, FirstEpochKeepsTodaysKeys) {
   auto witness = store_.Get(".eventbarrier/_epochs/b/d1");
   ASSERT_TRUE(witness.ok())
       << "the first generation left its witness outside the instance's folder";
-  EXPECT_EQ(*ParseEpochWitness(*witness), 0);
+  auto parsed = ParseEpochWitness(*witness);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->epoch, 0);
+  auto first = ParseTrip(*store_.Get(".eventbarrier/b/d1/t/0000000001"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->epoch_from_witness);
+  EXPECT_EQ(parsed->claimed_by, first->claimed_by) << "the witness names the claim that started the counter";
   auto t = ListAll(store_, ".eventbarrier/b/d1/t/");
   for (const auto& o : *t) EXPECT_EQ(o.key.find(".epoch-"), std::string::npos) << o.key;
 }
@@ -81,6 +87,56 @@ TEST_F(EpochTest, DeletingTheTripRecordsStartsANewEpochWhoseKeysNeverRepeat) {
   // Another instance of the same barrier is untouched: its counter never reset.
   ASSERT_EQ(Pair("d2", 7).size(), 1u);
   EXPECT_EQ(Keys().count("b/d2/1"), 1u);
+}
+
+// The claimant of a first generation reads no witness: most claimants of a
+// new instance's first generation lose their claim, and the one that wins
+// learns the epoch with the write it makes anyway.
+TEST_F(EpochTest, AFirstGenerationIsClaimedWithoutReadingTheWitness) {
+  test::WatchedStore witness_reads(store_, [](test::StoreOp op, const std::string& key) {
+    return op == test::StoreOp::kGet && key.find("/_epochs/") != std::string::npos;
+  });
+  Engine engine(parsed_.config, witness_reads.store, actions_, clock_, Logger::Null());
+  for (const char* m : {"m0", "m1"}) ASSERT_TRUE(engine.OnArrival(test::Upload(std::string("in/d1/") + m, "1")).ok());
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1"}));
+  EXPECT_EQ(witness_reads.count, 0);
+}
+
+// A first generation whose claimant could not settle its epoch (the witness
+// write failed: it could as well have died there) is settled by whoever needs
+// it first: here the claimant of generation 2, which follows it in its epoch
+// while it is still unfinished, then the sweeper's re-drive. They agree, on
+// the new epoch the deletion by hand calls for.
+TEST_F(EpochTest, AnUnsettledFirstGenerationGetsOneEpochWhoeverSettlesIt) {
+  ASSERT_EQ(Pair("d1", 1).size(), 1u);
+  DeleteByHand(".eventbarrier/b/d1/");
+  bool witness_down = true;
+  test::FaultStore faulty(store_, [&](test::StoreOp op, const std::string& key) {
+    bool write = op == test::StoreOp::kPut || op == test::StoreOp::kPutIfAbsent;
+    return witness_down && write && key.find("/_epochs/") != std::string::npos ? test::Fault::kUnavailable
+                                                                                : test::Fault::kNone;
+  });
+  {
+    Engine engine(parsed_.config, faulty, actions_, clock_, Logger::Null());
+    for (const char* m : {"m0", "m1"}) {
+      auto r = engine.OnArrival(test::Upload(std::string("in/d1/") + m, "2"));
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      if (std::string(m) == "m1") {
+        EXPECT_EQ(r->trip_failures, 1) << "claimed, not finished";
+      }
+    }
+  }
+  witness_down = false;
+  EXPECT_EQ(Pair("d1", 3).size(), 1u) << "generation 2 trips while generation 1 waits for its re-drive";
+  clock_.Advance(10 * 60 * 1000);  // past the lease
+  Engine sweeper(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto swept = sweeper.Sweep(false);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1", "b/d1/2@1", "b/d1/1@1"}));
+  for (const auto& [key, runs] : actions_.runs()) EXPECT_EQ(runs, 1) << key;
+  auto witness = ParseEpochWitness(*store_.Get(".eventbarrier/_epochs/b/d1"));
+  ASSERT_TRUE(witness.ok());
+  EXPECT_EQ(witness->epoch, 1);
 }
 
 // A process that keeps running while the folder is deleted: its cached done

@@ -86,6 +86,17 @@ class FaultStore : public StoreWrapper {
   Policy policy_;
 };
 
+// A store over `base` that counts the calls `match` picks.
+struct WatchedStore {
+  WatchedStore(ObjectStore& base, std::function<bool(StoreOp, const std::string&)> match)
+      : store(base, [this, match = std::move(match)](StoreOp op, const std::string& key) {
+          if (match(op, key)) ++count;
+          return Fault::kNone;
+        }) {}
+  int count = 0;
+  FaultStore store;
+};
+
 // Records every action run; fails the ones `fail` says to.
 class RecordingActions : public ActionRunner {
  public:
