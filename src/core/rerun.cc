@@ -107,8 +107,9 @@ Result<RerunPlan> PlanRerun(ObjectStore& store, const Config& config, const Reru
   if (record->epoch_from_witness) {
     // Its finisher settled the epoch and, when not 0, wrote it in a key
     // before the actions ran (docs/PROTOCOL.md, "Epochs").
-    auto keys = ListAll(
-        store, layout.Encode(StateKey::Trip(req.barrier, req.instance, req.generation)) + ".epoch-");
+    auto keys =
+        ListAll(store, layout.Encode(StateKey::Trip(req.barrier, req.instance, req.generation)) +
+                           ".epoch-");
     if (!keys.ok()) return keys.status();
     record->epoch = ScanTripKeys(layout, *keys)[req.generation].epoch;
   }

@@ -8,7 +8,8 @@
 namespace eb {
 
 namespace {
-constexpr int kSettleTries = 4;  // a tombstone (expired) or witness that vanishes under us is tried again
+constexpr int kSettleTries =
+    4;  // a tombstone (expired) or witness that vanishes under us is tried again
 }  // namespace
 
 std::string TripFinisher::MarkerKey(const ConsumedArrival& c) const {
@@ -117,9 +118,11 @@ Result<int64_t> TripFinisher::EpochOf(const TripRecord& record) {
   const std::string& barrier = shape_.spec().name;
   const StateKey witness_key = StateKey::Epoch(barrier, instance_);
   for (int attempt = 0; attempt < kSettleTries; ++attempt) {
-    Status s = ctx_.Put(witness_key, SerializeEpochWitness({0, record.claimed_by}), /*if_absent=*/true);
+    Status s =
+        ctx_.Put(witness_key, SerializeEpochWitness({0, record.claimed_by}), /*if_absent=*/true);
     if (s.ok()) return int64_t{0};  // the counter was never started: epoch 0
-    if (!s.IsAlreadyExists()) return s.WithContext("settling the epoch of " + barrier + "/" + instance_);
+    if (!s.IsAlreadyExists())
+      return s.WithContext("settling the epoch of " + barrier + "/" + instance_);
     auto body = ctx_.store.Get(ctx_.layout.Encode(witness_key));
     if (!body.ok()) {
       if (body.status().IsNotFound()) continue;  // deleted between our write and our read
@@ -127,15 +130,18 @@ Result<int64_t> TripFinisher::EpochOf(const TripRecord& record) {
     }
     auto witness = ParseEpochWitness(*body);
     if (!witness.ok()) return witness.status().WithContext("epoch of " + barrier + "/" + instance_);
-    if (witness->claimed_by == record.claimed_by) return witness->epoch;  // settled by an earlier attempt
+    if (witness->claimed_by == record.claimed_by)
+      return witness->epoch;  // settled by an earlier attempt
     // The first generation of another counter wrote it, and that counter's
     // records are gone: this one is the next epoch. Every finisher of this
     // record that reads the same witness writes the same body.
     const int64_t next = witness->epoch + 1;
-    ctx_.log.Warn("the instance's trip records are gone (deleted by hand?): its generation counter starts "
-                  "again in a new epoch, whose idempotency keys differ from the old ones",
-                  {{"barrier", barrier}, {"instance", instance_}, {"epoch", std::to_string(next)}});
-    EB_RETURN_IF_ERROR(ctx_.Put(witness_key, SerializeEpochWitness({next, record.claimed_by}), /*if_absent=*/false));
+    ctx_.log.Warn(
+        "the instance's trip records are gone (deleted by hand?): its generation counter starts "
+        "again in a new epoch, whose idempotency keys differ from the old ones",
+        {{"barrier", barrier}, {"instance", instance_}, {"epoch", std::to_string(next)}});
+    EB_RETURN_IF_ERROR(ctx_.Put(witness_key, SerializeEpochWitness({next, record.claimed_by}),
+                                /*if_absent=*/false));
     return next;
   }
   return Status::Unavailable("the epoch witness of " + barrier + "/" + instance_ +
@@ -147,8 +153,9 @@ Result<int64_t> TripFinisher::MarkEpoch(const TripRecord& record) {
   auto epoch = EpochOf(record);
   if (!epoch.ok()) return epoch.status();
   if (*epoch > 0) {
-    Status s = ctx_.Put(StateKey::TripEpoch(barrier, instance_, record.generation, *epoch), kFormatBody,
-                        /*if_absent=*/true);
+    Status s =
+        ctx_.Put(StateKey::TripEpoch(barrier, instance_, record.generation, *epoch), kFormatBody,
+                 /*if_absent=*/true);
     if (!s.ok() && !s.IsAlreadyExists()) return s;
   }
   // EpochOf wrote the witness of a record that settles its epoch there.
@@ -156,8 +163,9 @@ Result<int64_t> TripFinisher::MarkEpoch(const TripRecord& record) {
   // A first generation claimed with its epoch (by an older engine). Epoch 0
   // only where none was started (a finisher of a deleted epoch 0 never
   // overwrites a later one); a later epoch replaces the one it follows.
-  Status s = ctx_.Put(StateKey::Epoch(barrier, instance_), SerializeEpochWitness({record.epoch, ""}),
-                      /*if_absent=*/record.epoch == 0);
+  Status s =
+      ctx_.Put(StateKey::Epoch(barrier, instance_), SerializeEpochWitness({record.epoch, ""}),
+               /*if_absent=*/record.epoch == 0);
   if (!s.ok() && !s.IsAlreadyExists()) return s;
   return epoch;
 }

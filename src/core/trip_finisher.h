@@ -38,8 +38,9 @@ class TripFinisher {
   // Sets `*epoch` (may be null) to the trip's epoch once settled (EpochOf).
   // On error (an action failed, the store is unavailable) the trip stays
   // unfinished and is re-driven later.
-  Status Finish(const TripRecord& record, int64_t done_upto, bool redriven, std::vector<TripSummary>* trips,
-                bool* void_trip = nullptr, int64_t* epoch = nullptr);
+  Status Finish(const TripRecord& record, int64_t done_upto, bool redriven,
+                std::vector<TripSummary>* trips, bool* void_trip = nullptr,
+                int64_t* epoch = nullptr);
 
   // The epoch of `record`: its own, or for a first generation claimed without
   // reading the witness (TripRecord::epoch_from_witness), the one settled in

@@ -65,7 +65,7 @@ inline constexpr int64_t kEpochUnsettled = -1;
 struct TripView {
   int64_t last_generation = 0;  // highest claimed generation (0: none ever)
   int64_t done_upto = 0;        // every generation <= this is finished
-  int64_t last_epoch = 0;       // the epoch of last_generation (TripRecord::epoch), or kEpochUnsettled
+  int64_t last_epoch = 0;  // the epoch of last_generation (TripRecord::epoch), or kEpochUnsettled
   // The store time of the newest write of a generation this listing shows
   // done (0: none): a LIST of a/ sent before it may show markers that
   // generation consumed and deleted since.

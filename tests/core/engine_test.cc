@@ -21,7 +21,6 @@ Arrival Obj(const std::string& key, const std::string& sequencer = "1", const st
   return test::Upload(key, sequencer, bucket);
 }
 
-
 class EngineTest : public test::EngineFixture {
  protected:
   std::vector<TripSummary> Arrive(const Arrival& a) {
@@ -128,7 +127,8 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
 // when the tombstone that could have settled the copy stale has expired: had
 // the copy written its marker, generation 2 would consume it a second time.
 TEST_F(EngineTest, PromptCopiesInACyclicBarrierReadTheirTombstone) {
-  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
   Arrive(Obj("m0"));
   ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
   WatchedStore tombstone_reads(store_, [](test::StoreOp op, const std::string& key) {
@@ -157,7 +157,8 @@ TEST_F(EngineTest, PromptCopiesInACyclicBarrierReadTheirTombstone) {
 // its tombstone: a copy finds the marker its trip kept, and is a plain
 // duplicate.
 TEST_F(EngineTest, PromptCopiesInAOnceBarrierReadNoTombstone) {
-  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
   WatchedStore tombstone_reads(store_, [](test::StoreOp op, const std::string& key) {
     return op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos;
   });

@@ -66,7 +66,8 @@ TEST_F(EpochTest, FirstEpochKeepsTodaysKeys) {
   auto first = ParseTrip(*store_.Get(".eventbarrier/b/d1/t/0000000001"));
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(first->epoch_from_witness);
-  EXPECT_EQ(parsed->claimed_by, first->claimed_by) << "the witness names the claim that started the counter";
+  EXPECT_EQ(parsed->claimed_by, first->claimed_by)
+      << "the witness names the claim that started the counter";
   auto t = ListAll(store_, ".eventbarrier/b/d1/t/");
   for (const auto& o : *t) EXPECT_EQ(o.key.find(".epoch-"), std::string::npos) << o.key;
 }
@@ -97,7 +98,8 @@ TEST_F(EpochTest, AFirstGenerationIsClaimedWithoutReadingTheWitness) {
     return op == test::StoreOp::kGet && key.find("/_epochs/") != std::string::npos;
   });
   Engine engine(parsed_.config, witness_reads.store, actions_, clock_, Logger::Null());
-  for (const char* m : {"m0", "m1"}) ASSERT_TRUE(engine.OnArrival(test::Upload(std::string("in/d1/") + m, "1")).ok());
+  for (const char* m : {"m0", "m1"})
+    ASSERT_TRUE(engine.OnArrival(test::Upload(std::string("in/d1/") + m, "1")).ok());
   EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1"}));
   EXPECT_EQ(witness_reads.count, 0);
 }
@@ -113,8 +115,9 @@ TEST_F(EpochTest, AnUnsettledFirstGenerationGetsOneEpochWhoeverSettlesIt) {
   bool witness_down = true;
   test::FaultStore faulty(store_, [&](test::StoreOp op, const std::string& key) {
     bool write = op == test::StoreOp::kPut || op == test::StoreOp::kPutIfAbsent;
-    return witness_down && write && key.find("/_epochs/") != std::string::npos ? test::Fault::kUnavailable
-                                                                                : test::Fault::kNone;
+    return witness_down && write && key.find("/_epochs/") != std::string::npos
+               ? test::Fault::kUnavailable
+               : test::Fault::kNone;
   });
   {
     Engine engine(parsed_.config, faulty, actions_, clock_, Logger::Null());
@@ -127,7 +130,8 @@ TEST_F(EpochTest, AnUnsettledFirstGenerationGetsOneEpochWhoeverSettlesIt) {
     }
   }
   witness_down = false;
-  EXPECT_EQ(Pair("d1", 3).size(), 1u) << "generation 2 trips while generation 1 waits for its re-drive";
+  EXPECT_EQ(Pair("d1", 3).size(), 1u)
+      << "generation 2 trips while generation 1 waits for its re-drive";
   clock_.Advance(10 * 60 * 1000);  // past the lease
   Engine sweeper(parsed_.config, store_, actions_, clock_, Logger::Null());
   auto swept = sweeper.Sweep(false);

@@ -69,9 +69,9 @@ Arrival Upload(const std::string& member, int generation, TimeMs when) {
 std::string HistoryReport::Summary() const {
   std::ostringstream out;
   out << "history seed " << seed << ": " << trips << " trips, " << late_copies << " late copies ("
-      << late_copies_near_edge << " in the retention's last tenth), " << faults << " faults, " << crashes
-      << " crashes; at the end " << tombstones_at_end << " tombstones, " << state_objects_at_end
-      << " state objects";
+      << late_copies_near_edge << " in the retention's last tenth), " << faults << " faults, "
+      << crashes << " crashes; at the end " << tombstones_at_end << " tombstones, "
+      << state_objects_at_end << " state objects";
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
   return out.str();
 }

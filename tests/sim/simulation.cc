@@ -145,7 +145,8 @@ std::string SimReport::Summary() const {
       << events << " events, " << deliveries << " deliveries, " << faults << " faults, " << crashes
       << " crashes, " << trips << " trips, " << redrives << " re-drives, " << steps
       << " steps, tombstones read "
-      << (tombstones_read_first ? "before every marker" : "not by prompt arrivals of once barriers");
+      << (tombstones_read_first ? "before every marker"
+                                : "not by prompt arrivals of once barriers");
   for (const auto& v : violations) out << "\n  VIOLATION: " << v;
   return out.str();
 }

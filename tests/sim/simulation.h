@@ -53,8 +53,8 @@ struct SimReport {
   // when the run (before the final sweep) ended.
   int failing_unfinished = 0;
   uint64_t steps = 0;
-  bool tombstones_read_first =
-      false;  // this seed: every arrival read its tombstone before its marker (else: prompt ones skip it where allowed)
+  bool tombstones_read_first = false;   // this seed: every arrival read its tombstone before its
+                                        // marker (else: prompt ones skip it where allowed)
   std::vector<std::string> violations;  // empty: every promise held
   std::string Summary() const;
 };
