@@ -10,8 +10,10 @@
 // (barrier by barrier, generation by generation) and each worker takes the next.
 //
 // Workloads: one 3-member cyclic barrier (--generations, 100), 200 distinct
-// 3-member barriers (--barriers), one 100-member barrier (3 generations), one
-// 1,000-member barrier (one generation). For each: requests per arrival on
+// 3-member barriers (--barriers; cyclic, as barriers without variables are),
+// 200 instances of one 3-member barrier with a variable (once-mode, as such
+// barriers are: an instance per day or partition), one 100-member barrier (3
+// generations), one 1,000-member barrier (one generation). For each: requests per arrival on
 // average, for the arrivals that lost a claim (ArrivalOutcome::claims_lost > 0)
 // and for the rest, the most one arrival made; trips are checked against the
 // expected number exactly, every arrival must be consumed by exactly one trip,
@@ -66,10 +68,19 @@ struct Workload {
   // is not fixed; checked instead: at most one a generation, no arrival
   // consumed twice, and the sweeper finds nothing left that could trip.
   bool burst = false;
+  // true: `barriers` instances of one barrier with a variable ({i}), which
+  // makes it once-mode (DESIGN.md, configuration), instead of as many
+  // barriers without variables (cyclic).
+  bool instances = false;
 
   int arrivals() const { return barriers * members * generations; }
   std::string Key(int b, int m) const { return name + "/b" + std::to_string(b) + "/m" + std::to_string(m); }
   std::string Config() const {
+    if (instances) {
+      std::string json = R"({"barriers": {"t": {"members": [)";
+      for (int m = 0; m < members; ++m) json += (m ? ",\"" : "\"") + name + "/{i}/m" + std::to_string(m) + "\"";
+      return json + "]}}}";
+    }
     std::string json = "{";
     for (int b = 0; b < barriers; ++b) {
       json += (b ? ",\"b" : "\"b") + std::to_string(b) + "\": [";
@@ -393,6 +404,7 @@ int Main(int argc, char** argv) {
       {"cyclic-3", 1, 3, generations, 0},
       {"cyclic-3-burst", 1, 3, generations, 0, true},
       {"distinct-3x" + std::to_string(barriers), barriers, 3, 1, 0},
+      {"instances-3x" + std::to_string(barriers), barriers, 3, 1, 0, false, true},
       {"wide-100", 1, 100, quick ? 1 : 3, 10},
       {"wide-1000", 1, 1000, 1, 2},
   };
