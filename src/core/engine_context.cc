@@ -23,4 +23,12 @@ Status EngineContext::DeleteKeys(const std::vector<std::string>& keys) const {
   return Status::Ok();
 }
 
+TimeMs EngineContext::StampMarginMs() const {
+  // The memory and folder stores stamp objects with the engine's own clock;
+  // S3 in whole seconds, and the engine knows its offset only so closely.
+  const ServerTimeOffset* server = store.ServerTime();
+  if (server == nullptr) return 1;
+  return 1000 + (server->Known() ? server->UncertaintyMs() : 1000);
+}
+
 }  // namespace eb

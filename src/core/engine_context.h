@@ -33,6 +33,10 @@ struct EngineContext {
   Status Put(const StateKey& key, const std::string& body, bool if_absent) const;
   // Deletes `keys` in batches of at most 1,000 (one DeleteObjects each).
   Status DeleteKeys(const std::vector<std::string>& keys) const;
+  // How far an object's LastModified may be from what the engine's clock
+  // read when it wrote it: the store's timestamp resolution plus what the
+  // engine knows of its offset from the store's clock.
+  TimeMs StampMarginMs() const;
 };
 
 }  // namespace eb

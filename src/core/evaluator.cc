@@ -151,14 +151,6 @@ Result<ConsumedArrival> InstanceEvaluator::Describe(const Candidate& c) const {
   return Status::NotFound("marker " + c.info.key + " carries no details");
 }
 
-TimeMs InstanceEvaluator::ListingRaceMarginMs() const {
-  // The memory and folder stores stamp objects with the engine's own clock;
-  // S3 in whole seconds, and the engine knows its offset only so closely.
-  const ServerTimeOffset* server = ctx_.store.ServerTime();
-  if (server == nullptr) return 1;
-  return 1000 + (server->Known() ? server->UncertaintyMs() : 1000);
-}
-
 bool InstanceEvaluator::RestCouldComplete(std::vector<std::string> tags) const {
   // Whoever won listed every member at least once. If the winner listed
   // after us, it listed all we did (nothing is deleted before its trip is
@@ -491,7 +483,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     // which may then show markers it consumed and deleted since. List a/
     // again (after the LIST of t/ this view comes from) rather than claim
     // them into a void generation. Only when a done is that recent.
-    if (!relisted_after_done && view.last_done_at + ListingRaceMarginMs() > listed_at) {
+    if (!relisted_after_done && view.last_done_at + ctx_.StampMarginMs() > listed_at) {
       relisted_after_done = true;
       known = std::move(view);
       markers.reset();
@@ -499,10 +491,14 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     }
     TripStatus status = complete ? TripStatus::kComplete : forcing ? TripStatus::kForced : TripStatus::kTimeout;
     std::vector<std::string> missing = complete ? std::vector<std::string>{} : shape_.Missing(tags, bindings_);
-    auto epoch = NextEpoch(view);
+    // A dry run writes nothing, so it does not settle an unsettled first
+    // generation's epoch either: its preview says the epoch is settled later.
+    const bool dry_run = options.force != nullptr && options.force->dry_run;
+    auto epoch = dry_run && view.last_epoch == kEpochUnsettled ? Result<int64_t>(kEpochUnsettled)
+                                                               : NextEpoch(view);
     if (!epoch.ok()) return epoch.status();
     claim_epoch_ = *epoch;
-    if (options.force != nullptr && options.force->dry_run) {
+    if (dry_run) {
       auto preview = BuildClaim(view.last_generation + 1, candidates, status, std::move(missing), options.force);
       if (!preview.ok()) return preview.status();
       if (!*preview) {

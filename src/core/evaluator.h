@@ -137,10 +137,6 @@ class InstanceEvaluator {
   // (`tags`: theirs, one per candidate) could still complete one (a loser
   // then reads the winner's record and goes on).
   bool RestCouldComplete(std::vector<std::string> tags) const;
-  // How much later than our LIST of a/ a generation's done may be stamped and
-  // still have come after it: the store's timestamp resolution plus what the
-  // engine's clock may be off the store's.
-  TimeMs ListingRaceMarginMs() const;
   Result<ConsumedArrival> Describe(const Candidate& c) const;
   // The epoch of generation view.last_generation + 1: the last generation's
   // (LastEpoch), or for a first generation kEpochUnsettled: its claim reads

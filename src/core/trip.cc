@@ -86,6 +86,7 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 std::string SerializeTombstone(const Tombstone& t) {
   JsonWriter w;
   w.BeginObject().Key("format").Int(kStateFormat).Key("generation").Int(t.generation);
+  if (t.epoch) w.Key("epoch").Int(*t.epoch);
   return w.EndObject().Take();
 }
 
@@ -119,7 +120,9 @@ int ParseFormatStamp(const std::string& body) {
 Result<Tombstone> ParseTombstone(const std::string& text) {
   try {
     json j = json::parse(text);
-    return Tombstone{j.at("generation").get<int64_t>()};
+    Tombstone t{j.at("generation").get<int64_t>(), std::nullopt};
+    if (j.contains("epoch")) t.epoch = j.at("epoch").get<int64_t>();
+    return t;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt tombstone: ") + e.what());
   }

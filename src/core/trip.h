@@ -78,11 +78,14 @@ struct TripSummary {
 std::string SerializeTrip(const TripRecord& trip);
 Result<TripRecord> ParseTrip(const std::string& json_text);
 
-// A tombstone's body: the generation whose record listed the arrival. (If
-// that generation turned out void, its `.stale` verdict says so, and a later
-// generation takes the tombstone over.)
+// A tombstone's body: the generation whose record listed the arrival, and
+// its epoch. (If that generation turned out void, its `.stale` verdict says
+// so, and a later generation takes the tombstone over.) Tombstones written
+// before the epoch was recorded have none (nullopt): their generation alone
+// names them.
 struct Tombstone {
   int64_t generation = 0;
+  std::optional<int64_t> epoch;
 };
 std::string SerializeTombstone(const Tombstone& tombstone);
 Result<Tombstone> ParseTombstone(const std::string& json_text);

@@ -35,7 +35,7 @@ Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
   for (const auto& c : record.arrivals) {
     if (seen.insert(c.id).second) ids.push_back(c.id);
   }
-  const std::string ours = SerializeTombstone({g});
+  const std::string ours = SerializeTombstone({g, record.epoch});
   std::vector<std::pair<std::string, std::string>> items;
   items.reserve(ids.size());
   for (const auto& id : ids) items.emplace_back(ctx_.layout.Encode(StateKey::Tombstone(barrier, instance_, id)), ours);
@@ -78,8 +78,15 @@ Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
         if (!current.ok()) return current.status().WithContext("reading tombstone " + key);
         auto tombstone = ParseTombstone(*current);
         if (!tombstone.ok()) return tombstone.status().WithContext(key);
-        if (tombstone->generation == g) {
+        if (tombstone->generation == g && tombstone->epoch.value_or(record.epoch) == record.epoch) {
           fresh = decided = true;  // ours: an earlier attempt of this trip wrote it
+          continue;
+        }
+        if (tombstone->generation == g) {
+          // Generation g of another epoch: a counter deleted by hand, whose
+          // verdicts went with it. Taken as consumed there (its stale copy
+          // re-created the marker), so this one never counts it again.
+          decided = true;
           continue;
         }
         // Another generation listed it. That generation is finished (while

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <unordered_map>
 
 namespace eb {
 
@@ -123,6 +124,49 @@ Result<std::optional<StaleVerdict>> TripLog::ReadVerdict(const std::string& barr
 void TripLog::Trim() {
   if (records_.size() > kMaxCachedRecords) records_.clear();
   if (verdicts_.size() > kMaxCachedRecords) verdicts_.clear();
+  if (listed_stamps_.size() > 2 * kMaxCachedRecords) listed_stamps_.clear();
+}
+
+bool TripLog::Shows(const std::string& key, const TripRecord& cached, TimeMs listed) {
+  if (auto stamp = listed_stamps_.find(key); stamp != listed_stamps_.end())
+    return stamp->second == listed;
+  // Written (claimed) by this process, not listed since: the listed object is
+  // that claim if it was stamped when the claim was made.
+  if (std::llabs(listed - cached.claimed_at) > ctx_.StampMarginMs()) return false;
+  listed_stamps_[key] = listed;
+  return true;
+}
+
+bool TripLog::Shows(const std::string& key, const StaleVerdict&, TimeMs listed) {
+  auto stamp = listed_stamps_.find(key);
+  return stamp != listed_stamps_.end() && stamp->second == listed;
+}
+
+void TripLog::DropChanged(const std::string& barrier, const std::string& instance, int64_t hint,
+                          const std::vector<ObjectInfo>& listed) {
+  std::unordered_map<std::string, TimeMs> shown;
+  for (const auto& o : listed) shown.emplace(o.key, o.last_modified);
+  const std::string prefix = ctx_.layout.TripPrefix(barrier, instance);
+  auto drop = [&](auto& cache) {
+    for (auto it = cache.lower_bound(prefix);
+         it != cache.end() && it->first.rfind(prefix, 0) == 0;) {
+      auto k = ctx_.layout.Decode(it->first);
+      // Generations up to the hint are not in the listing (done, and never read again).
+      if (k && hint > 0 && k->generation <= hint) {
+        ++it;
+        continue;
+      }
+      auto seen = shown.find(it->first);
+      if (seen != shown.end() && Shows(it->first, it->second, seen->second)) {
+        ++it;
+        continue;
+      }
+      listed_stamps_.erase(it->first);
+      it = cache.erase(it);
+    }
+  };
+  drop(records_);
+  drop(verdicts_);
 }
 
 void TripLog::Forget(const std::string& barrier, const std::string& instance) {
@@ -136,6 +180,7 @@ void TripLog::Forget(const std::string& barrier, const std::string& instance) {
   };
   drop(records_);
   drop(verdicts_);
+  drop(listed_stamps_);
 }
 
 Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance) {
@@ -159,6 +204,7 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     listed = ListAll(ctx_.store, ctx_.layout.TripPrefix(barrier, instance));
     if (!listed.ok()) return listed.status();
   }
+  DropChanged(barrier, instance, *hint, *listed);
   TripView view;
   view.last_generation = *hint;
   view.done_upto = *hint;
@@ -178,6 +224,11 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
   for (const UnfinishedTrip& u : view.unfinished) {
     auto record = Read(barrier, instance, u.generation);
     if (!record.ok()) return record.status();
+    const std::string record_key =
+        ctx_.layout.Encode(StateKey::Trip(barrier, instance, u.generation));
+    for (const auto& o : *listed) {
+      if (o.key == record_key) listed_stamps_[record_key] = o.last_modified;
+    }
     for (const auto& c : (*record)->arrivals) view.in_flight.insert(c.id);
     if (u.generation == view.last_generation) {
       view.last_epoch = (*record)->epoch_from_witness ? kEpochUnsettled : (*record)->epoch;

@@ -116,9 +116,26 @@ class TripLog {
 
  private:
   const EngineContext& ctx_;
+  // Drops what is cached of the instance's records and verdicts that
+  // `listed` (its LIST of t/ after the record of `hint`) covers, unless the
+  // listing shows the very object that was cached (the same LastModified as
+  // when a listing last showed it). Records and verdicts are immutable until
+  // someone deletes the instance's folder by hand and a new generation
+  // counter writes the same keys again: a cache that outlived that would
+  // re-drive the old counter's trip as the new one's.
+  void DropChanged(const std::string& barrier, const std::string& instance, int64_t hint,
+                   const std::vector<ObjectInfo>& listed);
+  // Whether the object listed at `listed` is the one cached under `key`: its
+  // stamp, or for a record this process claimed, its claim time.
+  bool Shows(const std::string& key, const TripRecord& cached, TimeMs listed);
+  bool Shows(const std::string& key, const StaleVerdict& cached, TimeMs listed);
+
   std::map<std::string, TripRecord> records_;     // full key -> immutable record
   std::map<std::string, StaleVerdict> verdicts_;  // full key -> immutable verdict
-  std::map<std::string, int64_t> done_hint_;      // instance prefix -> all gens <= n done
+  // Full key -> its LastModified in the listing that last showed it cached
+  // (absent: cached from a write or a GET, not seen in a listing since).
+  std::map<std::string, TimeMs> listed_stamps_;
+  std::map<std::string, int64_t> done_hint_;  // instance prefix -> all gens <= n done
 };
 
 // The error for state written in format 1 (a consumed window in every record).

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/engine.h"
+#include "core/evaluator.h"
 #include "core/keys.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
@@ -194,6 +195,111 @@ TEST_F(EpochTest, InstancesFromBeforeEpochsGetTheirWitnessAtTheNextHeadHint) {
   DeleteByHand(".eventbarrier/b/d1/");
   ASSERT_EQ(Pair("d1", 17).size(), 1u);
   EXPECT_EQ(Keys().count("b/d1/1@1"), 1u);
+}
+
+// A once instance's folder deleted by hand: prompt copies of its consumed
+// arrivals skip the tombstone read (once mode) and re-create their markers.
+// The new counter's generation 1 finds their tombstones naming generation 1
+// of epoch 0, not its own: stale, so nothing is counted twice (the
+// generation is void).
+TEST_F(EpochTest, PromptCopiesAfterTheFolderWentAreNotConsumedByTheNewEpoch) {
+  ConfigParse once = ParseConfig(
+      R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  ASSERT_TRUE(once.ok()) << once.ErrorText();
+  auto pair = [&] {
+    Engine engine(once.config, store_, actions_, clock_, Logger::Null());
+    for (const char* m : {"m0", "m1"})
+      ASSERT_TRUE(engine.OnArrival(test::Upload(std::string("in/d1/") + m, "1")).ok());
+  };
+  pair();
+  DeleteByHand(".eventbarrier/b/d1/");
+  clock_.Advance(1000);
+  pair();  // the same two events again, within seconds
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1"}));
+}
+
+// The same for a once instance whose t/ alone went: its kept markers are
+// listed by the new counter's generation 1, and their tombstones say they
+// were consumed in epoch 0.
+TEST_F(EpochTest, KeptMarkersOfADeletedOnceCounterAreNotConsumedAgain) {
+  ConfigParse once = ParseConfig(
+      R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  ASSERT_TRUE(once.ok()) << once.ErrorText();
+  {
+    Engine engine(once.config, store_, actions_, clock_, Logger::Null());
+    for (const char* m : {"m0", "m1"})
+      ASSERT_TRUE(engine.OnArrival(test::Upload(std::string("in/d1/") + m, "1")).ok());
+  }
+  DeleteByHand(".eventbarrier/b/d1/t/");
+  clock_.Advance(1000);
+  Engine engine(once.config, store_, actions_, clock_, Logger::Null());
+  ASSERT_TRUE(engine.OnArrival(test::Upload("in/d1/m0", "2")).ok());
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1"}));
+}
+
+// A warm process keeps generation 1's record cached (its done hint stays 0:
+// it never listed t/ after its trip). The folder is deleted by hand, a new
+// counter's generation 1 is claimed by another process and its action
+// fails. When the warm process re-drives "generation 1", it reads the new
+// record (the listing shows another object than the one it cached), so the
+// new arrivals trip once, in epoch 1, and the old ones never run again.
+TEST_F(EpochTest, AWarmProcessReDrivesTheNewCountersTripNotTheOneItCached) {
+  Engine warm(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto arrive = [&](Engine& engine, const char* member, int seq) {
+    auto r = engine.OnArrival(test::Upload(std::string("in/d1/") + member, std::to_string(seq)));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  };
+  arrive(warm, "m0", 1);
+  arrive(warm, "m1", 1);
+  clock_.Advance(1000);
+  DeleteByHand(".eventbarrier/b/d1/");
+  bool failing = true;
+  actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
+  {
+    Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
+    arrive(other, "m0", 2);
+    arrive(other, "m1", 2);
+  }
+  failing = false;
+  clock_.Advance(10 * 60 * 1000);  // past the lease
+  arrive(warm, "m0", 3);           // evaluates, and re-drives generation 1
+  Engine sweeper(parsed_.config, store_, actions_, clock_, Logger::Null());
+  ASSERT_TRUE(sweeper.Sweep(false).ok());
+  EXPECT_EQ(Keys(), (std::set<std::string>{"b/d1/1", "b/d1/1@1"}))
+      << "the new arrivals trip once, under the new counter's first key (its failed run, then its "
+         "re-drive)";
+  EXPECT_EQ(actions_.runs().at("b/d1/1@1"), 2);
+  const TripRecord& redriven = actions_.last_trip().at("b/d1/1@1");
+  ASSERT_EQ(redriven.arrivals.size(), 2u);
+  for (const auto& c : redriven.arrivals)
+    EXPECT_TRUE(c.arrival.etag.ends_with("-2")) << c.arrival.etag;
+}
+
+// `trip --force --dry-run` writes nothing, not even the epoch of an
+// unfinished first generation that no finisher has settled yet.
+TEST_F(EpochTest, ADryRunForceDoesNotSettleAnEpoch) {
+  test::FaultStore faulty(store_, [&](test::StoreOp op, const std::string& key) {
+    bool write = op == test::StoreOp::kPut || op == test::StoreOp::kPutIfAbsent;
+    return write && key.find("/_epochs/") != std::string::npos ? test::Fault::kUnavailable
+                                                               : test::Fault::kNone;
+  });
+  {
+    Engine engine(parsed_.config, faulty, actions_, clock_, Logger::Null());
+    for (const char* m : {"in/d1/m0", "in/d1/m1"})
+      ASSERT_TRUE(engine.OnArrival(test::Upload(m, "1")).ok());
+    ASSERT_TRUE(engine.OnArrival(test::Upload("in/d1/m0", "2")).ok());
+  }
+  ASSERT_FALSE(store_.Get(".eventbarrier/_epochs/b/d1").ok())
+      << "generation 1 claimed, its epoch unsettled";
+  Engine op(parsed_.config, store_, actions_, clock_, Logger::Null());
+  ForceRequest request;
+  request.by = "me";
+  request.reason = "a preview";
+  request.dry_run = true;
+  auto r = op.Force("b", "d1", &request);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(request.claim.has_value());
+  EXPECT_FALSE(store_.Get(".eventbarrier/_epochs/b/d1").ok()) << "the dry run wrote the witness";
 }
 
 TEST(EpochKeys, RoundTrip) {
