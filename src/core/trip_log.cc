@@ -131,8 +131,10 @@ bool TripLog::Shows(const std::string& key, const TripRecord& cached, TimeMs lis
   if (auto stamp = listed_stamps_.find(key); stamp != listed_stamps_.end())
     return stamp->second == listed;
   // Written (claimed) by this process, not listed since: the listed object is
-  // that claim if it was stamped when the claim was made.
-  if (std::llabs(listed - cached.claimed_at) > ctx_.StampMarginMs()) return false;
+  // that claim if it was stamped when the claim was made (the store's margin,
+  // at least a second: the PUT itself takes time; a folder deleted by hand and
+  // claimed again takes far longer).
+  if (std::llabs(listed - cached.claimed_at) > std::max<TimeMs>(ctx_.StampMarginMs(), 1000)) return false;
   listed_stamps_[key] = listed;
   return true;
 }

@@ -251,7 +251,7 @@ TEST_F(EpochTest, AWarmProcessReDrivesTheNewCountersTripNotTheOneItCached) {
   };
   arrive(warm, "m0", 1);
   arrive(warm, "m1", 1);
-  clock_.Advance(1000);
+  clock_.Advance(60 * 1000);  // an operator deletes the folder a minute later
   DeleteByHand(".eventbarrier/b/d1/");
   bool failing = true;
   actions_.fail = [&](const ActionSpec&, const TripRecord&) { return failing; };
