@@ -134,7 +134,8 @@ bool TripLog::Shows(const std::string& key, const TripRecord& cached, TimeMs lis
   // that claim if it was stamped when the claim was made (the store's margin,
   // at least a second: the PUT itself takes time; a folder deleted by hand and
   // claimed again takes far longer).
-  if (std::llabs(listed - cached.claimed_at) > std::max<TimeMs>(ctx_.StampMarginMs(), 1000)) return false;
+  if (std::llabs(listed - cached.claimed_at) > std::max<TimeMs>(ctx_.StampMarginMs(), 1000))
+    return false;
   listed_stamps_[key] = listed;
   return true;
 }
