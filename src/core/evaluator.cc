@@ -543,9 +543,8 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     } else {
       ++counts_.claims_won;
       bool void_trip = false;
-      Status finish =
-          finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips, &void_trip,
-                           claimed.epoch_from_witness ? &claimed_epoch : nullptr);
+      Status finish = finisher_.Finish(claimed, view.done_upto, /*redriven=*/false, trips,
+                                       &void_trip, &claimed_epoch);
       if (!finish.ok()) {
         // Left unfinished (its record holds the arrivals; re-driven with
         // backoff): the evaluation goes on with what it did not list.

@@ -8,8 +8,8 @@
 namespace eb {
 
 namespace {
-constexpr int kSettleTries =
-    4;  // a tombstone (expired) or witness that vanishes under us is tried again
+// A tombstone (expired) or the epoch witness that vanishes under us is tried again.
+constexpr int kSettleTries = 4;
 }  // namespace
 
 std::string TripFinisher::MarkerKey(const ConsumedArrival& c) const {

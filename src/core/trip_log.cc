@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <unordered_map>
 
 namespace eb {
 
@@ -145,22 +144,26 @@ bool TripLog::Shows(const std::string& key, const StaleVerdict&, TimeMs listed) 
   return stamp != listed_stamps_.end() && stamp->second == listed;
 }
 
+namespace {
+// The LastModified of `key` in a listing (sorted by key, as LIST returns it).
+const ObjectInfo* FindListed(const std::vector<ObjectInfo>& listed, const std::string& key) {
+  auto it = std::lower_bound(listed.begin(), listed.end(), key,
+                             [](const ObjectInfo& o, const std::string& k) { return o.key < k; });
+  return it != listed.end() && it->key == key ? &*it : nullptr;
+}
+}  // namespace
+
 void TripLog::DropChanged(const std::string& barrier, const std::string& instance, int64_t hint,
                           const std::vector<ObjectInfo>& listed) {
-  std::unordered_map<std::string, TimeMs> shown;
-  for (const auto& o : listed) shown.emplace(o.key, o.last_modified);
   const std::string prefix = ctx_.layout.TripPrefix(barrier, instance);
+  // Generations up to the hint are not in the listing (done, and never read
+  // again): the keys of later ones sort from the record of hint + 1 on.
+  const std::string from =
+      hint > 0 ? ctx_.layout.Encode(StateKey::Trip(barrier, instance, hint + 1)) : prefix;
   auto drop = [&](auto& cache) {
-    for (auto it = cache.lower_bound(prefix);
-         it != cache.end() && it->first.rfind(prefix, 0) == 0;) {
-      auto k = ctx_.layout.Decode(it->first);
-      // Generations up to the hint are not in the listing (done, and never read again).
-      if (k && hint > 0 && k->generation <= hint) {
-        ++it;
-        continue;
-      }
-      auto seen = shown.find(it->first);
-      if (seen != shown.end() && Shows(it->first, it->second, seen->second)) {
+    for (auto it = cache.lower_bound(from); it != cache.end() && it->first.rfind(prefix, 0) == 0;) {
+      const ObjectInfo* seen = FindListed(listed, it->first);
+      if (seen != nullptr && Shows(it->first, it->second, seen->last_modified)) {
         ++it;
         continue;
       }
@@ -229,8 +232,8 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     if (!record.ok()) return record.status();
     const std::string record_key =
         ctx_.layout.Encode(StateKey::Trip(barrier, instance, u.generation));
-    for (const auto& o : *listed) {
-      if (o.key == record_key) listed_stamps_[record_key] = o.last_modified;
+    if (const ObjectInfo* seen = FindListed(*listed, record_key)) {
+      listed_stamps_[record_key] = seen->last_modified;
     }
     for (const auto& c : (*record)->arrivals) view.in_flight.insert(c.id);
     if (u.generation == view.last_generation) {
