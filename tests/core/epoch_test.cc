@@ -18,6 +18,10 @@ namespace {
 constexpr const char* kConfig =
     R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "cyclic", "on_complete": [{"type": "manifest", "key": "r"}]}}})";
 
+// The same barrier, each instance tripping once.
+constexpr const char* kOnceConfig =
+    R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})";
+
 class EpochTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -203,8 +207,7 @@ TEST_F(EpochTest, InstancesFromBeforeEpochsGetTheirWitnessAtTheNextHeadHint) {
 // of epoch 0, not its own: stale, so nothing is counted twice (the
 // generation is void).
 TEST_F(EpochTest, PromptCopiesAfterTheFolderWentAreNotConsumedByTheNewEpoch) {
-  ConfigParse once = ParseConfig(
-      R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  ConfigParse once = ParseConfig(kOnceConfig);
   ASSERT_TRUE(once.ok()) << once.ErrorText();
   auto pair = [&] {
     Engine engine(once.config, store_, actions_, clock_, Logger::Null());
@@ -222,8 +225,7 @@ TEST_F(EpochTest, PromptCopiesAfterTheFolderWentAreNotConsumedByTheNewEpoch) {
 // listed by the new counter's generation 1, and their tombstones say they
 // were consumed in epoch 0.
 TEST_F(EpochTest, KeptMarkersOfADeletedOnceCounterAreNotConsumedAgain) {
-  ConfigParse once = ParseConfig(
-      R"({"barriers": {"b": {"members": ["in/{day}/m0", "in/{day}/m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  ConfigParse once = ParseConfig(kOnceConfig);
   ASSERT_TRUE(once.ok()) << once.ErrorText();
   {
     Engine engine(once.config, store_, actions_, clock_, Logger::Null());
