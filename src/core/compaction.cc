@@ -1,14 +1,79 @@
 #include "core/compaction.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "core/trip_log.h"
 
 namespace eb {
 
 namespace {
-constexpr TimeMs kVerdictMargin = 2LL * 24 * 3600 * 1000;  // two days
+constexpr TimeMs kDay = 24LL * 3600 * 1000;
+constexpr TimeMs kVerdictMargin = 2 * kDay;
+// How long before it expires a tombstone has its instance's waiting markers
+// looked at: two days (a daily sweep looks twice before S3's lifecycle rule,
+// a day after the retention, could expire it), at most half the retention.
+constexpr TimeMs kMarkerCheckLead = 2 * kDay;
+
+// Whether a tombstone says its arrival was consumed, as a trip's settling
+// reads it (TripFinisher::Settle): by whatever generation it names, unless
+// that generation's verdict says it was void.
+Result<bool> TombstoneConsumed(const EngineContext& ctx, const std::string& barrier, const std::string& instance,
+                               const std::string& tombstone_key) {
+  auto body = ctx.store.Get(tombstone_key);
+  if (!body.ok()) return body.status().IsNotFound() ? Result<bool>(false) : body.status();
+  auto tombstone = ParseTombstone(*body);
+  if (!tombstone.ok()) return tombstone.status().WithContext(tombstone_key);
+  auto verdict = ctx.store.Get(ctx.layout.Encode(StateKey::TripStale(barrier, instance, tombstone->generation)));
+  if (!verdict.ok()) return verdict.status().IsNotFound() ? Result<bool>(true) : verdict.status();
+  auto parsed = ParseStale(*verdict);
+  if (!parsed.ok()) return parsed.status();
+  return !parsed->void_trip;
+}
+
+// The ids among `ids` (tombstones of one cyclic instance about to expire)
+// whose marker is waiting in a/: a copy of a consumed arrival re-created it
+// (a prompt copy does not read its tombstone; any copy may come while its
+// own trip runs). The next generation would settle it stale, but only
+// while the tombstone exists, and a barrier may trip less often than the
+// retention. So the tombstone stays, and a marker whose tombstone says
+// consumed is deleted here, unless a generation is unfinished (it may list
+// the marker; its own settling decides). Returns the ids whose tombstones
+// stay; `*deleted` counts the markers deleted.
+Result<std::set<std::string>> SettleWaitingMarkers(const EngineContext& ctx, const std::string& barrier,
+                                                   const std::string& instance,
+                                                   const std::map<std::string, const ObjectInfo*>& tombstones,
+                                                   int* deleted) {
+  std::set<std::string> kept;
+  auto markers = ListAll(ctx.store, ctx.layout.ArrivalPrefix(barrier, instance));
+  if (!markers.ok()) return markers.status();
+  std::map<std::string, std::string> waiting;  // id -> marker key
+  for (const auto& obj : *markers) {
+    auto k = ctx.layout.Decode(obj.key);
+    if (k && k->kind == StateKeyKind::kArrival && tombstones.count(k->id)) waiting.emplace(k->id, obj.key);
+  }
+  if (waiting.empty()) return kept;
+  for (const auto& [id, key] : waiting) kept.insert(id);
+  auto trips = ListAll(ctx.store, ctx.layout.TripPrefix(barrier, instance));
+  if (!trips.ok()) return trips.status();
+  for (const auto& [gen, g] : ScanTripKeys(ctx.layout, *trips)) {
+    if (g.record && !g.done) return kept;  // unfinished: it settles what it lists
+  }
+  std::vector<std::string> stale;
+  for (const auto& [id, key] : waiting) {
+    auto consumed = TombstoneConsumed(ctx, barrier, instance, tombstones.at(id)->key);
+    if (!consumed.ok()) return consumed.status();
+    if (*consumed) stale.push_back(key);
+  }
+  if (stale.empty()) return kept;
+  ctx.log.Warn("deleting copies of consumed arrivals that were waiting for the next generation",
+               {{"barrier", barrier}, {"instance", instance}, {"markers", std::to_string(stale.size())}});
+  EB_RETURN_IF_ERROR(ctx.DeleteKeys(stale));
+  *deleted += static_cast<int>(stale.size());
+  return kept;
+}
 }  // namespace
 
 Result<int> CompactInstance(const EngineContext& ctx, const BarrierShape& shape, const std::string& instance) {
@@ -57,7 +122,9 @@ Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool*
   // arrival's consumption. A tombstone goes only once the store's own
   // timestamp is older than the retention plus the clock skew tolerated, so
   // a process whose clock runs fast never expires one early.
-  const TimeMs cutoff = ctx.clock.NowMs() - ctx.config.state.retention_ms - ctx.options.max_clock_skew_ms;
+  const TimeMs retention = ctx.config.state.retention_ms;
+  const TimeMs cutoff = ctx.clock.NowMs() - retention - ctx.options.max_clock_skew_ms;
+  const TimeMs check_from = ctx.clock.NowMs() - retention + std::min(kMarkerCheckLead, retention / 2);
   ListOptions options;
   options.prefix = ctx.layout.TombstoneRoot();
   int deleted = 0;
@@ -66,8 +133,25 @@ Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool*
     auto page = ctx.store.List(options);
     if (!page.ok()) return page.status();
     std::vector<std::string> old;
+    // Tombstones of cyclic instances near or past expiry: instance -> id -> tombstone.
+    std::map<std::pair<std::string, std::string>, std::map<std::string, const ObjectInfo*>> checked;
     for (const auto& obj : page->objects) {
-      if (obj.last_modified < cutoff) old.push_back(obj.key);
+      if (obj.last_modified >= check_from) continue;
+      auto k = ctx.layout.Decode(obj.key);
+      const BarrierSpec* spec = k ? ctx.config.Find(k->barrier) : nullptr;
+      // A once instance keeps the markers it consumed: a copy finds those.
+      if (spec != nullptr && spec->mode == BarrierMode::kCyclic && k->kind == StateKeyKind::kTombstone) {
+        checked[{k->barrier, k->instance}].emplace(k->id, &obj);
+      } else if (obj.last_modified < cutoff) {
+        old.push_back(obj.key);
+      }
+    }
+    for (const auto& [instance, tombstones] : checked) {
+      auto kept = SettleWaitingMarkers(ctx, instance.first, instance.second, tombstones, &deleted);
+      if (!kept.ok()) return kept.status();
+      for (const auto& [id, tombstone] : tombstones) {
+        if (tombstone->last_modified < cutoff && !kept->count(id)) old.push_back(tombstone->key);
+      }
     }
     EB_RETURN_IF_ERROR(ctx.DeleteKeys(old));
     deleted += static_cast<int>(old.size());

@@ -180,14 +180,14 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // marker, however briefly it exists, can be listed by a claimant.
     // Read before the index, so that a late copy neither reads the index nor
     // notes it as cached without writing anything (core/sweeper.h). A prompt
-    // delivery to a once-mode barrier skips the read (EngineOptions): a copy
-    // there finds its kept marker, and nothing trips twice. Not in a cyclic
-    // barrier, whose trips delete consumed markers: a prompt copy coming
-    // after the trip would re-create its marker, and only its tombstone can
-    // settle it stale, which expires after the retention while the marker
-    // may wait longer than that for the next generation. Not in a barrier
-    // with a timeout: a re-created marker would start the timeout clock.
-    const bool read_first = !prompt || spec.mode == BarrierMode::kCyclic || spec.timeout_ms;
+    // delivery skips the read (EngineOptions): it is, as a rule, the first
+    // one. A prompt copy that is not writes its marker again: in a once
+    // barrier it finds the marker its trip kept; in a cyclic one the next
+    // generation settles it stale while its tombstone lives, and the sweep
+    // that would expire the tombstone deletes the marker first (core/
+    // compaction.h). Not in a barrier with a timeout: a re-created marker
+    // would start the timeout clock.
+    const bool read_first = !prompt || spec.timeout_ms.has_value();
     Result<TombstoneRead> tombstone = TombstoneRead{};
     if (read_first) tombstone = ReadTombstone(spec.name, m.instance, id);
     if (!tombstone.ok()) return tombstone.status().WithContext("recording arrival " + arrival.key);

@@ -38,20 +38,17 @@ struct EngineOptions {
   // protocol tolerates: tombstones are expired only this long after the
   // retention, so a fast clock never expires one early (PROTOCOL.md, "Clocks").
   TimeMs max_clock_skew_ms = 5 * 60 * 1000;
-  // An arrival of a once-mode barrier delivered at most this long after its
-  // event happened (the event's time against the store's clock) writes its
-  // marker without first reading its tombstone. A copy of an event that a
-  // generation consumed comes after its original did (a retry, a queue's
-  // redelivery, a replay), so a prompt arrival is, as a rule, the first
-  // delivery; and in a once instance a copy can never count twice: its
-  // consumed markers stay, so a copy's PUT-if-absent finds its marker, and
-  // nothing trips after the trip anyway. Not in a cyclic barrier: there a
-  // prompt copy that came after its trip re-creates its deleted marker,
-  // which then waits for the next generation, and if that comes more than
-  // the retention later, the tombstone that would settle it stale has
-  // expired and the copy is consumed again (docs/PROTOCOL.md, arrival step
-  // 1). Not in a barrier with a timeout either. 0: every arrival reads its
-  // tombstone.
+  // An arrival delivered at most this long after its event happened (the
+  // event's time against the store's clock) writes its marker without first
+  // reading its tombstone. A copy of an event that a generation consumed
+  // comes after its original did (a retry, a queue's redelivery, a replay),
+  // so a prompt arrival is, as a rule, the first delivery. A prompt copy that
+  // is not re-creates its marker: a once instance finds the marker its trip
+  // kept; in a cyclic barrier the next generation settles it stale while its
+  // tombstone lives, and the sweep that would expire that tombstone deletes
+  // the waiting marker first (docs/PROTOCOL.md, arrival step 1). Not in a
+  // barrier with a timeout: a re-created marker would start its clock.
+  // 0: every arrival reads its tombstone.
   TimeMs prompt_arrival_ms = 30 * 1000;
 };
 

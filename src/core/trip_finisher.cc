@@ -27,7 +27,7 @@ bool TripFinisher::IsVoid(const TripRecord& record, const std::set<std::string>&
   return record.status == TripStatus::kComplete ? !shape_.Covers(tags) : tags.empty();
 }
 
-Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
+Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record, bool redriven) {
   const std::string& barrier = shape_.spec().name;
   const int64_t g = record.generation;
   std::vector<std::string> ids;
@@ -109,7 +109,15 @@ Result<StaleVerdict> TripFinisher::Settle(const TripRecord& record) {
     }
   }
   StaleVerdict verdict{stale, IsVoid(record, std::set<std::string>(stale.begin(), stale.end()))};
-  if (stale.empty()) return verdict;
+  if (stale.empty()) {
+    if (!redriven) return verdict;  // a first attempt: no verdict before it
+    // Nothing stale now, but an earlier attempt may have found stale copies
+    // whose tombstones expired while this trip stayed unfinished: its verdict
+    // stands, or this attempt would count those copies a second time.
+    auto stored = trips_.ReadVerdict(barrier, instance_, g);
+    if (!stored.ok()) return stored.status();
+    return *stored ? **stored : verdict;
+  }
   // The first verdict stands: every finisher of this generation uses it.
   Status s = ctx_.Put(StateKey::TripStale(barrier, instance_, g), SerializeStale(verdict), /*if_absent=*/true);
   if (s.ok()) return verdict;
@@ -190,7 +198,7 @@ Status TripFinisher::Finish(const TripRecord& claimed, int64_t done_upto, bool r
     settled->epoch = *epoch;
   }
   const TripRecord& record = settled ? *settled : claimed;
-  auto verdict = Settle(record);
+  auto verdict = Settle(record, redriven);
   if (!verdict.ok()) return verdict.status();
   std::set<std::string> stale(verdict->ids.begin(), verdict->ids.end());
   const bool void_trip = verdict->void_trip;

@@ -52,8 +52,11 @@ class TripFinisher {
   Result<int64_t> EpochOf(const TripRecord& record);
 
   // Settles `record`: the ids it lists that were consumed by another
-  // generation (none in the common case), and whether it is void.
-  Result<StaleVerdict> Settle(const TripRecord& record);
+  // generation (none in the common case), and whether it is void. A re-drive
+  // (`redriven`) also reads the verdict an earlier attempt may have written:
+  // that verdict stands even when the tombstones it was read from expired
+  // since (an action that kept failing for longer than the retention).
+  Result<StaleVerdict> Settle(const TripRecord& record, bool redriven = false);
 
  private:
   bool IsVoid(const TripRecord& record, const std::set<std::string>& stale) const;

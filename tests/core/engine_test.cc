@@ -121,36 +121,131 @@ TEST_F(EngineTest, LateCopyReadsItsTombstoneAndWritesNothing) {
   EXPECT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000001.done").ok()) << "the overdue trip is finished";
 }
 
-// A prompt copy in a cyclic barrier reads its tombstone, however promptly it
-// comes: its trip deleted the marker it would re-create, and that marker
-// would wait for the next generation. Here that comes after the retention,
-// when the tombstone that could have settled the copy stale has expired: had
-// the copy written its marker, generation 2 would consume it a second time.
-TEST_F(EngineTest, PromptCopiesInACyclicBarrierReadTheirTombstone) {
+// A prompt delivery reads no tombstone (EngineOptions::prompt_arrival_ms), so
+// a prompt copy of a consumed arrival writes its marker again. The trip that
+// lists such copies settles them as stale: they are in no manifest, the
+// generation they complete alone is void, and the next real pair trips with
+// exactly its own objects.
+TEST_F(EngineTest, PromptCopiesOfConsumedArrivalsAreSettledStale) {
   Load(
       R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
   Arrive(Obj("m0"));
   ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  ASSERT_EQ(actions_.runs().size(), 1u);
   WatchedStore tombstone_reads(store_, [](test::StoreOp op, const std::string& key) {
     return op == test::StoreOp::kGet && key.find("/_consumed/") != std::string::npos;
   });
   Engine prompt(parsed_.config, tombstone_reads.store, actions_, clock_, Logger::Null());
-  auto copy = prompt.OnArrival(Obj("m0"));  // delivered within seconds of its event
+  auto copy = prompt.OnArrival(Obj("m0"));
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
-  EXPECT_EQ(tombstone_reads.count, 1);
-  EXPECT_EQ(copy->late_duplicates, 1);
-  EXPECT_EQ(copy->counted, 0);
-  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty()) << "no marker re-created";
-  clock_.Advance(parsed_.config.state.retention_ms + 24LL * 3600 * 1000);  // past the retention
+  EXPECT_EQ(copy->counted, 1) << "a marker again: nothing told this copy apart";
+  EXPECT_EQ(tombstone_reads.count, 0);
+  // A fresh m0, then the copy of m1 completes a set: generation 2 lists both
+  // copies and the fresh m0 and settles the copies stale. The fresh m0 alone
+  // does not complete it, so generation 2 is void and m0 waits.
+  Arrive(Obj("m0", "2"));
+  auto completing = Arrive(Obj("m1"));
+  EXPECT_TRUE(completing.empty()) << "a set completed by a stale copy trips nothing";
+  auto done2 = store_.Get(".eventbarrier/b/_/t/0000000002.done");
+  ASSERT_TRUE(done2.ok());
+  EXPECT_TRUE(ParseDone(*done2).void_trip);
+  EXPECT_EQ(actions_.runs().size(), 1u) << "no action for a void generation";
+  // The next real m1 trips generation 3 with exactly the two fresh objects.
+  auto next = Arrive(Obj("m1", "2"));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].generation, 3);
+  EXPECT_EQ(next[0].objects, 2u);
+  ASSERT_EQ(actions_.runs().size(), 2u);
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty())
+      << "the stale markers went with the verdict";
+}
+
+// The monthly case: a prompt copy re-creates its consumed marker right after
+// the trip, and the next generation comes after the retention, when nothing
+// but the tombstone could tell the copy from a fresh arrival. The sweep that
+// would expire the tombstone looks at the instance's waiting markers first:
+// it deletes the copy's marker and keeps the tombstone until a later sweep.
+// Had it expired the tombstone alone (as an S3 lifecycle rule at the
+// retention would), generation 2 would consume generation 1's m0 again.
+TEST_F(EngineTest, ACopyWaitingPastTheRetentionIsSweptBeforeItsTombstoneExpires) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  auto copy = engine_->OnArrival(Obj("m0"));  // delivered within seconds of its event
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  ASSERT_EQ(copy->counted, 1) << "its marker is back in a/";
+  const std::string tombstone = ".eventbarrier/_consumed/b/_/" + ArrivalId(Obj("m0"));
   SweepOptions expire;
   expire.compact = true;
+  clock_.Advance(parsed_.config.state.retention_ms / 2 + 3600 * 1000);  // well inside the retention
   ASSERT_TRUE(engine_->Sweep(expire).ok());
-  ASSERT_FALSE(store_.Get(".eventbarrier/_consumed/b/_/" + ArrivalId(Obj("m0"))).ok()) << "expired";
+  EXPECT_EQ(ListAll(store_, ".eventbarrier/b/_/a/")->size(), 1u) << "not yet near its tombstone's expiry";
+  clock_.Advance(parsed_.config.state.retention_ms);  // past the retention
+  auto swept = engine_->Sweep(expire);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/_/a/")->empty()) << "the copy's marker is deleted";
+  EXPECT_TRUE(store_.Get(tombstone).ok()) << "its tombstone stays for this sweep";
+  ASSERT_TRUE(engine_->Sweep(expire).ok());
+  EXPECT_FALSE(store_.Get(tombstone).ok()) << "and expires with the next one";
   Arrive(Obj("m0", "2"));
   auto next = Arrive(Obj("m1", "2"));
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].generation, 2);
   EXPECT_EQ(next[0].objects, 2u) << "the copy of generation 1's m0 is not consumed again";
+}
+
+// While a generation is unfinished, the sweep leaves the markers it may list
+// to its settling, and keeps their tombstones.
+TEST_F(EngineTest, TheSweepKeepsTheTombstonesOfAnUnfinishedGenerationsCopies) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}},
+           "state": {"lease": "1m"}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  ASSERT_EQ(engine_->OnArrival(Obj("m0"))->counted, 1) << "a prompt copy: its marker is back";
+  actions_.fail = [](const ActionSpec&, const TripRecord& t) { return t.generation == 2; };
+  Arrive(Obj("m0", "2"));
+  EXPECT_TRUE(Arrive(Obj("m1", "2")).empty()) << "generation 2 lists the copy, and its action fails";
+  clock_.Advance(parsed_.config.state.retention_ms * 2);
+  SweepOptions expire;
+  expire.compact = true;
+  ASSERT_TRUE(engine_->Sweep(expire).ok());
+  EXPECT_TRUE(store_.Get(".eventbarrier/_consumed/b/_/" + ArrivalId(Obj("m0"))).ok())
+      << "the copy's marker waits for generation 2's re-drive: its tombstone stays";
+  EXPECT_EQ(ListAll(store_, ".eventbarrier/b/_/a/")->size(), 3u);
+}
+
+// A generation that listed a stale copy (its tombstone named generation 1)
+// and whose action then kept failing past the retention: when it is finally
+// re-driven, the copy's tombstone has expired (S3's lifecycle rule), but the
+// verdict its first attempt wrote still stands. Re-settling from the
+// tombstones alone would consume generation 1's m0 a second time.
+TEST_F(EngineTest, AVerdictStandsAfterItsTombstonesExpire) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}},
+           "state": {"lease": "1m"}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  const std::string copy_tombstone = ".eventbarrier/_consumed/b/_/" + ArrivalId(Obj("m0"));
+  // A prompt copy of generation 1's m0: its marker is back in a/.
+  auto copy = engine_->OnArrival(Obj("m0"));
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  ASSERT_EQ(copy->counted, 1) << "a prompt copy writes its marker without reading its tombstone";
+  bool failing = true;
+  actions_.fail = [&](const ActionSpec&, const TripRecord& t) { return t.generation == 2 && failing; };
+  Arrive(Obj("m0", "2"));
+  EXPECT_TRUE(Arrive(Obj("m1", "2")).empty()) << "generation 2's action fails";
+  ASSERT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000002.stale").ok()) << "its verdict: the copy is stale";
+
+  clock_.Advance(parsed_.config.state.retention_ms + 24LL * 3600 * 1000);
+  ASSERT_TRUE(store_.Delete(copy_tombstone).ok());  // expired by S3's lifecycle rule
+  failing = false;
+  auto swept = engine_->Sweep(false);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  ASSERT_EQ(swept->trips.size(), 1u);
+  EXPECT_EQ(swept->trips[0].generation, 2);
+  EXPECT_EQ(swept->trips[0].objects, 2u) << "generation 1's m0 is not consumed a second time";
+  auto last = actions_.last_trip();
+  ASSERT_EQ(last.count("b/_/2"), 1u);
+  EXPECT_EQ(last["b/_/2"].arrivals.size(), 2u);
 }
 
 // In a once-mode barrier a prompt arrival writes its marker without reading

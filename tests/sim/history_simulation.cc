@@ -149,12 +149,13 @@ HistoryReport RunHistorySimulation(const HistoryOptions& options) {
       try {
         auto r = engines[w]->OnArrival(p.arrival);
         ok = r.ok();
-        if (ok && p.late_copy && r->counted > 0) {
-          // A copy of an arrival whose generation ran its actions, prompt or
-          // not (a cyclic barrier reads every arrival's tombstone): its
+        if (ok && p.late_copy && r->counted > 0 && options.prompt_arrival_ms < 0) {
+          // A copy of an arrival whose generation ran its actions, delivered a
+          // minute or more after its event (not prompt by default): its
           // tombstone, inside the retention, must have stopped it before it
-          // wrote a marker, which would otherwise wait in a/ for a trip that
-          // may come after the tombstone expired.
+          // wrote a marker. (A prompt copy writes its marker unread; the next
+          // generation settles it stale, or the sweep deletes it before its
+          // tombstone expires.)
           std::string id = ArrivalId(p.arrival);
           for (const auto& [key, runs] : actions.runs) {
             if (std::find(runs.front().begin(), runs.front().end(), id) != runs.front().end()) {
