@@ -25,7 +25,11 @@ InstanceEvaluator::InstanceEvaluator(const EngineContext& ctx, TripLog& trips, c
       bindings_(std::move(bindings)),
       trigger_(std::move(trigger)),
       claim_token_(std::move(claim_token)),
-      finisher_(ctx, trips, shape, instance_) {}
+      finisher_(ctx, trips, shape, instance_) {
+  // A once instance has a single generation: no finisher writes its head
+  // hint, and reading it would cost every cold process a 404.
+  if (spec_.mode == BarrierMode::kOnce) trips_.SetDoneHint(spec_.name, instance_, 0);
+}
 
 std::vector<InstanceEvaluator::Candidate> InstanceEvaluator::Candidates(const std::vector<ObjectInfo>& markers,
                                                                         const TripView& view) const {

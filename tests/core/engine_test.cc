@@ -271,6 +271,26 @@ TEST_F(EngineTest, PromptCopiesInAOnceBarrierReadNoTombstone) {
   EXPECT_EQ(actions_.runs().size(), 1u);
 }
 
+// A once instance has one generation and never a head hint: a cold process
+// that claims it lists t/ from the start without reading `head`.
+TEST_F(EngineTest, AOnceInstanceReadsNoHeadHint) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "mode": "once", "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  WatchedStore head_reads(store_, [](test::StoreOp op, const std::string& key) {
+    return op == test::StoreOp::kGet && key.ends_with("/head");
+  });
+  Engine first(parsed_.config, head_reads.store, actions_, clock_, Logger::Null());
+  ASSERT_TRUE(first.OnArrival(Obj("m0")).ok());
+  Engine cold(parsed_.config, head_reads.store, actions_, clock_, Logger::Null());
+  auto completing = cold.OnArrival(Obj("m1"));
+  ASSERT_TRUE(completing.ok()) << completing.status().ToString();
+  ASSERT_EQ(completing->trips.size(), 1u);
+  Engine late(parsed_.config, head_reads.store, actions_, clock_, Logger::Null());
+  auto after = late.OnArrival(Obj("m0", "2"));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->late, 1);
+  EXPECT_EQ(head_reads.count, 0);
+}
+
 // A claimant killed between its trip's deletes and its .done: the
 // redelivery of the claiming event finds its tombstone, its generation
 // unfinished and its marker gone. It writes nothing (a late duplicate), and
