@@ -25,6 +25,10 @@ void ForEachAction(
   }
 }
 
+bool SweeperKeepsIndexed(const BarrierSpec& spec) {
+  return spec.mode == BarrierMode::kCyclic && spec.variables.empty();
+}
+
 const BarrierSpec* Config::Find(const std::string& name) const {
   for (const auto& b : barriers) {
     if (b.name == name) return &b;

@@ -54,6 +54,11 @@ struct BarrierSpec {
   size_t needed() const { return is_count() ? static_cast<size_t>(count) : members.size(); }
 };
 
+// A cyclic barrier without variables has a single instance ("_"), open for
+// good: the sweeper keeps its open-index entry (creating it when missing), so
+// its arrivals neither read nor write it (docs/PROTOCOL.md, arrival step 2).
+bool SweeperKeepsIndexed(const BarrierSpec& spec);
+
 // Calls `fn(where, action)` for each action of `spec`, on_complete's first, then
 // on_timeout's, then on_late's; `where` names it as the configuration does:
 // "on_timeout[1]".

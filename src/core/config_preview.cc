@@ -281,12 +281,28 @@ Result<ConfigPreview> PreviewConfiguration(ObjectStore& store, const Config& nex
   ConfigPreview out;
   out.state_prefix = layout.state_prefix();
   EB_ASSIGN_OR_RETURN(auto entries, ListAll(store, layout.OpenPrefix()));
+  std::vector<std::pair<std::string, std::string>> open;
   for (const auto& entry : entries) {
     auto k = layout.Decode(entry.key);
-    if (!k || k->kind != StateKeyKind::kOpen) continue;
+    if (k && k->kind == StateKeyKind::kOpen) open.emplace_back(k->barrier, k->instance);
+  }
+  // The one instance of a cyclic barrier without variables is indexed by the
+  // sweeper, not by its arrivals (SweeperKeepsIndexed): until the first sweep,
+  // its markers say it is open. (`next` may have made it once-mode.)
+  for (const auto& spec : next.barriers) {
+    const std::pair<std::string, std::string> fixed{spec.name, InstanceName({})};
+    if (!spec.variables.empty() || std::find(open.begin(), open.end(), fixed) != open.end())
+      continue;
+    ListOptions first;
+    first.prefix = layout.ArrivalPrefix(spec.name, fixed.second);
+    first.max_keys = 1;
+    EB_ASSIGN_OR_RETURN(auto page, store.List(first));
+    if (!page.objects.empty()) open.push_back(fixed);
+  }
+  for (const auto& [barrier, instance] : open) {
     ++out.open;
-    auto p = PreviewInstance(store, layout, next, k->barrier, k->instance, now, shard_size);
-    if (!p.ok()) return p.status().WithContext(k->barrier + "/" + k->instance);
+    auto p = PreviewInstance(store, layout, next, barrier, instance, now, shard_size);
+    if (!p.ok()) return p.status().WithContext(barrier + "/" + instance);
     out.instances.push_back(std::move(*p));
   }
   return out;

@@ -98,7 +98,14 @@ Status Engine::EnsureFormat() {
   return Status::Ok();
 }
 
-Status Engine::EnsureOpenIndexed(const std::string& barrier, const std::string& instance) {
+Status Engine::EnsureOpenIndexed(const BarrierSpec& spec, const std::string& instance) {
+  const std::string& barrier = spec.name;
+  if (SweeperKeepsIndexed(spec)) {
+    // The sweeper creates this entry when it is missing, and never lets it
+    // go: a marker written before the first sweep is reached by that sweep.
+    index_seen_ = {};
+    return EnsureFormat();
+  }
   std::string key = layout_.Encode(StateKey::Open(barrier, instance));
   TimeMs now = clock_.NowMs();
   if (auto it = open_indexed_.find(key); it != open_indexed_.end() && now - it->second < options_.open_cache_ttl_ms) {
@@ -205,7 +212,7 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
     // Index before the marker: every marker that exists is reachable by the
     // sweeper, even if this invocation dies right after writing it and is
     // never retried.
-    EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec.name, m.instance));
+    EB_RETURN_IF_ERROR(EnsureOpenIndexed(spec, m.instance));
     bool duplicate = false;
     // The copy's generation deleted its marker but has no .done yet: this
     // copy writes nothing and counts nothing, but still evaluates the

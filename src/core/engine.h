@@ -111,10 +111,11 @@ class Engine {
   // (P/_format), stamping a fresh state.
   Status EnsureFormat();
   // Reads (and creates when missing) the instance's open-index entry unless
-  // the cache says it is there. The caller notes it in the cache only once it
-  // wrote a marker (or found one): the sweeper relies on every cached entry
-  // being followed by a write under the instance (core/sweeper.h).
-  Status EnsureOpenIndexed(const std::string& barrier, const std::string& instance);
+  // the cache says it is there, or the sweeper keeps it (SweeperKeepsIndexed:
+  // then only the format is checked). The caller notes it in the cache only
+  // once it wrote a marker (or found one): the sweeper relies on every cached
+  // entry being followed by a write under the instance (core/sweeper.h).
+  Status EnsureOpenIndexed(const BarrierSpec& spec, const std::string& instance);
   // What arrival `id`'s tombstone says before its marker is written: the
   // finished, non-void generation that consumed it, or the unfinished one
   // that lists it (0: neither — no tombstone, or a void generation's).

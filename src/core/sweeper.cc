@@ -165,6 +165,9 @@ class SweepRun {
   }
   void LoadCursor();
   void Recheck();
+  // Adds the open-index entries the sweeper keeps (SweeperKeepsIndexed) that
+  // `entries` (the index, sorted) lacks, to the store and to `entries`.
+  void IndexKeptInstances(std::vector<ObjectInfo>* entries);
   void BeginLap();
   // Visits `entry` with its probe; false when the deadline stopped it before
   // any request (the entry stays for the next sweep).
@@ -261,6 +264,28 @@ void SweepRun::Recheck() {
   }
 }
 
+void SweepRun::IndexKeptInstances(std::vector<ObjectInfo>* entries) {
+  std::set<std::string> present;
+  for (const auto& e : *entries) present.insert(e.key);
+  bool added = false;
+  for (const BarrierSpec& spec : ctx_.config.barriers) {
+    if (!SweeperKeepsIndexed(spec)) continue;
+    std::string key = ctx_.layout.Encode(StateKey::Open(spec.name, InstanceName({})));
+    if (present.count(key)) continue;
+    Status s = ctx_.store.PutIfAbsent(key, kFormatBody);
+    if (!s.ok() && !s.IsAlreadyExists()) {
+      Fail(s.WithContext("indexing " + spec.name));
+      continue;
+    }
+    entries->push_back({key, 0, ctx_.clock.NowMs()});  // fresh: visited this sweep
+    added = true;
+  }
+  if (added) {
+    std::sort(entries->begin(), entries->end(),
+              [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  }
+}
+
 void SweepRun::BeginLap() {
   TimeMs now = ctx_.clock.NowMs();
   cursor_.after.clear();
@@ -324,8 +349,10 @@ bool SweepRun::Visit(const ObjectInfo& entry, Probe probe) {
     }
     // Idle for longer than any process trusts its cache of "indexed" (plus
     // the skew of both clocks): every arrival from now on reads the index.
+    // Not an instance the sweeper keeps: its arrivals never read the index.
     TimeMs newest = std::max(probe.newest, entry.last_modified);
-    if (newest < now - ctx_.options.open_cache_ttl_ms - 2 * ctx_.options.max_clock_skew_ms) {
+    if (!SweeperKeepsIndexed(*spec) &&
+        newest < now - ctx_.options.open_cache_ttl_ms - 2 * ctx_.options.max_clock_skew_ms) {
       leavers_.push_back({entry.key, newest});
     }
     return true;
@@ -433,6 +460,7 @@ Result<SweepOutcome> SweepRun::Run() {
   Recheck();
   auto entries = ListAll(ctx_.store, ctx_.layout.OpenPrefix());
   if (!entries.ok()) return entries.status();
+  IndexKeptInstances(&*entries);
   const TimeMs now = ctx_.clock.NowMs();
   const size_t n = entries->size();
   std::map<std::string, size_t> position;

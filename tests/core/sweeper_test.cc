@@ -95,6 +95,50 @@ TEST_F(SweeperTest, IdleInstanceCostsOneRequestThenLeavesAndComesBack) {
   EXPECT_EQ(s->instances, 1);
 }
 
+// A cyclic barrier without variables has one instance, open for good: its
+// arrivals neither read nor write the open index. The sweeper creates the
+// entry when it is missing, so a marker whose arrival died before it could
+// trip is still reached, and keeps it however long the instance is idle.
+TEST(SweeperKeptIndexTest, TheOneInstanceOfACyclicBarrierWithoutVariables) {
+  FakeClock clock;
+  MemoryStore store(clock);
+  // Reads and writes of an index entry (a fresh state's format check lists the index once).
+  test::WatchedStore index_calls(store, [](test::StoreOp op, const std::string& key) {
+    return op != test::StoreOp::kList && key.find("/_open/") != std::string::npos;
+  });
+  RecordingActions actions;
+  ConfigParse parsed = ParseConfig(R"({"b": ["in/a.csv", "in/b.csv"]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
+  EngineOptions options;
+  options.open_cache_ttl_ms = 10 * 60 * 1000;
+  options.max_clock_skew_ms = 0;
+  Engine arrivals(parsed.config, index_calls.store, actions, clock, Logger::Null(), options);
+  ASSERT_TRUE(arrivals.OnArrival(test::Upload("in/a.csv")).ok());
+  // The completing arrival dies after writing its marker (its LIST fails, and
+  // no redelivery ever comes).
+  test::FaultStore dying(index_calls.store, [&](test::StoreOp op, const std::string&) {
+    return op == test::StoreOp::kList ? test::Fault::kUnavailable : test::Fault::kNone;
+  });
+  Engine cold(parsed.config, dying, actions, clock, Logger::Null(), options);
+  EXPECT_FALSE(cold.OnArrival(test::Upload("in/b.csv")).ok());
+  EXPECT_TRUE(ListAll(store, ".eventbarrier/_open/")->empty()) << "no arrival wrote the index";
+  EXPECT_EQ(index_calls.count, 0) << "nor read it";
+
+  Engine sweeper(parsed.config, store, actions, clock, Logger::Null(), options);
+  auto s = sweeper.Sweep();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->trips.size(), 1u) << "the sweeper indexed the instance and tripped it";
+  EXPECT_EQ(ListAll(store, ".eventbarrier/_open/")->size(), 1u);
+  clock.Advance(24 * 60 * 60 * 1000);  // idle far longer than any cache of the index
+  for (int i = 0; i < 3; ++i) {
+    s = sweeper.Sweep();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(s->left, 0) << "the instance the sweeper keeps never leaves";
+    EXPECT_EQ(s->idle, 1);
+  }
+  EXPECT_EQ(ListAll(store, ".eventbarrier/_open/")->size(), 1u);
+}
+
 TEST_F(SweeperTest, PendingInstanceIsEvaluatedOnlyOnceDue) {
   for (int i = 0; i < 20; ++i)
     Arrive("in/" + Day(i) + "/a.csv");  // b.csv missing: pending, 1 h timeout
