@@ -190,16 +190,36 @@ void TripLog::Forget(const std::string& barrier, const std::string& instance) {
 }
 
 Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance) {
-  auto hint = DoneHint(barrier, instance);
-  if (!hint.ok()) return hint.status();
-  // From the hint's own record key on, so that the hint's `.done` is listed
-  // too: the newest generation is never compacted and the hint is never past
-  // it, so a listing with no key at all means the counter the hint belongs
-  // to was deleted by hand (a cached hint, or `head` kept while `t/` went).
-  std::string start_after;
-  if (*hint > 0) start_after = ctx_.layout.Encode(StateKey::Trip(barrier, instance, *hint));
-  auto listed = ListAll(ctx_.store, ctx_.layout.TripPrefix(barrier, instance), start_after);
-  if (!listed.ok()) return listed.status();
+  Result<std::vector<ObjectInfo>> listed = std::vector<ObjectInfo>{};
+  Result<int64_t> hint = int64_t{0};
+  bool whole = false;  // `listed` is the whole of t/, from one page
+  if (!done_hint_.count(ctx_.layout.InstancePrefix(barrier, instance))) {
+    // No hint yet (a cold process): one page of t/ from the start first. A
+    // history that fits in it (an instance younger than a few hundred
+    // generations within the retention, every once instance) needs no
+    // `head`; a longer one costs that page more than the hint's GET.
+    ListOptions first;
+    first.prefix = ctx_.layout.TripPrefix(barrier, instance);
+    auto page = ctx_.store.List(first);
+    if (!page.ok()) return page.status();
+    if (page->next_continuation.empty()) {
+      listed = std::move(page->objects);
+      SetDoneHint(barrier, instance, 0);
+      whole = true;
+    }
+  }
+  if (!whole) {
+    hint = DoneHint(barrier, instance);
+    if (!hint.ok()) return hint.status();
+    // From the hint's own record key on, so that the hint's `.done` is listed
+    // too: the newest generation is never compacted and the hint is never past
+    // it, so a listing with no key at all means the counter the hint belongs
+    // to was deleted by hand (a cached hint, or `head` kept while `t/` went).
+    std::string start_after;
+    if (*hint > 0) start_after = ctx_.layout.Encode(StateKey::Trip(barrier, instance, *hint));
+    listed = ListAll(ctx_.store, ctx_.layout.TripPrefix(barrier, instance), start_after);
+    if (!listed.ok()) return listed.status();
+  }
   if (*hint > 0 && listed->empty()) {
     ctx_.log.Warn(
         "the instance's trip records are gone (deleted by hand?): what this process knew of them "

@@ -67,6 +67,41 @@ TEST_F(TripLogTest, DoneHintFollowsGenerationsOtherProcessesFinished) {
   }
 }
 
+// A cold process reads `head` only for a history longer than one page of
+// t/: a short one is listed whole from the start, a long one from the hint
+// (the first page, then at most ~2 x head_every keys).
+TEST_F(TripLogTest, AColdProcessReadsHeadOnlyForAHistoryLongerThanAPage) {
+  Load(R"({"b": ["m0", "m1"]})");
+  Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto trip = [&](Engine& engine, int n) {
+    std::string seq = std::to_string(n);
+    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
+    auto r = engine.OnArrival(test::Upload("m1", seq));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->trips.size(), 1u) << n;
+  };
+  auto cold_trip = [&](int n, int* head_reads, int64_t* listed) {
+    TripListingStore listing(store_);
+    test::WatchedStore heads(listing, [](test::StoreOp op, const std::string& key) {
+      return op == test::StoreOp::kGet && key.ends_with("/head");
+    });
+    Engine cold(parsed_.config, heads.store, actions_, clock_, Logger::Null());
+    trip(cold, n);
+    *head_reads = heads.count;
+    *listed = listing.listed_trip_keys;
+  };
+  for (int n = 1; n <= 20; ++n) trip(other, n);
+  int head_reads = -1;
+  int64_t listed = -1;
+  cold_trip(21, &head_reads, &listed);
+  EXPECT_EQ(head_reads, 0) << "21 generations fit in one page";
+  EXPECT_GE(listed, 2 * 20);
+  for (int n = 22; n <= 600; ++n) trip(other, n);  // record and .done each: past a page
+  cold_trip(601, &head_reads, &listed);
+  EXPECT_EQ(head_reads, 1);
+  EXPECT_LE(listed, 1000 + 4 * 16) << "one page from the start, then from the hint";
+}
+
 TEST(AttemptKeysTest, RoundTripPast9999AndOldKeysStillRead) {
   KeyLayout layout(".eventbarrier/");
   for (int n : {1, 2, 9'999, 10'000, 10'001, 123'456, 1'000'000'000}) {
