@@ -17,31 +17,32 @@ constexpr TimeMs kVerdictMargin = 2 * kDay;
 // a day after the retention, could expire it), at most half the retention.
 constexpr TimeMs kMarkerCheckLead = 2 * kDay;
 
-// Whether a tombstone says its arrival was consumed, as a trip's settling
-// reads it (TripFinisher::Settle): by whatever generation it names, unless
-// that generation's verdict says it was void.
-Result<bool> TombstoneConsumed(const EngineContext& ctx, const std::string& barrier, const std::string& instance,
-                               const std::string& tombstone_key) {
+// The generation a tombstone names (0: none, it expired meanwhile).
+Result<int64_t> TombstoneGeneration(const EngineContext& ctx, const std::string& tombstone_key) {
   auto body = ctx.store.Get(tombstone_key);
-  if (!body.ok()) return body.status().IsNotFound() ? Result<bool>(false) : body.status();
+  if (!body.ok()) return body.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : body.status();
   auto tombstone = ParseTombstone(*body);
   if (!tombstone.ok()) return tombstone.status().WithContext(tombstone_key);
-  auto verdict = ctx.store.Get(ctx.layout.Encode(StateKey::TripStale(barrier, instance, tombstone->generation)));
-  if (!verdict.ok()) return verdict.status().IsNotFound() ? Result<bool>(true) : verdict.status();
-  auto parsed = ParseStale(*verdict);
-  if (!parsed.ok()) return parsed.status();
-  return !parsed->void_trip;
+  return tombstone->generation;
 }
 
-// The ids among `ids` (tombstones of one cyclic instance about to expire)
-// whose marker is waiting in a/: a copy of a consumed arrival re-created it
-// (a prompt copy does not read its tombstone; any copy may come while its
-// own trip runs). The next generation would settle it stale, but only
-// while the tombstone exists, and a barrier may trip less often than the
-// retention. So the tombstone stays, and a marker whose tombstone says
-// consumed is deleted here, unless a generation is unfinished (it may list
-// the marker; its own settling decides). Returns the ids whose tombstones
-// stay; `*deleted` counts the markers deleted.
+// The ids among `tombstones` (of one cyclic instance, about to expire) whose
+// marker is waiting in a/: a copy of a consumed arrival re-created it (a
+// prompt copy does not read its tombstone; any copy may come while its own
+// trip runs). The next generation would settle it stale, but only while the
+// tombstone exists, and a barrier may trip less often than the retention,
+// while S3's lifecycle rule expires the tombstone a day after it whatever
+// this sweep keeps. So a marker whose tombstone says consumed (by a finished
+// generation that was not void) is deleted here, and its tombstone kept for
+// this sweep. Left alone: a marker whose tombstone names an unfinished
+// generation, or that an unfinished generation may list (its record is not
+// older than the marker): that generation's own settling decides, and its
+// tombstone stays. A tombstone naming a void generation says nothing: its
+// arrival is fresh, and the tombstone expires as any other (kept, it could
+// outlive the verdict that says void), and so does one naming a generation
+// whose records are compacted (a first look after the compaction; daily
+// sweeps look from two days before the retention ends, before it). Returns
+// the ids whose tombstones stay; `*deleted` counts the markers deleted.
 Result<std::set<std::string>> SettleWaitingMarkers(const EngineContext& ctx, const std::string& barrier,
                                                    const std::string& instance,
                                                    const std::map<std::string, const ObjectInfo*>& tombstones,
@@ -49,23 +50,54 @@ Result<std::set<std::string>> SettleWaitingMarkers(const EngineContext& ctx, con
   std::set<std::string> kept;
   auto markers = ListAll(ctx.store, ctx.layout.ArrivalPrefix(barrier, instance));
   if (!markers.ok()) return markers.status();
-  std::map<std::string, std::string> waiting;  // id -> marker key
+  std::map<std::string, const ObjectInfo*> waiting;  // id -> marker
   for (const auto& obj : *markers) {
     auto k = ctx.layout.Decode(obj.key);
-    if (k && k->kind == StateKeyKind::kArrival && tombstones.count(k->id)) waiting.emplace(k->id, obj.key);
+    if (k && k->kind == StateKeyKind::kArrival && tombstones.count(k->id))
+      waiting.emplace(k->id, &obj);
   }
   if (waiting.empty()) return kept;
-  for (const auto& [id, key] : waiting) kept.insert(id);
   auto trips = ListAll(ctx.store, ctx.layout.TripPrefix(barrier, instance));
   if (!trips.ok()) return trips.status();
-  for (const auto& [gen, g] : ScanTripKeys(ctx.layout, *trips)) {
-    if (g.record && !g.done) return kept;  // unfinished: it settles what it lists
+  const auto gens = ScanTripKeys(ctx.layout, *trips);
+  TimeMs newest_unfinished_claim = -1;  // store time of the newest unfinished record
+  for (const auto& obj : *trips) {
+    auto k = ctx.layout.Decode(obj.key);
+    if (k && k->kind == StateKeyKind::kTrip && !gens.at(k->generation).done) {
+      newest_unfinished_claim = std::max(newest_unfinished_claim, obj.last_modified);
+    }
   }
   std::vector<std::string> stale;
-  for (const auto& [id, key] : waiting) {
-    auto consumed = TombstoneConsumed(ctx, barrier, instance, tombstones.at(id)->key);
-    if (!consumed.ok()) return consumed.status();
-    if (*consumed) stale.push_back(key);
+  for (const auto& [id, marker] : waiting) {
+    auto named = TombstoneGeneration(ctx, tombstones.at(id)->key);
+    if (!named.ok()) return named.status();
+    auto g = gens.find(*named);
+    if (*named == 0) continue;  // expired meanwhile
+    // An unfinished generation claimed since the marker was written may list
+    // it: its own settling decides, while the tombstone lives.
+    const bool may_be_listed = newest_unfinished_claim >= marker->last_modified;
+    if (g == gens.end() || (!g->second.done && !g->second.stale)) {
+      // Its generation compacted (or of another epoch): nothing tells here
+      // whether it was void. Left to the settling of the generation that
+      // lists the marker, as before this look existed.
+      if (may_be_listed) kept.insert(id);
+      continue;
+    }
+    if (!g->second.done) {
+      kept.insert(id);  // unfinished: its own trip settles it
+      continue;
+    }
+    if (g->second.stale) {  // a void generation always has a verdict
+      auto verdict =
+          ctx.store.Get(ctx.layout.Encode(StateKey::TripStale(barrier, instance, *named)));
+      if (!verdict.ok() && !verdict.status().IsNotFound()) return verdict.status();
+      if (!verdict.ok()) continue;  // compacted meanwhile
+      auto parsed = ParseStale(*verdict);
+      if (!parsed.ok()) return parsed.status();
+      if (parsed->void_trip) continue;  // not consumed: a fresh arrival
+    }
+    kept.insert(id);
+    if (!may_be_listed) stale.push_back(marker->key);
   }
   if (stale.empty()) return kept;
   ctx.log.Warn("deleting copies of consumed arrivals that were waiting for the next generation",
@@ -98,8 +130,10 @@ Result<int> CompactListed(const EngineContext& ctx, const std::vector<ObjectInfo
   for (const auto& obj : trips) {
     auto k = ctx.layout.Decode(obj.key);
     // Never the newest record (the generation counter), never an unfinished
-    // trip, nothing younger than the retention.
-    if (!k || k->generation >= newest || !gens[k->generation].done || obj.last_modified > cutoff) continue;
+    // trip, nothing younger than the retention. A generation whose record
+    // and .done are gone was compacted: what is left of it (its verdict) goes.
+    if (!k || k->generation >= newest || obj.last_modified > cutoff) continue;
+    if (const GenerationKeys& g = gens[k->generation]; g.record && !g.done) continue;
     // A verdict outlives the tombstones that name its generation (S3's
     // lifecycle expires those at the next midnight after the retention): a
     // void generation's tombstone without its verdict would look consumed.

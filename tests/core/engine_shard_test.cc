@@ -270,5 +270,26 @@ TEST_F(ShardedEngineTest, ShardCompletedJustBeforeAClaimIsHintedByTheClaimant) {
   EXPECT_EQ(trips[0].objects, 4u);
 }
 
+// A prompt copy of a consumed arrival of a wide barrier waits in its shard's
+// folder: the sweep that looks at waiting copies before their tombstones
+// expire finds it there too, and deletes it.
+TEST_F(ShardedEngineTest, ACopyWaitingInAShardIsSweptBeforeItsTombstoneExpires) {
+  Load(kWide);
+  for (const char* m : {"m0", "m1", "m2", "m3"}) Arrive(Obj(m));
+  ASSERT_EQ(Arrive(Obj("m4")).size(), 1u);
+  ASSERT_EQ(engine_->OnArrival(Obj("m3"))->counted, 1)
+      << "a prompt copy: its marker is back, in its shard";
+  auto waiting = Keys("w/_/a/");
+  ASSERT_EQ(waiting.size(), 1u);
+  ASSERT_NE(waiting[0].find('/'), std::string::npos) << "in a shard's folder: " << waiting[0];
+  SweepOptions expire;
+  expire.compact = true;
+  clock_.Advance(parsed_.config.state.retention_ms - 36LL * 3600 * 1000);
+  ASSERT_TRUE(engine_->Sweep(expire).ok());
+  EXPECT_TRUE(Keys("w/_/a/").empty()) << "the copy is deleted";
+  EXPECT_TRUE(store_.Get(".eventbarrier/_consumed/w/_/" + ArrivalId(Obj("m3"))).ok())
+      << "its tombstone stays";
+}
+
 }  // namespace
 }  // namespace eb

@@ -248,6 +248,125 @@ TEST_F(EngineTest, AVerdictStandsAfterItsTombstonesExpire) {
   EXPECT_EQ(last["b/_/2"].arrivals.size(), 2u);
 }
 
+// A generation whose action keeps failing stays unfinished (re-driven with
+// backoff) while later ones go on. A prompt copy of a later generation's
+// arrival waits in a/, and no unfinished generation lists it: the sweep
+// deletes it all the same before S3's lifecycle rule, a day after the
+// retention, expires the tombstone the sweep would keep. Left waiting, it
+// would be consumed a second time by the next generation.
+TEST_F(EngineTest, ACopyNoUnfinishedGenerationListsIsSweptWhileAnotherKeepsFailing) {
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}},
+           "state": {"lease": "1m"}})");
+  actions_.fail = [](const ActionSpec&, const TripRecord& t) { return t.generation == 1; };
+  Arrive(Obj("m0"));
+  EXPECT_TRUE(Arrive(Obj("m1")).empty()) << "generation 1's action fails, and keeps failing";
+  clock_.Advance(60 * 1000);  // still before the events' own time: every delivery is prompt
+  Arrive(Obj("m0", "2"));
+  ASSERT_EQ(Arrive(Obj("m1", "2")).size(), 1u) << "generation 2 goes on without generation 1";
+  ASSERT_EQ(engine_->OnArrival(Obj("m0", "2"))->counted, 1) << "a prompt copy: its marker is back";
+  const TimeMs day = 24LL * 3600 * 1000;
+  SweepOptions expire;
+  expire.compact = true;
+  // The daily sweeps in the two days before the retention ends.
+  clock_.Advance(parsed_.config.state.retention_ms - day - day / 2);
+  ASSERT_TRUE(engine_->Sweep(expire).ok());
+  clock_.Advance(day);
+  ASSERT_TRUE(engine_->Sweep(expire).ok());
+  EXPECT_TRUE(
+      ListAll(store_, ".eventbarrier/b/_/a/" + MemberTag("m0") + "." + ArrivalId(Obj("m0", "2")))
+          ->empty())
+      << "the copy is deleted: generation 1, unfinished, does not list it";
+  clock_.Advance(day + day / 2);  // S3's lifecycle rule: a day after the retention
+  auto tombstones = ListAll(store_, ".eventbarrier/_consumed/");
+  ASSERT_TRUE(tombstones.ok());
+  for (const auto& t : *tombstones) ASSERT_TRUE(store_.Delete(t.key).ok());
+  auto next = Arrive(Obj("m1", "3"));
+  EXPECT_TRUE(next.empty()) << "generation 2's m0 is not consumed a second time";
+  EXPECT_EQ(actions_.runs().count("b/_/3"), 0u);
+}
+
+// A void generation's fresh arrivals wait for the next one, their tombstones
+// naming it, and only its verdict says they were not consumed. Here the next
+// generation was claimed while the void one was unfinished (its claimant died
+// before settling), so it did not list them, and the void one's verdict is
+// compacted with its records after the retention. Its waiting arrival's
+// tombstone must not outlive that verdict: it would then read as consumed,
+// and the arrival would be deleted by the sweep (or settled stale) unconsumed.
+TEST_F(EngineTest, AVoidGenerationsWaitingArrivalOutlivesItsVerdict) {
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}},
+           "state": {"lease": "1m"}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  ASSERT_EQ(engine_->OnArrival(Obj("m1"))->counted, 1) << "a prompt copy: its marker is back";
+  {
+    // Generation 2 lists the copy and a fresh m0; its claimant dies before settling.
+    test::FaultStore dying(store_, [](test::StoreOp op, const std::string& key) {
+      return op == test::StoreOp::kPutIfAbsent && key.find("/_consumed/") != std::string::npos
+                 ? test::Fault::kCrashBefore
+                 : test::Fault::kNone;
+    });
+    Engine claimant(parsed_.config, dying, actions_, clock_, Logger::Null());
+    EXPECT_THROW((void)claimant.OnArrival(Obj("m0", "2")), test::SimulatedCrash);
+  }
+  ASSERT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000002").ok());
+  // Within the lease, generation 3 goes on without generation 2's arrivals.
+  Arrive(Obj("m0", "3"));
+  auto third = Arrive(Obj("m1", "3"));
+  ASSERT_EQ(third.size(), 1u);
+  ASSERT_EQ(third[0].generation, 3);
+  clock_.Advance(2 * 60 * 1000);
+  ASSERT_TRUE(engine_->Sweep(false).ok());  // re-drives generation 2: void, its m0 waits
+  auto done2 = store_.Get(".eventbarrier/b/_/t/0000000002.done");
+  ASSERT_TRUE(done2.ok());
+  ASSERT_TRUE(ParseDone(*done2).void_trip);
+  ASSERT_EQ(ListAll(store_, ".eventbarrier/b/_/a/")->size(), 1u);
+  // The first compacting sweep past the retention (`sweep --compact`, here
+  // weekly) compacts generation 2's record with its verdict.
+  SweepOptions compact;
+  compact.compact = true;
+  clock_.Advance(parsed_.config.state.retention_ms + 3 * 24LL * 3600 * 1000);
+  ASSERT_TRUE(engine_->Sweep(compact).ok());
+  ASSERT_FALSE(store_.Get(".eventbarrier/b/_/t/0000000002.stale").ok())
+      << "the verdict is compacted";
+  EXPECT_EQ(ListAll(store_, ".eventbarrier/b/_/a/")->size(), 1u) << "generation 2's m0 still waits";
+  auto next = Arrive(Obj("m1", "4"));
+  ASSERT_EQ(next.size(), 1u) << "the waiting m0 and a fresh m1 trip";
+  EXPECT_EQ(next[0].objects, 2u);
+}
+
+// A verdict outlives its generation's record by two days (the tombstones
+// naming it expire first), and then goes too: daily compaction that deleted
+// the record and its .done before must not leave the verdict behind for
+// good, or every generation that settled a stale copy would leave a key in
+// t/ that each sweep lists forever.
+TEST_F(EngineTest, AVerdictIsCompactedTwoDaysAfterItsRecord) {
+  Load(
+      R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  ASSERT_EQ(engine_->OnArrival(Obj("m0"))->counted, 1) << "a prompt copy: its marker is back";
+  Arrive(Obj("m0", "2"));
+  ASSERT_EQ(Arrive(Obj("m1", "2")).size(), 1u) << "generation 2, the copy settled stale";
+  ASSERT_TRUE(store_.Get(".eventbarrier/b/_/t/0000000002.stale").ok());
+  Arrive(Obj("m0", "3"));
+  ASSERT_EQ(Arrive(Obj("m1", "3")).size(), 1u) << "generation 3: generation 2 is not the newest";
+  Arrive(Obj("m0", "4"));  // pending: the instance stays in the open index, and is compacted
+  const TimeMs day = 24LL * 3600 * 1000;
+  SweepOptions compact;
+  compact.compact = true;
+  clock_.Advance(parsed_.config.state.retention_ms - day);
+  for (int i = 0; i < 5; ++i) {  // daily compacting sweeps, up to four days past the retention
+    ASSERT_TRUE(engine_->Sweep(compact).ok());
+    clock_.Advance(day);
+  }
+  auto left = ListAll(store_, ".eventbarrier/b/_/t/0000000002");
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << left->size() << " key(s) of generation 2 left, the first "
+                             << left->front().key;
+}
+
 // In a once-mode barrier a prompt arrival writes its marker without reading
 // its tombstone: a copy finds the marker its trip kept, and is a plain
 // duplicate.
