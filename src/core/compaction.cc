@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -162,6 +163,14 @@ Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool*
   ListOptions options;
   options.prefix = ctx.layout.TombstoneRoot();
   int deleted = 0;
+  // The open index, listed once when first needed: only an indexed instance
+  // can have a marker waiting (an arrival indexes its instance before it
+  // writes its marker, an instance leaves only when its probe shows none,
+  // and one an arrival raced is indexed again by the sweeper's recheck
+  // minutes later; the instance of a cyclic barrier without variables is
+  // looked at whatever the index says), so an idle instance costs its
+  // tombstones' look nothing.
+  std::optional<std::set<std::string>> indexed;
   for (;;) {  // page by page: the root may hold millions of keys
     if (deadline_ms > 0 && ctx.clock.NowMs() >= deadline_ms) return deleted;
     auto page = ctx.store.List(options);
@@ -181,7 +190,18 @@ Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool*
       }
     }
     for (const auto& [instance, tombstones] : checked) {
-      auto kept = SettleWaitingMarkers(ctx, instance.first, instance.second, tombstones, &deleted);
+      if (!indexed) {
+        auto open = ListAll(ctx.store, ctx.layout.OpenPrefix());
+        if (!open.ok()) return open.status();
+        indexed.emplace();
+        for (const auto& obj : *open) indexed->insert(obj.key);
+      }
+      Result<std::set<std::string>> kept = std::set<std::string>{};
+      const BarrierSpec* spec = ctx.config.Find(instance.first);
+      if ((spec != nullptr && SweeperKeepsIndexed(*spec)) ||
+          indexed->count(ctx.layout.Encode(StateKey::Open(instance.first, instance.second)))) {
+        kept = SettleWaitingMarkers(ctx, instance.first, instance.second, tombstones, &deleted);
+      }
       if (!kept.ok()) return kept.status();
       for (const auto& [id, tombstone] : tombstones) {
         if (tombstone->last_modified < cutoff && !kept->count(id)) old.push_back(tombstone->key);

@@ -367,6 +367,32 @@ TEST_F(EngineTest, AVerdictIsCompactedTwoDaysAfterItsRecord) {
                              << left->front().key;
 }
 
+// The look at waiting copies costs an idle instance nothing: only an instance
+// in the open index can have a marker waiting, so a barrier with an instance
+// per object group, whose groups trip once and go idle, is not listed
+// instance by instance every day its tombstones near their expiry.
+TEST_F(EngineTest, TheLookAtWaitingCopiesListsOnlyIndexedInstances) {
+  Load(R"({"barriers": {"b": {"members": ["in/{id}/a", "in/{id}/b"], "mode": "cyclic"}}})");
+  for (int i = 0; i < 20; ++i) {
+    Arrive(Obj("in/" + std::to_string(i) + "/a"));
+    ASSERT_EQ(Arrive(Obj("in/" + std::to_string(i) + "/b")).size(), 1u);
+  }
+  ASSERT_EQ(engine_->OnArrival(Obj("in/0/a"))->counted, 1) << "a prompt copy: its marker is back";
+  clock_.Advance(2 * 3600 * 1000);
+  ASSERT_TRUE(engine_->Sweep(false).ok());  // the idle instances leave the index
+  ASSERT_EQ(ListAll(store_, ".eventbarrier/_open/")->size(), 1u) << "only the instance with the copy stays";
+  clock_.Advance(parsed_.config.state.retention_ms - 24LL * 3600 * 1000);
+  WatchedStore marker_lists(store_, [](test::StoreOp op, const std::string& prefix) {
+    return op == test::StoreOp::kList && prefix.ends_with("/a/");
+  });
+  Engine sweeper(parsed_.config, marker_lists.store, actions_, clock_, Logger::Null());
+  SweepOptions compact;
+  compact.compact = true;
+  ASSERT_TRUE(sweeper.Sweep(compact).ok());
+  EXPECT_EQ(marker_lists.count, 1) << "one instance looked at, not twenty";
+  EXPECT_TRUE(ListAll(store_, ".eventbarrier/b/0/a/")->empty()) << "and its copy deleted";
+}
+
 // In a once-mode barrier a prompt arrival writes its marker without reading
 // its tombstone: a copy finds the marker its trip kept, and is a plain
 // duplicate.
