@@ -149,11 +149,10 @@ Result<ordered_json> RerunTrip(OperatorContext& ctx, const RerunArgs& args) {
                        args.reason};
   auto rerun = Rerun(ctx.store, ctx.config, ctx.actions, ctx.clock, ctx.log, request);
   if (!rerun.ok()) return rerun.status();
-  ordered_json out{
-      {"barrier", args.barrier},
-      {"instance", *instance},
-      {"generation", args.generation},
-      {"idempotency_key", args.barrier + "/" + *instance + "/" + std::to_string(args.generation)}};
+  ordered_json out{{"barrier", args.barrier},
+                   {"instance", *instance},
+                   {"generation", args.generation},
+                   {"idempotency_key", rerun->idempotency_key}};
   out.update(RerunJson(*rerun));
   if (!rerun->ok)
     return Status::Unavailable(rerun->error + " (rerun " + std::to_string(rerun->number) +

@@ -150,6 +150,7 @@ Result<RerunRecord> Rerun(ObjectStore& store, const Config& config, ActionRunner
   rerun.by = req.by;
   rerun.reason = req.reason;
   rerun.only_action = req.action;
+  rerun.idempotency_key = plan->consumed.IdempotencyKey();
   for (size_t i = 0; i < plan->actions.size(); ++i) {
     ActionReport report;
     Status s = actions.RunReporting(plan->actions[i], plan->consumed, &report);

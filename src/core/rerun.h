@@ -33,6 +33,9 @@ struct RerunRecord {
     std::vector<std::pair<std::string, std::string>> report;
   };
   std::vector<Action> actions;  // those that ran, in order
+  // The key the actions ran with: the trip's, epoch included (not stored:
+  // it follows from the trip's keys).
+  std::string idempotency_key;
 };
 
 std::string SerializeRerun(const RerunRecord& rerun);

@@ -8,6 +8,7 @@
 #include "core/engine.h"
 #include "core/evaluator.h"
 #include "core/keys.h"
+#include "core/rerun.h"
 #include "core/upload.h"
 #include "fakes/fault_store.h"
 #include "stores/memory_store.h"
@@ -98,6 +99,20 @@ TEST_F(EpochTest, DeletingTheTripRecordsStartsANewEpochWhoseKeysNeverRepeat) {
 // The claimant of a first generation reads no witness: most claimants of a
 // new instance's first generation lose their claim, and the one that wins
 // learns the epoch with the write it makes anyway.
+// An operator's rerun of a later epoch's generation runs its actions with
+// that generation's key, epoch included, and says so.
+TEST_F(EpochTest, ARerunOfALaterEpochCarriesItsKey) {
+  ASSERT_EQ(Pair("d1", 1).size(), 1u);
+  DeleteByHand(".eventbarrier/b/d1/");
+  ASSERT_EQ(Pair("d1", 2).size(), 1u);
+  ASSERT_EQ(Keys(), (std::set<std::string>{"b/d1/1", "b/d1/1@1"}));
+  RerunRequest request{"b", "d1", 1, std::nullopt, "operator", "test"};
+  auto rerun = Rerun(store_, parsed_.config, actions_, clock_, Logger::Null(), request);
+  ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+  EXPECT_EQ(rerun->idempotency_key, "b/d1/1@1");
+  EXPECT_EQ(actions_.runs().at("b/d1/1@1"), 2) << "the rerun ran with the trip's own key";
+}
+
 TEST_F(EpochTest, AFirstGenerationIsClaimedWithoutReadingTheWitness) {
   test::WatchedStore witness_reads(store_, [](test::StoreOp op, const std::string& key) {
     return op == test::StoreOp::kGet && key.find("/_epochs/") != std::string::npos;
