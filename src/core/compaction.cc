@@ -18,12 +18,18 @@ constexpr TimeMs kVerdictMargin = 2 * kDay;
 // a day after the retention, could expire it), at most half the retention.
 constexpr TimeMs kMarkerCheckLead = 2 * kDay;
 
-// The generation a tombstone names (0: none, it expired meanwhile).
+// The generation a tombstone names (0: none, it expired meanwhile, or it is
+// unreadable: written by something else, it tells nothing, and it must not
+// fail every later sweep; it expires as any other).
 Result<int64_t> TombstoneGeneration(const EngineContext& ctx, const std::string& tombstone_key) {
   auto body = ctx.store.Get(tombstone_key);
   if (!body.ok()) return body.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : body.status();
   auto tombstone = ParseTombstone(*body);
-  if (!tombstone.ok()) return tombstone.status().WithContext(tombstone_key);
+  if (!tombstone.ok()) {
+    ctx.log.Warn("unreadable tombstone: its waiting marker is left alone, and it expires as any other",
+                 {{"key", tombstone_key}, {"error", tombstone.status().ToString()}});
+    return int64_t{0};
+  }
   return tombstone->generation;
 }
 
@@ -73,7 +79,7 @@ Result<std::set<std::string>> SettleWaitingMarkers(const EngineContext& ctx, con
     auto named = TombstoneGeneration(ctx, tombstones.at(id)->key);
     if (!named.ok()) return named.status();
     auto g = gens.find(*named);
-    if (*named == 0) continue;  // expired meanwhile
+    if (*named == 0) continue;  // expired meanwhile, or unreadable
     // An unfinished generation claimed since the marker was written may list
     // it: its own settling decides, while the tombstone lives.
     const bool may_be_listed = newest_unfinished_claim >= marker->last_modified;

@@ -194,6 +194,27 @@ TEST_F(EngineTest, ACopyWaitingPastTheRetentionIsSweptBeforeItsTombstoneExpires)
   EXPECT_EQ(next[0].objects, 2u) << "the copy of generation 1's m0 is not consumed again";
 }
 
+// A tombstone that does not parse (written by something else) beside a
+// waiting marker fails neither this sweep nor the next: it says nothing, the
+// marker stays, and the tombstone expires as any other.
+TEST_F(EngineTest, AnUnreadableTombstoneDoesNotStopTheSweep) {
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "on_complete": [{"type": "manifest", "key": "r"}]}}})");
+  Arrive(Obj("m0"));
+  ASSERT_EQ(Arrive(Obj("m1")).size(), 1u);
+  ASSERT_EQ(engine_->OnArrival(Obj("m0"))->counted, 1) << "a prompt copy: its marker is back";
+  const std::string tombstone = ".eventbarrier/_consumed/b/_/" + ArrivalId(Obj("m0"));
+  ASSERT_TRUE(store_.Put(tombstone, "not json").ok());
+  clock_.Advance(parsed_.config.state.retention_ms + 24LL * 3600 * 1000);
+  SweepOptions expire;
+  expire.compact = true;
+  for (int sweep = 0; sweep < 2; ++sweep) {
+    auto swept = engine_->Sweep(expire);
+    ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  }
+  EXPECT_FALSE(store_.Get(tombstone).ok()) << "expired";
+  EXPECT_EQ(ListAll(store_, ".eventbarrier/b/_/a/")->size(), 1u) << "the marker is left alone";
+}
+
 // While a generation is unfinished, the sweep leaves the markers it may list
 // to its settling, and keeps their tombstones.
 TEST_F(EngineTest, TheSweepKeepsTheTombstonesOfAnUnfinishedGenerationsCopies) {
