@@ -203,8 +203,19 @@ Result<TripView> TripLog::Load(const std::string& barrier, const std::string& in
     auto page = ctx_.store.List(first);
     if (!page.ok()) return page.status();
     if (page->next_continuation.empty()) {
+      // Every generation below the first record listed is done: compaction
+      // deletes only done records (generation keys sort by generation).
+      int64_t below_first = 0;
+      for (const auto& obj : page->objects) {
+        auto k = ctx_.layout.Decode(obj.key);
+        if (k && k->kind == StateKeyKind::kTrip) {
+          below_first = k->generation - 1;
+          break;
+        }
+      }
       listed = std::move(page->objects);
-      SetDoneHint(barrier, instance, 0);
+      SetDoneHint(barrier, instance, below_first);
+      hint = below_first;
       whole = true;
     }
   }

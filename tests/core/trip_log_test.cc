@@ -102,6 +102,37 @@ TEST_F(TripLogTest, AColdProcessReadsHeadOnlyForAHistoryLongerThanAPage) {
   EXPECT_LE(listed, 1000 + 4 * 16) << "one page from the start, then from the hint";
 }
 
+// A cold process that lists a compacted history whole (its oldest records
+// gone) knows every generation below the first record is done: it raises its
+// hint from there, lists from it afterwards, and writes `head` on schedule.
+TEST_F(TripLogTest, AColdProcessOnACompactedHistoryKnowsWhatIsDone) {
+  Load(R"({"b": ["m0", "m1"]})");
+  Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto trip = [&](Engine& engine, int n) {
+    std::string seq = std::to_string(n);
+    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
+    auto r = engine.OnArrival(test::Upload("m1", seq));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->trips.size(), 1u) << n;
+  };
+  for (int n = 1; n <= 40; ++n) trip(other, n);
+  auto keys = ListAll(store_, ".eventbarrier/b/_/t/");
+  ASSERT_TRUE(keys.ok());
+  for (const auto& o : *keys) {  // what compaction leaves: generations 31 and later
+    if (o.key < ".eventbarrier/b/_/t/0000000031") {
+      ASSERT_TRUE(store_.Delete(o.key).ok());
+    }
+  }
+  TripListingStore listing(store_);
+  Engine cold(parsed_.config, listing, actions_, clock_, Logger::Null());
+  trip(cold, 41);
+  listing.listed_trip_keys = 0;
+  trip(cold, 42);
+  EXPECT_LE(listing.listed_trip_keys, 4) << "from the hint raised to generation 41";
+  for (int n = 43; n <= 48; ++n) trip(cold, n);
+  EXPECT_EQ(*store_.Get(".eventbarrier/b/_/head"), "48") << "head written every 16 generations";
+}
+
 TEST(AttemptKeysTest, RoundTripPast9999AndOldKeysStillRead) {
   KeyLayout layout(".eventbarrier/");
   for (int n : {1, 2, 9'999, 10'000, 10'001, 123'456, 1'000'000'000}) {
