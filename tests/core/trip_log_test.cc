@@ -33,6 +33,14 @@ class TripLogTest : public ::testing::Test {
     parsed_ = ParseConfig(json);
     if (!parsed_.ok()) throw std::runtime_error("bad test configuration: " + parsed_.ErrorText());
   }
+  // Both members of generation `n` through `engine`, which must trip it.
+  void Trip(Engine& engine, int n) {
+    std::string seq = std::to_string(n);
+    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
+    auto r = engine.OnArrival(test::Upload("m1", seq));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->trips.size(), 1u) << n;
+  }
   FakeClock clock_;
   MemoryStore store_{clock_};
   RecordingActions actions_;
@@ -47,21 +55,14 @@ TEST_F(TripLogTest, DoneHintFollowsGenerationsOtherProcessesFinished) {
   TripListingStore listing(store_);
   Engine warm(parsed_.config, listing, actions_, clock_, Logger::Null());
   Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
-  auto trip = [&](Engine& engine, int n) {
-    std::string seq = std::to_string(n);
-    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
-    auto r = engine.OnArrival(test::Upload("m1", seq));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_EQ(r->trips.size(), 1u) << n;
-  };
-  trip(warm, 1);
-  for (int n = 2; n <= 100; ++n) trip(other, n);
+  Trip(warm, 1);
+  for (int n = 2; n <= 100; ++n) Trip(other, n);
   listing.listed_trip_keys = 0;
-  trip(warm, 101);
+  Trip(warm, 101);
   EXPECT_GE(listing.listed_trip_keys, 2 * 99) << "the first look lists from the hint it had";
   for (int n = 102; n <= 104; ++n) {
     listing.listed_trip_keys = 0;
-    trip(warm, n);
+    Trip(warm, n);
     EXPECT_LE(listing.listed_trip_keys, 4)
         << "then from what that listing showed done, generation " << n;
   }
@@ -73,30 +74,23 @@ TEST_F(TripLogTest, DoneHintFollowsGenerationsOtherProcessesFinished) {
 TEST_F(TripLogTest, AColdProcessReadsHeadOnlyForAHistoryLongerThanAPage) {
   Load(R"({"b": ["m0", "m1"]})");
   Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
-  auto trip = [&](Engine& engine, int n) {
-    std::string seq = std::to_string(n);
-    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
-    auto r = engine.OnArrival(test::Upload("m1", seq));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_EQ(r->trips.size(), 1u) << n;
-  };
   auto cold_trip = [&](int n, int* head_reads, int64_t* listed) {
     TripListingStore listing(store_);
     test::WatchedStore heads(listing, [](test::StoreOp op, const std::string& key) {
       return op == test::StoreOp::kGet && key.ends_with("/head");
     });
     Engine cold(parsed_.config, heads.store, actions_, clock_, Logger::Null());
-    trip(cold, n);
+    Trip(cold, n);
     *head_reads = heads.count;
     *listed = listing.listed_trip_keys;
   };
-  for (int n = 1; n <= 20; ++n) trip(other, n);
+  for (int n = 1; n <= 20; ++n) Trip(other, n);
   int head_reads = -1;
   int64_t listed = -1;
   cold_trip(21, &head_reads, &listed);
   EXPECT_EQ(head_reads, 0) << "21 generations fit in one page";
   EXPECT_GE(listed, 2 * 20);
-  for (int n = 22; n <= 600; ++n) trip(other, n);  // record and .done each: past a page
+  for (int n = 22; n <= 600; ++n) Trip(other, n);  // record and .done each: past a page
   cold_trip(601, &head_reads, &listed);
   EXPECT_EQ(head_reads, 1);
   EXPECT_LE(listed, 1000 + 4 * 16) << "one page from the start, then from the hint";
@@ -108,14 +102,7 @@ TEST_F(TripLogTest, AColdProcessReadsHeadOnlyForAHistoryLongerThanAPage) {
 TEST_F(TripLogTest, AColdProcessOnACompactedHistoryKnowsWhatIsDone) {
   Load(R"({"b": ["m0", "m1"]})");
   Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
-  auto trip = [&](Engine& engine, int n) {
-    std::string seq = std::to_string(n);
-    ASSERT_TRUE(engine.OnArrival(test::Upload("m0", seq)).ok());
-    auto r = engine.OnArrival(test::Upload("m1", seq));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_EQ(r->trips.size(), 1u) << n;
-  };
-  for (int n = 1; n <= 40; ++n) trip(other, n);
+  for (int n = 1; n <= 40; ++n) Trip(other, n);
   auto keys = ListAll(store_, ".eventbarrier/b/_/t/");
   ASSERT_TRUE(keys.ok());
   for (const auto& o : *keys) {  // what compaction leaves: generations 31 and later
@@ -125,11 +112,11 @@ TEST_F(TripLogTest, AColdProcessOnACompactedHistoryKnowsWhatIsDone) {
   }
   TripListingStore listing(store_);
   Engine cold(parsed_.config, listing, actions_, clock_, Logger::Null());
-  trip(cold, 41);
+  Trip(cold, 41);
   listing.listed_trip_keys = 0;
-  trip(cold, 42);
+  Trip(cold, 42);
   EXPECT_LE(listing.listed_trip_keys, 4) << "from the hint raised to generation 41";
-  for (int n = 43; n <= 48; ++n) trip(cold, n);
+  for (int n = 43; n <= 48; ++n) Trip(cold, n);
   EXPECT_EQ(*store_.Get(".eventbarrier/b/_/head"), "48") << "head written every 16 generations";
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "core/trip.h"
@@ -119,6 +120,19 @@ TEST(SimulationHistory, LongHistoriesSkewedClocksAndExpiringTombstones) {
   EXPECT_GT(near_edge, 0) << "no copy came near the retention's edge: the test checks less than it says";
 }
 
+// The lines of a kept-seeds file under the source tree, less empty lines and
+// '#' comments (a missing file fails the test).
+std::vector<std::string> KeptLines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(std::string(EB_SOURCE_DIR) + "/" + path);
+  EXPECT_TRUE(in) << path << " missing";
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#') lines.push_back(line);
+  }
+  return lines;
+}
+
 // The same, with every arrival prompt (a window longer than the retention):
 // no copy reads its tombstone, and a copy of a consumed arrival writes its
 // marker again. The next generation settles it stale while its tombstone
@@ -137,21 +151,16 @@ TEST(SimulationHistory, PromptCopiesInACyclicBarrier) {
 
 // Long histories that failed once: "<seed> <prompt_arrival_ms>" per line.
 TEST(SimulationHistory, KeptSeeds) {
-  std::ifstream in(std::string(EB_SOURCE_DIR) + "/tests/sim/history_regression_seeds.txt");
-  ASSERT_TRUE(in) << "tests/sim/history_regression_seeds.txt missing";
-  std::string line;
-  int count = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  auto lines = KeptLines("tests/sim/history_regression_seeds.txt");
+  EXPECT_FALSE(lines.empty());
+  for (const std::string& line : lines) {
     std::istringstream fields(line);
     HistoryOptions options;
     fields >> options.seed >> options.prompt_arrival_ms;
     ASSERT_TRUE(fields) << "bad line: " << line;
     HistoryReport report = RunHistorySimulation(options);
     EXPECT_TRUE(report.violations.empty()) << report.Summary();
-    ++count;
   }
-  EXPECT_GT(count, 0);
 }
 
 // The production settings: default engine options and the default 14-day
@@ -169,16 +178,9 @@ TEST(SimulationHistory, ProductionSettings) {
 
 // Seeds that once failed, kept as regression cases (one per line, '#' comments).
 TEST(SimulationRegression, KeptSeeds) {
-  std::ifstream in(std::string(EB_SOURCE_DIR) + "/tests/sim/regression_seeds.txt");
-  ASSERT_TRUE(in) << "tests/sim/regression_seeds.txt missing";
-  std::string line;
-  int count = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    ExpectClean(std::stoull(line));
-    ++count;
-  }
-  EXPECT_GT(count, 0);
+  auto lines = KeptLines("tests/sim/regression_seeds.txt");
+  EXPECT_FALSE(lines.empty());
+  for (const std::string& line : lines) ExpectClean(std::stoull(line));
 }
 
 // EB_SIM_SEED=N: replay one seed and print its report.
