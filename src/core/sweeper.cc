@@ -166,7 +166,7 @@ class SweepRun {
   void LoadCursor();
   void Recheck();
   // Adds the open-index entries the sweeper keeps (SweeperKeepsIndexed) that
-  // `entries` (the index, sorted) lacks, to the store and to `entries`.
+  // `entries` (the index, sorted) lacks, to the store and to `entries`, due now.
   void IndexKeptInstances(std::vector<ObjectInfo>* entries);
   void BeginLap();
   // Visits `entry` with its probe; false when the deadline stopped it before
@@ -277,7 +277,12 @@ void SweepRun::IndexKeptInstances(std::vector<ObjectInfo>* entries) {
       Fail(s.WithContext("indexing " + spec.name));
       continue;
     }
-    entries->push_back({key, 0, ctx_.clock.NowMs()});  // fresh: visited this sweep
+    // Due now: visited this sweep, first in line after what was due before.
+    // Not "fresh" by a made-up store time: that would move the mark of what
+    // was indexed since the last look past entries arrivals wrote after this
+    // sweep's LIST of the index, and the next sweep would not see them as new.
+    entries->push_back({key, 0, 0});
+    cursor_.due[key] = ctx_.clock.NowMs();
     added = true;
   }
   if (added) {

@@ -139,6 +139,64 @@ TEST(SweeperKeptIndexTest, TheOneInstanceOfACyclicBarrierWithoutVariables) {
   EXPECT_EQ(ListAll(store, ".eventbarrier/_open/")->size(), 1u);
 }
 
+// The sweep that adds the kept entry visits it first thing, without moving
+// the mark of "indexed since the last look": an instance an arrival indexed
+// while that sweep ran (after its LIST of the index, before its PUT of the
+// kept entry) is still new to the next sweep, which visits it first rather
+// than when the rotation comes round to it.
+TEST(SweeperKeptIndexTest, AnInstanceIndexedWhileTheKeptEntryIsAddedIsNewToTheNextSweep) {
+  FakeClock clock;
+  MemoryStore store(clock);
+  RecordingActions actions;
+  ConfigParse parsed = ParseConfig(
+      R"({"barriers": {"b": {"members": ["fixed/a.csv", "fixed/b.csv"], "mode": "cyclic"},
+                       "d": {"members": ["in/{day}/a.csv", "in/{day}/b.csv"], "timeout": "1h",
+                             "mode": "cyclic"}}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
+  EngineOptions options;
+  options.open_cache_ttl_ms = 10 * 60 * 1000;
+  options.max_clock_skew_ms = 0;
+  Engine arrivals(parsed.config, store, actions, clock, Logger::Null(), options);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(
+        arrivals.OnArrival(test::Upload("in/d" + std::to_string(1000 + i) + "/a.csv")).ok());
+  }
+  // While the first sweep adds the kept entry, instance d9999 is indexed and
+  // both its markers written; the completing arrival dies (its LIST fails).
+  test::FaultStore dying(store, [](test::StoreOp op, const std::string&) {
+    return op == test::StoreOp::kList ? test::Fault::kUnavailable : test::Fault::kNone;
+  });
+  Engine cold(parsed.config, dying, actions, clock, Logger::Null(), options);
+  bool raced = false;
+  test::FaultStore racing(store, [&](test::StoreOp op, const std::string& key) {
+    if (op == test::StoreOp::kPutIfAbsent && key == ".eventbarrier/_open/b/_" && !raced) {
+      raced = true;
+      EXPECT_TRUE(arrivals.OnArrival(test::Upload("in/d9999/a.csv")).ok());
+      EXPECT_FALSE(cold.OnArrival(test::Upload("in/d9999/b.csv")).ok());
+      clock.Advance(1);  // the kept entry's PUT ends after
+    }
+    return test::Fault::kNone;
+  });
+  test::FakeLatencyStore slow(racing, clock, 100);  // 100 ms a call
+  Engine sweeper(parsed.config, slow, actions, clock, Logger::Null(), options);
+  SweepOptions all;
+  all.parallel = 1;
+  auto s = sweeper.Sweep(all);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE(raced);
+  EXPECT_TRUE(s->trips.empty()) << "d9999 was not in this sweep's listing";
+  // The next sweep has time for a few visits of 21 (the index's fixed calls,
+  // then a LIST each); d9999 sorts last in the rotation.
+  SweepOptions few;
+  few.parallel = 1;
+  few.deadline_ms = clock.NowMs() + 1000;
+  s = sweeper.Sweep(few);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(s->deadline_reached);
+  ASSERT_EQ(s->trips.size(), 1u) << "d9999, indexed since the last look, is visited first";
+  EXPECT_EQ(s->trips[0].instance, "d9999");
+}
+
 TEST_F(SweeperTest, PendingInstanceIsEvaluatedOnlyOnceDue) {
   for (int i = 0; i < 20; ++i)
     Arrive("in/" + Day(i) + "/a.csv");  // b.csv missing: pending, 1 h timeout
