@@ -124,9 +124,10 @@ Status Engine::EnsureOpenIndexed(const BarrierSpec& spec, const std::string& ins
   if (!present.ok()) {
     Status s = RetryConflicts(options_.conflict_retries, clock_, [&] { return store_.PutIfAbsent(key, kFormatBody); });
     if (!s.ok() && !s.IsAlreadyExists()) return s;
-    // An instance not indexed has no history to skip: its trip log is read
-    // from the start without the head hint's GET (0 is always a valid hint).
-    trips_.SetDoneHint(barrier, instance, 0);
+    // No hint of 0 here: an instance not indexed may be an idle one coming
+    // back with a compacted history, where from 0 nothing counts as done. A
+    // new one's trip log costs no head GET anyway: a cold process lists one
+    // page of t/ first (TripLog::Load).
   }
   index_seen_ = {key, now};
   return Status::Ok();

@@ -14,8 +14,9 @@ namespace {
 constexpr int kMaxRounds = 64;
 }  // namespace
 
-InstanceEvaluator::InstanceEvaluator(const EngineContext& ctx, TripLog& trips, const BarrierShape& shape,
-                                     std::string instance, Bindings bindings, std::string trigger,
+InstanceEvaluator::InstanceEvaluator(const EngineContext& ctx, TripLog& trips,
+                                     const BarrierShape& shape, std::string instance,
+                                     Bindings bindings, std::string trigger,
                                      std::function<std::string()> claim_token)
     : ctx_(ctx),
       trips_(trips),
@@ -26,9 +27,10 @@ InstanceEvaluator::InstanceEvaluator(const EngineContext& ctx, TripLog& trips, c
       trigger_(std::move(trigger)),
       claim_token_(std::move(claim_token)),
       finisher_(ctx, trips, shape, instance_) {
-  // A once instance has a single generation: no finisher writes its head
-  // hint, and reading it would cost every cold process a 404.
-  if (spec_.mode == BarrierMode::kOnce) trips_.SetDoneHint(spec_.name, instance_, 0);
+  // No done hint of 0 for a once instance: a cold process lists one page of
+  // t/ first, which holds its one generation, without `head` (TripLog::Load);
+  // a barrier made once-mode after a cyclic history may have a compacted one,
+  // where from 0 nothing would count as done.
 }
 
 std::vector<InstanceEvaluator::Candidate> InstanceEvaluator::Candidates(const std::vector<ObjectInfo>& markers,

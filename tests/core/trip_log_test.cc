@@ -120,6 +120,66 @@ TEST_F(TripLogTest, AColdProcessOnACompactedHistoryKnowsWhatIsDone) {
   EXPECT_EQ(*store_.Get(".eventbarrier/b/_/head"), "48") << "head written every 16 generations";
 }
 
+// A barrier made once-mode after a long cyclic history (docs/OPERATORS.md,
+// "The mode changed to `once`"): its instance has many generations, the
+// oldest compacted. A process learns what is done there as on any history,
+// so later arrivals (late ones: it never trips again) do not list all of t/.
+TEST_F(TripLogTest, AOnceInstanceWithACyclicPastKnowsWhatIsDone) {
+  Load(R"({"b": ["m0", "m1"]})");
+  Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
+  for (int n = 1; n <= 600; ++n) Trip(other, n);  // record and .done each: past a page
+  auto keys = ListAll(store_, ".eventbarrier/b/_/t/");
+  ASSERT_TRUE(keys.ok());
+  for (const auto& o : *keys) {  // what compaction leaves: generations 51 and later
+    if (o.key < ".eventbarrier/b/_/t/0000000051") {
+      ASSERT_TRUE(store_.Delete(o.key).ok());
+    }
+  }
+  Load(R"({"barriers": {"b": {"members": ["m0", "m1"], "mode": "once"}}})");
+  TripListingStore listing(store_);
+  Engine once(parsed_.config, listing, actions_, clock_, Logger::Null());
+  for (int n = 1; n <= 3; ++n) {
+    listing.listed_trip_keys = 0;
+    std::string seq = "late-" + std::to_string(n);
+    ASSERT_TRUE(once.OnArrival(test::Upload("m0", seq)).ok());
+    auto r = once.OnArrival(test::Upload("m1", seq));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->trips.empty()) << "a once instance that tripped never trips again";
+    if (n > 1) {
+      EXPECT_LE(listing.listed_trip_keys, 8) << n << ": from a hint of generation 600";
+    }
+  }
+}
+
+// An idle cyclic instance left the open index (docs/PROTOCOL.md, "Idle
+// instances leave the index") with a long history, the oldest compacted: the
+// arrival that indexes it again learns what is done there as on any history.
+TEST_F(TripLogTest, AnInstanceComingBackToTheIndexKnowsWhatIsDone) {
+  Load(R"({"barriers": {"b": {"members": ["{r}/m0", "{r}/m1"], "mode": "cyclic"}}})");
+  Engine other(parsed_.config, store_, actions_, clock_, Logger::Null());
+  auto trip = [&](Engine& engine, const std::string& seq) {
+    ASSERT_TRUE(engine.OnArrival(test::Upload("x/m0", seq)).ok());
+    auto r = engine.OnArrival(test::Upload("x/m1", seq));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->trips.size(), 1u) << seq;
+  };
+  for (int n = 1; n <= 600; ++n) trip(other, std::to_string(n));
+  auto keys = ListAll(store_, ".eventbarrier/b/x/t/");
+  ASSERT_TRUE(keys.ok());
+  for (const auto& o : *keys) {  // what compaction leaves: generations 51 and later
+    if (o.key < ".eventbarrier/b/x/t/0000000051") {
+      ASSERT_TRUE(store_.Delete(o.key).ok());
+    }
+  }
+  ASSERT_TRUE(store_.Delete(".eventbarrier/_open/b/x").ok());  // idle: it left
+  TripListingStore listing(store_);
+  Engine back(parsed_.config, listing, actions_, clock_, Logger::Null());
+  trip(back, "601");
+  listing.listed_trip_keys = 0;
+  trip(back, "602");
+  EXPECT_LE(listing.listed_trip_keys, 8) << "from a hint of generation 601";
+}
+
 TEST(AttemptKeysTest, RoundTripPast9999AndOldKeysStillRead) {
   KeyLayout layout(".eventbarrier/");
   for (int n : {1, 2, 9'999, 10'000, 10'001, 123'456, 1'000'000'000}) {
