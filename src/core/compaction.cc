@@ -78,8 +78,8 @@ Result<std::set<std::string>> SettleWaitingMarkers(const EngineContext& ctx, con
   for (const auto& [id, marker] : waiting) {
     auto named = TombstoneGeneration(ctx, tombstones.at(id)->key);
     if (!named.ok()) return named.status();
-    auto g = gens.find(*named);
     if (*named == 0) continue;  // expired meanwhile, or unreadable
+    auto g = gens.find(*named);
     // An unfinished generation claimed since the marker was written may list
     // it: its own settling decides, while the tombstone lives.
     const bool may_be_listed = newest_unfinished_claim >= marker->last_modified;

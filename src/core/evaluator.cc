@@ -26,12 +26,7 @@ InstanceEvaluator::InstanceEvaluator(const EngineContext& ctx, TripLog& trips,
       bindings_(std::move(bindings)),
       trigger_(std::move(trigger)),
       claim_token_(std::move(claim_token)),
-      finisher_(ctx, trips, shape, instance_) {
-  // No done hint of 0 for a once instance: a cold process lists one page of
-  // t/ first, which holds its one generation, without `head` (TripLog::Load);
-  // a barrier made once-mode after a cyclic history may have a compacted one,
-  // where from 0 nothing would count as done.
-}
+      finisher_(ctx, trips, shape, instance_) {}
 
 std::vector<InstanceEvaluator::Candidate> InstanceEvaluator::Candidates(const std::vector<ObjectInfo>& markers,
                                                                         const TripView& view) const {
