@@ -72,6 +72,7 @@ dict() {  # the libFuzzer dictionary of a target
 }
 for target in "${TARGETS[@]}"; do
   echo "fuzz: $target for ${SECS}s" >&2
+  touch "$BUILD/$target.started"
   # -max_len: real payloads are a few KB; longer inputs only slow the search.
   if ! "$BUILD/fuzz/${target}_fuzzer" "$BUILD/corpus/$target" \
       -dict="$(dict "$target")" -max_total_time="$SECS" -max_len=16384 -timeout=10 \
@@ -79,6 +80,13 @@ for target in "${TARGETS[@]}"; do
       > "$BUILD/$target.log" 2>&1; then
     echo "fuzz: $target FAILED (last lines of $BUILD/$target.log):" >&2
     tail -n 40 "$BUILD/$target.log" >&2
+    # The input itself, so that a CI log alone reproduces it: base64 -d > f; ${target}_fuzzer f
+    find "$BUILD/artifacts" -name "$target-*" -newer "$BUILD/$target.started" -print0 |
+      while IFS= read -r -d '' artifact; do
+        echo "fuzz: $(basename "$artifact") ($(wc -c <"$artifact") bytes), base64:" >&2
+        head -c 4096 "$artifact" | base64 -w 0 >&2
+        echo >&2
+      done
     status=1
   else
     # The last status line (cov, ft, corpus) and the final stats, for docs/FUZZING.md.

@@ -95,7 +95,14 @@ Result<DecodedRecord> DecodeEventBridge(const json& event, const std::string& wh
   const std::string d_where = Join(where, "detail");
   EB_ASSIGN_OR_RETURN(std::string reason, OptionalString(*detail, "reason", d_where));
   EB_ASSIGN_OR_RETURN(std::string deletion, OptionalString(*detail, "deletion-type", d_where));
-  a.event_name = EventNameFor(detail_type, reason, deletion);
+  // Normalized like an S3 record's eventName (events.h): an unmapped
+  // detail-type such as "s3: X" must not keep the prefix, nor one of spaces
+  // leave no name at all.
+  a.event_name = NormalizeEventName(EventNameFor(detail_type, reason, deletion));
+  if (a.event_name.empty()) {
+    return Status::InvalidArgument(Join(where, "detail-type") + ": \"" + detail_type.substr(0, 40) +
+                                   "\" names no event");
+  }
 
   EB_ASSIGN_OR_RETURN(const json* bucket, RequiredObject(*detail, "bucket", d_where));
   EB_ASSIGN_OR_RETURN(a.bucket, RequiredString(*bucket, "name", Join(d_where, "bucket")));

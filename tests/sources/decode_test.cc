@@ -458,6 +458,21 @@ TEST(DecodeEventBridgeTest, DetailTypesMapToNotificationEventNames) {
   }
 }
 
+// Found by the decode fuzzer in CI (fuzz/regressions/decode/eventbridge-detail-type-*.json):
+// an unmapped detail-type became the event name as sent, spaces dropped, so
+// one of spaces left none and "s3: Obj" kept the prefix events.h promises away.
+TEST(DecodeEventBridgeTest, AnUnmappedDetailTypeIsNormalizedAndMustNameAnEvent) {
+  DecodedPayload p = MustDecode(EventBridge("s3: s3:Object Thing", {{"key", "k"}}).dump());
+  ASSERT_EQ(p.records.size(), 1u);
+  EXPECT_EQ(p.records[0].arrival.event_name, "ObjectThing");
+  EXPECT_EQ(DecodeError(EventBridge(" ", {{"key", "k"}}).dump()),
+            "detail-type: \" \" names no event");
+  EXPECT_EQ(DecodeError(EventBridge("", {{"key", "k"}}).dump()),
+            "detail-type: \"\" names no event");
+  EXPECT_EQ(DecodeError(EventBridge("s3:", {{"key", "k"}}).dump()),
+            "detail-type: \"s3:\" names no event");
+}
+
 TEST(DecodeEventBridgeTest, OtherSourcesAreIgnoredWithAReason) {
   DecodedPayload p = MustDecode(
       R"({"version":"0","id":"7bf7","detail-type":"EC2 Instance State-change Notification",
