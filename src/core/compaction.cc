@@ -95,13 +95,10 @@ Result<std::set<std::string>> SettleWaitingMarkers(const EngineContext& ctx, con
       continue;
     }
     if (g->second.stale) {  // a void generation always has a verdict
-      auto verdict =
-          ctx.store.Get(ctx.layout.Encode(StateKey::TripStale(barrier, instance, *named)));
-      if (!verdict.ok() && !verdict.status().IsNotFound()) return verdict.status();
-      if (!verdict.ok()) continue;  // compacted meanwhile
-      auto parsed = ParseStale(*verdict);
-      if (!parsed.ok()) return parsed.status();
-      if (parsed->void_trip) continue;  // not consumed: a fresh arrival
+      auto verdict = ReadStoredVerdict(ctx, barrier, instance, *named);
+      if (!verdict.ok()) return verdict.status();
+      if (!verdict->has_value()) continue;  // compacted meanwhile
+      if ((*verdict)->void_trip) continue;  // not consumed: a fresh arrival
     }
     kept.insert(id);
     if (!may_be_listed) stale.push_back(marker->key);

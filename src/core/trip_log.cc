@@ -103,21 +103,30 @@ void TripLog::Remember(const TripRecord& record) {
       record;
 }
 
-Result<std::optional<StaleVerdict>> TripLog::ReadVerdict(const std::string& barrier,
-                                                         const std::string& instance,
-                                                         int64_t generation) {
-  std::string key = ctx_.layout.Encode(StateKey::TripStale(barrier, instance, generation));
-  if (auto it = verdicts_.find(key); it != verdicts_.end())
-    return std::optional<StaleVerdict>(it->second);
-  auto body = ctx_.store.Get(key);
+Result<std::optional<StaleVerdict>> ReadStoredVerdict(const EngineContext& ctx,
+                                                      const std::string& barrier,
+                                                      const std::string& instance,
+                                                      int64_t generation) {
+  std::string key = ctx.layout.Encode(StateKey::TripStale(barrier, instance, generation));
+  auto body = ctx.store.Get(key);
   if (!body.ok()) {
     if (body.status().IsNotFound()) return std::optional<StaleVerdict>();
     return body.status().WithContext("reading " + key);
   }
   auto verdict = ParseStale(*body);
   if (!verdict.ok()) return verdict.status().WithContext(key);
-  verdicts_[key] = *verdict;
   return std::optional<StaleVerdict>(std::move(*verdict));
+}
+
+Result<std::optional<StaleVerdict>> TripLog::ReadVerdict(const std::string& barrier,
+                                                         const std::string& instance,
+                                                         int64_t generation) {
+  std::string key = ctx_.layout.Encode(StateKey::TripStale(barrier, instance, generation));
+  if (auto it = verdicts_.find(key); it != verdicts_.end())
+    return std::optional<StaleVerdict>(it->second);
+  auto verdict = ReadStoredVerdict(ctx_, barrier, instance, generation);
+  if (verdict.ok() && verdict->has_value()) verdicts_[key] = **verdict;
+  return verdict;
 }
 
 void TripLog::Trim() {

@@ -76,6 +76,14 @@ struct TripView {
   std::unordered_set<std::string> in_flight;
 };
 
+// The verdict `t/<generation>.stale` as the store holds it now, or nullopt
+// when there is none (no stale duplicate listed, not settled yet, or
+// compacted). TripLog::ReadVerdict caches it; the sweep reads it once.
+Result<std::optional<StaleVerdict>> ReadStoredVerdict(const EngineContext& ctx,
+                                                      const std::string& barrier,
+                                                      const std::string& instance,
+                                                      int64_t generation);
+
 class TripLog {
  public:
   explicit TripLog(const EngineContext& ctx) : ctx_(ctx) {}
