@@ -179,20 +179,26 @@ Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool*
     auto page = ctx.store.List(options);
     if (!page.ok()) return page.status();
     std::vector<std::string> old;
-    // Tombstones of cyclic instances near or past expiry: instance -> id -> tombstone.
-    std::map<std::pair<std::string, std::string>, std::map<std::string, const ObjectInfo*>> checked;
+    // Tombstones of cyclic instances near or past expiry, by instance.
+    struct Checked {
+      const BarrierSpec* spec = nullptr;
+      std::map<std::string, const ObjectInfo*> tombstones;  // id -> tombstone
+    };
+    std::map<std::pair<std::string, std::string>, Checked> checked;
     for (const auto& obj : page->objects) {
       if (obj.last_modified >= check_from) continue;
       auto k = ctx.layout.Decode(obj.key);
       const BarrierSpec* spec = k ? ctx.config.Find(k->barrier) : nullptr;
       // A once instance keeps the markers it consumed: a copy finds those.
       if (spec != nullptr && spec->mode == BarrierMode::kCyclic && k->kind == StateKeyKind::kTombstone) {
-        checked[{k->barrier, k->instance}].emplace(k->id, &obj);
+        Checked& c = checked[{k->barrier, k->instance}];
+        c.spec = spec;
+        c.tombstones.emplace(k->id, &obj);
       } else if (obj.last_modified < cutoff) {
         old.push_back(obj.key);
       }
     }
-    for (const auto& [instance, tombstones] : checked) {
+    for (const auto& [instance, c] : checked) {
       if (!indexed) {
         auto open = ListAll(ctx.store, ctx.layout.OpenPrefix());
         if (!open.ok()) return open.status();
@@ -200,13 +206,12 @@ Result<int> ExpireTombstones(const EngineContext& ctx, TimeMs deadline_ms, bool*
         for (const auto& obj : *open) indexed->insert(obj.key);
       }
       Result<std::set<std::string>> kept = std::set<std::string>{};
-      const BarrierSpec* spec = ctx.config.Find(instance.first);
-      if ((spec != nullptr && SweeperKeepsIndexed(*spec)) ||
+      if (SweeperKeepsIndexed(*c.spec) ||
           indexed->count(ctx.layout.Encode(StateKey::Open(instance.first, instance.second)))) {
-        kept = SettleWaitingMarkers(ctx, instance.first, instance.second, tombstones, &deleted);
+        kept = SettleWaitingMarkers(ctx, instance.first, instance.second, c.tombstones, &deleted);
       }
       if (!kept.ok()) return kept.status();
-      for (const auto& [id, tombstone] : tombstones) {
+      for (const auto& [id, tombstone] : c.tombstones) {
         if (tombstone->last_modified < cutoff && !kept->count(id)) old.push_back(tombstone->key);
       }
     }
