@@ -5,7 +5,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <tuple>
 
 #include "base/parallel.h"
@@ -265,13 +264,19 @@ void SweepRun::Recheck() {
 }
 
 void SweepRun::IndexKeptInstances(std::vector<ObjectInfo>* entries) {
-  std::set<std::string> present;
-  for (const auto& e : *entries) present.insert(e.key);
+  // The listing is in key order (a LIST's): looked up where it stands.
+  const size_t listed = entries->size();
+  auto present = [&](const std::string& key) {
+    auto end = entries->begin() + static_cast<std::ptrdiff_t>(listed);
+    auto it = std::lower_bound(entries->begin(), end, key,
+                               [](const ObjectInfo& e, const std::string& k) { return e.key < k; });
+    return it != end && it->key == key;
+  };
   bool added = false;
   for (const BarrierSpec& spec : ctx_.config.barriers) {
     if (!SweeperKeepsIndexed(spec)) continue;
     std::string key = ctx_.layout.Encode(StateKey::Open(spec.name, InstanceName({})));
-    if (present.count(key)) continue;
+    if (present(key)) continue;
     Status s = ctx_.store.PutIfAbsent(key, kFormatBody);
     if (!s.ok() && !s.IsAlreadyExists()) {
       Fail(s.WithContext("indexing " + spec.name));
