@@ -6,6 +6,8 @@
 # Not part of `make test`; ~2-3 minutes for s3_bench, several more for s3_scale_bench.
 #   bench/s3-bench.sh [BUILD_DIR] [--quick]
 #   BENCHES=s3_scale_bench bench/s3-bench.sh build --quick     one of them only
+#   OBJECTSTORE=bluestore bench/s3-bench.sh build             the OSD on bluestore (a sparse file)
+#                                   instead of memstore: writes cost what they do on a real OSD
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}; shift || true

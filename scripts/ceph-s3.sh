@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ceph-s3.sh - a throw-away real S3 server on 127.0.0.1: a single-host Ceph RGW
 # (Debian packages ceph-mon ceph-osd radosgw; no cephadm, docker, systemd or mgr):
-# one monitor, one OSD on memstore, one radosgw, one S3 user, optionally a bucket.
+# one monitor, one OSD (memstore, or bluestore on a sparse file), one radosgw, one S3 user,
+# optionally a bucket.
 #
 #   scripts/ceph-s3.sh install    apt packages (root or sudo)
 #   scripts/ceph-s3.sh start      ~2 s; root not needed; writes $S3_DIR/env
@@ -23,6 +24,8 @@
 #   RGW_PORT, MON_V2_PORT, MON_V1_PORT [auto: free ports]  MS_PORT_MIN/MS_PORT_MAX [auto: a free block of 64]
 #   S3_ACCESS_KEY / S3_SECRET_KEY  S3_BUCKET (created at start if set)  START_TIMEOUT [60]
 #   KEEP_DIR=1 (stop keeps $S3_DIR for post-mortem logs)
+#   OBJECTSTORE [memstore]  bluestore: the OSD writes through RocksDB to a 4 GiB sparse file in
+#                 $S3_DIR, as a production OSD does (slower writes; for benchmarks, not tests)
 #   S3_WEBHOOK_URL (with S3_BUCKET): start also runs `notify $S3_BUCKET $S3_WEBHOOK_URL`
 # Two clusters with different S3_DIR run side by side (parallel test jobs, several checkouts).
 #
@@ -34,6 +37,12 @@ D=${S3_DIR:-/tmp/eb-ceph-s3-$(id -u)}
 AK=${S3_ACCESS_KEY:-EBTESTACCESSKEY00001}
 SK=${S3_SECRET_KEY:-ebTestSecretKey0000000000000000000000001}
 TMO=${START_TIMEOUT:-60}
+OBJECTSTORE=${OBJECTSTORE:-memstore}
+case $OBJECTSTORE in memstore | bluestore) ;; *)
+  echo "ceph-s3.sh: OBJECTSTORE must be memstore or bluestore, not '$OBJECTSTORE'" >&2
+  exit 2
+  ;;
+esac
 
 log() { printf '[ceph-s3 %s] %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -197,8 +206,11 @@ paxos propose interval = 0.01
 paxos min wait = 0.01
 [osd]
 osd data = $D/osd/\$cluster-\$id
-osd objectstore = memstore
+osd objectstore = $OBJECTSTORE
 memstore device bytes = 2147483648
+bluestore block path = $D/osd/\$cluster-\$id/block.file
+bluestore block create = true
+bluestore block size = 4294967296
 osd op num shards = 2
 osd op num threads per shard = 2
 [client.rgw.a]
