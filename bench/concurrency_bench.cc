@@ -7,12 +7,16 @@
 // in-memory store behind a LatencyStore that makes every call take
 // --latency_ms (2 ms), so that the calls of many workers overlap as they do on
 // S3 and 2 busy cores don't decide the run. Arrivals are queued in order
-// (barrier by barrier, generation by generation) and each worker takes the next.
+// (generation by generation, barrier by barrier within one) and each worker
+// takes the next.
 //
 // Workloads: one 3-member cyclic barrier (--generations, 100), 200 distinct
 // 3-member barriers (--barriers; cyclic, as barriers without variables are),
-// 200 instances of one 3-member barrier with a variable (once-mode, as such
-// barriers are: an instance per day or partition), one 100-member barrier (3
+// the same 200 barriers over 5 generations (--distinct_generations: their
+// first trip's one-time writes spread over the later ones, as in a deployment
+// that has run a while), 200 instances of one 3-member barrier with a variable
+// (once-mode, as such barriers are: an instance per day or partition), one
+// 100-member barrier (3
 // generations), one 1,000-member barrier (one generation). For each: requests per arrival on
 // average, for the arrivals that lost a claim (ArrivalOutcome::claims_lost > 0)
 // and for the rest, the most one arrival made; trips are checked against the
@@ -29,7 +33,8 @@
 // request mix and the measured time per invocation, beside the naive design's.
 //
 //   build/bench/concurrency_bench [--quick] [--latency_ms=2] [--workers=1,4,16,64]
-//   [--prompt_arrival_ms=N]
+//   [--generations=100] [--barriers=200] [--distinct_generations=5] [--prompt_arrival_ms=N]
+//   [--only=NAME,...]   (the workloads whose names start so, e.g. --only=distinct)
 //   (--prompt_arrival_ms=0: every arrival reads its tombstone first, as a redelivery does)
 //   EB_BENCH_KINDS=1 build/bench/concurrency_bench ...   # also: requests by kind of key
 #include <atomic>
@@ -89,10 +94,10 @@ struct Workload {
     }
     return json + "}";
   }
-  // Arrival number q in queue order: barrier, then generation, then member.
+  // Arrival number q in queue order: generation, then barrier, then member.
   void Decode(int q, int* b, int* g, int* m) const {
-    *b = q / (members * generations);
-    *g = (q / members) % generations;
+    *g = q / (barriers * members);
+    *b = (q / members) % barriers;
     *m = q % members;
   }
 };
@@ -258,10 +263,10 @@ Measured RunEngine(const Workload& w, int workers, std::chrono::microseconds lat
   std::atomic<int> errors{0};
   std::function<int(int)> generation_of;
   if (!w.burst && w.generations > 1) {
-    generation_of = [&w](int q) {
+    generation_of = [&w](int q) {  // the trips of every earlier generation
       int b, g, m;
       w.Decode(q, &b, &g, &m);
-      return g;
+      return g * w.barriers;
     };
   }
   Measured r = RunWorkers("eventbarrier", workers, w.arrivals(), shared,
@@ -395,19 +400,35 @@ int Main(int argc, char** argv) {
   const std::vector<int> concurrency = bench::IntListFlag(argc, argv, "workers", "1,4,16,64");
   const int generations = static_cast<int>(bench::IntFlag(argc, argv, "generations", quick ? 30 : 100));
   const int barriers = static_cast<int>(bench::IntFlag(argc, argv, "barriers", quick ? 50 : 200));
+  const int distinct_generations =
+      static_cast<int>(bench::IntFlag(argc, argv, "distinct_generations", quick ? 2 : 5));
   // Every event is delivered as it happens: prompt, so no arrival reads its
   // tombstone first. 0: every arrival reads it (a stream of redeliveries, and
   // the protocol's arrival step before prompt deliveries skipped the read).
   const TimeMs prompt_arrival_ms =
       bench::IntFlag(argc, argv, "prompt_arrival_ms", EngineOptions{}.prompt_arrival_ms);
-  const std::vector<Workload> workloads = {
+  std::vector<Workload> workloads = {
       {"cyclic-3", 1, 3, generations, 0},
       {"cyclic-3-burst", 1, 3, generations, 0, true},
       {"distinct-3x" + std::to_string(barriers), barriers, 3, 1, 0},
+      {"distinct-3x" + std::to_string(barriers) + "x" + std::to_string(distinct_generations),
+       barriers, 3, distinct_generations, 0},
       {"instances-3x" + std::to_string(barriers), barriers, 3, 1, 0, false, true},
       {"wide-100", 1, 100, quick ? 1 : 3, 10},
       {"wide-1000", 1, 1000, 1, 2},
   };
+  // --only=distinct,wide-100: the workloads whose names start with one of these.
+  if (const std::string only = bench::Flag(argc, argv, "only", ""); !only.empty()) {
+    std::erase_if(workloads, [&](const Workload& w) {
+      for (size_t from = 0; from <= only.size();) {
+        size_t comma = std::min(only.find(',', from), only.size());
+        if (comma > from && w.name.compare(0, comma - from, only, from, comma - from) == 0)
+          return false;
+        from = comma + 1;
+      }
+      return true;
+    });
+  }
   std::printf(
       "concurrency_bench: in-memory store behind %.1f ms per call, one engine and one counting "
       "wrapper "
@@ -457,6 +478,7 @@ int Main(int argc, char** argv) {
               "naive: S3 + Lambda | eventbarrier/naive |\n| --- | --- | --- | --- | --- | --- |\n");
   for (int workers : {concurrency.front(), concurrency.back()}) {
     for (const char* name : {"cyclic-3", "wide-100", "wide-1000"}) {
+      if (!all.count(name)) continue;  // left out by --only
       const auto& [engine, naive] = all[name].at(workers);
       std::string label = std::string(name) + ", " + std::to_string(workers) + " worker" + (workers > 1 ? "s" : "");
       PrintCost(label.c_str(), engine, naive);
