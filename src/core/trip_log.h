@@ -78,7 +78,7 @@ struct TripView {
 
 // The verdict `t/<generation>.stale` as the store holds it now, or nullopt
 // when there is none (no stale duplicate listed, not settled yet, or
-// compacted). TripLog::ReadVerdict caches it; the sweep reads it once.
+// compacted). TripLog::ReadVerdict caches it; the sweep reads it uncached.
 Result<std::optional<StaleVerdict>> ReadStoredVerdict(const EngineContext& ctx,
                                                       const std::string& barrier,
                                                       const std::string& instance,
