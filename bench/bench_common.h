@@ -42,16 +42,25 @@ inline int64_t IntFlag(int argc, char** argv, const std::string& name, int64_t f
 inline double DoubleFlag(int argc, char** argv, const std::string& name, double fallback) {
   return std::stod(Flag(argc, argv, name, std::to_string(fallback)));
 }
-// "1,4,16" -> {1, 4, 16}.
-inline std::vector<int> IntListFlag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  std::vector<int> out;
+// "a,b" -> {"a", "b"} ("" -> none; an empty item between commas stays).
+inline std::vector<std::string> ListFlag(int argc, char** argv, const std::string& name,
+                                         const std::string& fallback) {
+  std::vector<std::string> out;
   std::string text = Flag(argc, argv, name, fallback);
   for (size_t at = 0; at < text.size();) {
     size_t comma = text.find(',', at);
     if (comma == std::string::npos) comma = text.size();
-    out.push_back(std::stoi(text.substr(at, comma - at)));
+    out.push_back(text.substr(at, comma - at));
     at = comma + 1;
   }
+  return out;
+}
+// "1,4,16" -> {1, 4, 16}.
+inline std::vector<int> IntListFlag(int argc, char** argv, const std::string& name,
+                                    const std::string& fallback) {
+  std::vector<int> out;
+  for (const std::string& item : ListFlag(argc, argv, name, fallback))
+    out.push_back(std::stoi(item));
   return out;
 }
 

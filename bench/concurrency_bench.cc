@@ -419,12 +419,10 @@ int Main(int argc, char** argv) {
   };
   // --only=distinct,wide-100: the workloads whose names start with one of
   // these; a name ending in '$' is matched whole (cyclic-3$ leaves out the burst).
-  if (const std::string only = bench::Flag(argc, argv, "only", ""); !only.empty()) {
+  if (const std::vector<std::string> only = bench::ListFlag(argc, argv, "only", "");
+      !only.empty()) {
     std::erase_if(workloads, [&](const Workload& w) {
-      for (size_t from = 0; from <= only.size();) {
-        size_t comma = std::min(only.find(',', from), only.size());
-        std::string want = only.substr(from, comma - from);
-        from = comma + 1;
+      for (const std::string& want : only) {
         if (want.empty()) continue;
         if (want.back() == '$' ? w.name == want.substr(0, want.size() - 1)
                                : w.name.rfind(want, 0) == 0)
