@@ -140,7 +140,8 @@ class KindCountingStore : public test::StoreWrapper {
     if (key.find("/a/") != std::string::npos) return "a/ (markers)";
     if (key.size() >= 5 && key.compare(key.size() - 5, 5, "/head") == 0) return "head";
     size_t t = key.find("/t/");
-    if (t == std::string::npos) return key;
+    // A cold process lists the whole instance (core/arrival_listing.h).
+    if (t == std::string::npos) return key.ends_with("/") ? "P/B/I/ (instance: a/ and t/)" : key;
     if (key.size() == t + 3) return "t/ (LIST)";
     size_t dot = key.find('.', t);
     if (dot == std::string::npos) return "t/<gen> (record)";

@@ -1,10 +1,19 @@
 #include "core/engine.h"
 
+#include "core/arrival_listing.h"
 #include "core/evaluator.h"
 #include "core/late_arrival.h"
 #include "core/marker_details.h"
 
 namespace eb {
+
+namespace {
+// Keys a cold arrival's listing of the whole instance holds beyond the
+// barrier's width: room for duplicates' markers and a history of some thirty
+// generations within the retention (a new instance has none), without
+// listing a long history on every cold arrival.
+constexpr size_t kColdListingSlack = 100;
+}  // namespace
 
 Engine::Engine(const Config& config, ObjectStore& store, ActionRunner& actions, Clock& clock,
                Logger& log, EngineOptions options)
@@ -253,19 +262,29 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       if (!index_seen_.first.empty()) open_indexed_[index_seen_.first] = index_seen_.second;
       (duplicate ? outcome.duplicates : outcome.counted)++;
     }
-    // A wide barrier's arrival lists only its own shard (promise 5).
-    const TimeMs listed_at = clock_.NowMs();
-    auto markers = ListAll(store_, shard < 0 ? layout_.ArrivalPrefix(spec.name, m.instance)
-                                             : layout_.ArrivalShardPrefix(spec.name, m.instance, shard));
-    if (!markers.ok()) return markers.status();
     InstanceEvaluator evaluator(ctx_, trips_, shape, m.instance, m.bindings, id, [this] { return NextClaimToken(); });
     if (!resume_only) evaluator.set_own_marker(std::move(body));
+    const TimeMs listed_at = clock_.NowMs();
     if (shard >= 0) {
+      // A wide barrier's arrival lists only its own shard (promise 5).
+      auto markers = ListAll(store_, layout_.ArrivalShardPrefix(spec.name, m.instance, shard));
+      if (!markers.ok()) return markers.status();
       EB_RETURN_IF_ERROR(
           evaluator.RunFromShard(shard, std::move(*markers), duplicate || resume_only, &outcome.trips));
     } else {
+      // A process that knows nothing of the instance's trips yet lists the
+      // whole instance, once: the page that shows a/ shows t/ too (core/
+      // arrival_listing.h), in a page sized for a/ and a short history.
+      if (listed_whole_.size() >= kMaxListedWhole) listed_whole_.clear();
+      const bool cold = !trips_.KnowsInstance(spec.name, m.instance) &&
+                        listed_whole_.insert(layout_.InstancePrefix(spec.name, m.instance)).second;
+      const int page_keys =
+          static_cast<int>(std::min<size_t>(1000, spec.needed() + kColdListingSlack));
+      auto listing = ListForArrival(store_, layout_, spec.name, m.instance, cold, page_keys);
+      if (!listing.ok()) return listing.status();
       InstanceEvaluator::RunOptions options;
-      options.markers = std::move(*markers);
+      options.markers = std::move(listing->markers);
+      options.trips = std::move(listing->trips);
       options.markers_listed_at = listed_at;
       options.always_load_trips = duplicate || resume_only;
       EB_RETURN_IF_ERROR(evaluator.Run(std::move(options), &outcome.trips));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "core/marker_details.h"
 
@@ -409,12 +410,18 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
   // After a claim this evaluation knows the next generation without a LIST of t/.
   std::optional<TripView> known;
   int64_t relisted_for_hints = -1;  // the generation whose hints made us list again
+  std::optional<TripPage> first_trip_page = std::move(options.trips);
+  // This round's view of t/ came from the very LIST its markers came from. One
+  // LIST is not a snapshot on every store: its t/ may be older than its a/,
+  // which a loser's shortcut below must not assume away.
+  bool one_listing = false;
   for (int round = 0; round < kMaxRounds; ++round) {
     if (!markers) {
       listed_at = ctx_.clock.NowMs();
       auto listed = ListMarkers();
       if (!listed.ok()) return listed.status();
       markers = std::move(*listed);
+      one_listing = false;
     }
     bool may_resume = round == 0 && options.always_load_trips;
     // Cheap path: if even every marker present cannot complete a generation,
@@ -431,7 +438,9 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       view = std::move(*known);
       known.reset();
     } else {
-      auto loaded = trips_.Load(spec_.name, instance_);
+      one_listing = first_trip_page.has_value();
+      auto loaded =
+          trips_.Load(spec_.name, instance_, std::exchange(first_trip_page, std::nullopt));
       if (!loaded.ok()) return loaded.status();
       view = std::move(*loaded);
       next_redrive_at_.reset();  // this view's unfinished trips say it
@@ -513,8 +522,12 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     // A loser reads the winner's record only to go on with what the winner
     // did not list; when that rest cannot complete a generation, it stops
     // after its failed PUT (its arrival is either consumed or waits in a/).
+    // That rest is bounded only if our t/ was read after our a/: so not from
+    // one LIST of both (the winner may have claimed and finished after that
+    // LIST read t/ and before it read a/, leaving us a set it never saw).
     // An operator's force always reads it: it reports who won.
-    const bool read_winner = !complete || sharded || options.force != nullptr || RestCouldComplete(tags);
+    const bool read_winner =
+        !complete || sharded || options.force != nullptr || one_listing || RestCouldComplete(tags);
     auto outcome = Claim(view.last_generation + 1, candidates, status, std::move(missing), read_winner, &claimed,
                          options.force);
     if (!outcome.ok()) return outcome.status();

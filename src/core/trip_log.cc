@@ -198,31 +198,43 @@ void TripLog::Forget(const std::string& barrier, const std::string& instance) {
   drop(listed_stamps_);
 }
 
-Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance) {
+bool TripLog::KnowsInstance(const std::string& barrier, const std::string& instance) const {
+  return done_hint_.count(ctx_.layout.InstancePrefix(barrier, instance)) > 0;
+}
+
+Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance,
+                               std::optional<TripPage> first_page) {
   Result<std::vector<ObjectInfo>> listed = std::vector<ObjectInfo>{};
   Result<int64_t> hint = int64_t{0};
   bool whole = false;  // `listed` is the whole of t/, from one page
-  if (!done_hint_.count(ctx_.layout.InstancePrefix(barrier, instance))) {
+  if (!KnowsInstance(barrier, instance) && (!first_page || first_page->whole)) {
     // No hint yet (a cold process): one page of t/ from the start first. A
     // history that fits in it (an instance younger than a few hundred
     // generations within the retention, every once instance) needs no
     // `head`; a longer one costs that page more than the hint's GET.
-    ListOptions first;
-    first.prefix = ctx_.layout.TripPrefix(barrier, instance);
-    auto page = ctx_.store.List(first);
-    if (!page.ok()) return page.status();
-    if (page->next_continuation.empty()) {
+    TripPage page;
+    if (first_page) {
+      page = std::move(*first_page);
+    } else {
+      ListOptions first;
+      first.prefix = ctx_.layout.TripPrefix(barrier, instance);
+      auto listed_page = ctx_.store.List(first);
+      if (!listed_page.ok()) return listed_page.status();
+      page.objects = std::move(listed_page->objects);
+      page.whole = listed_page->next_continuation.empty();
+    }
+    if (page.whole) {
       // Every generation below the first record listed is done: compaction
       // deletes only done records (generation keys sort by generation).
       int64_t below_first = 0;
-      for (const auto& obj : page->objects) {
+      for (const auto& obj : page.objects) {
         auto k = ctx_.layout.Decode(obj.key);
         if (k && k->kind == StateKeyKind::kTrip) {
           below_first = k->generation - 1;
           break;
         }
       }
-      listed = std::move(page->objects);
+      listed = std::move(page.objects);
       SetDoneHint(barrier, instance, below_first);
       hint = below_first;
       whole = true;

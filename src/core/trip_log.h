@@ -84,12 +84,26 @@ Result<std::optional<StaleVerdict>> ReadStoredVerdict(const EngineContext& ctx,
                                                       const std::string& instance,
                                                       int64_t generation);
 
+// What one LIST of an instance's whole prefix showed of its t/ (an arrival's
+// listing in a process that knows nothing of the instance's trips yet).
+struct TripPage {
+  std::vector<ObjectInfo> objects;  // the keys under t/ the page held, in order
+  bool whole = false;               // true: every key under t/ (the page ended within it)
+};
+
 class TripLog {
  public:
   explicit TripLog(const EngineContext& ctx) : ctx_(ctx) {}
 
-  // LIST t/ from the head hint; reads every unfinished record (cached).
-  Result<TripView> Load(const std::string& barrier, const std::string& instance);
+  // LIST t/ from the head hint; reads every unfinished record (cached). A
+  // process without a hint for the instance lists one page of t/ from the
+  // start first, unless `first_page` says what such a listing made no
+  // earlier than the caller's LIST of a/ showed: a whole t/ is used as that
+  // page, a partial one (t/ is longer than it) goes straight to `head`.
+  Result<TripView> Load(const std::string& barrier, const std::string& instance,
+                        std::optional<TripPage> first_page = std::nullopt);
+  // Whether this process holds a hint for the instance (it listed its t/).
+  bool KnowsInstance(const std::string& barrier, const std::string& instance) const;
 
   // The record of `generation` (cached: immutable). FailedPrecondition for a
   // record of state format 1, naming `eventbarrier migrate`.

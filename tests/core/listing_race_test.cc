@@ -47,7 +47,9 @@ TEST(ListingRaceTest,
   Engine other(parsed.config, store, actions, clock, Logger::Null());
   Engine racer(parsed.config, hooked, actions, clock, Logger::Null());
 
-  ASSERT_TRUE(other.OnArrival(test::Upload("in/m0", "1")).ok());
+  // The racer's first arrival there lists the whole instance (a/ and t/ in
+  // one LIST, core/arrival_listing.h); its later ones list a/, then t/.
+  ASSERT_TRUE(racer.OnArrival(test::Upload("in/m0", "1")).ok());
   // The racer records m1 and lists a/ (m0 and m1: complete). Before its LIST
   // of t/, the other process trips generation 1 with both markers: a
   // redelivery of m1 reaches it, finds the set complete, claims, runs the
@@ -75,6 +77,79 @@ TEST(ListingRaceTest,
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   ASSERT_EQ(next->trips.size(), 1u);
   EXPECT_EQ(next->trips[0].generation, 2);
+}
+
+EngineOptions Named(const std::string& worker) {
+  EngineOptions options;
+  options.worker_id = worker;  // claims of processes sharing a clock stay distinct
+  return options;
+}
+
+// A LIST of a whole instance that reads t/ first and a/ after `between` has
+// run: one LIST is no snapshot on every store, and nothing orders its keys'
+// reads by key.
+class TornInstanceListing : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  std::function<void()> between;
+  Result<ListPage> List(const ListOptions& options) override {
+    if (!between || !options.prefix.ends_with("/_/")) return StoreWrapper::List(options);
+    auto hook = std::move(between);
+    between = nullptr;
+    ListOptions trips = options;
+    trips.prefix += "t/";
+    auto early = StoreWrapper::List(trips);
+    if (!early.ok()) return early;
+    hook();
+    auto page = StoreWrapper::List(options);
+    if (!page.ok()) return page;
+    std::erase_if(page->objects,
+                  [&](const ObjectInfo& o) { return o.key.starts_with(trips.prefix); });
+    for (auto& o : early->objects) page->objects.push_back(std::move(o));  // t/ sorts last
+    return page;
+  }
+};
+
+// A claimant whose view of t/ and a/ came from that one LIST, and that loses
+// its claim, reads the winner's record instead of stopping: the winner may
+// have claimed and finished between the LIST's read of t/ and its read of
+// a/, so what the claimant listed may be a whole new set the winner never
+// saw. Stopping would leave that set to the sweeper.
+TEST(ListingRaceTest, ALoserWhoseOneListingReadTripsBeforeMarkersReadsTheWinnersRecord) {
+  ConfigParse parsed = ParseConfig(kConfig);
+  ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
+  FakeClock clock;
+  MemoryStore store{clock};
+  TornInstanceListing torn{store};
+  test::FaultStore dies_at_list{store, [](test::StoreOp op, const std::string&) {
+                                  return op == test::StoreOp::kList ? test::Fault::kCrashBefore
+                                                                    : test::Fault::kNone;
+                                }};
+  test::RecordingActions actions;
+  Engine other(parsed.config, store, actions, clock, Logger::Null(), Named("other"));
+  Engine dying(parsed.config, dies_at_list, actions, clock, Logger::Null(), Named("dying"));
+  Engine racer(parsed.config, torn, actions, clock, Logger::Null(), Named("racer"));
+
+  // The racer records m1 "x" and lists the instance: t/ is read (empty), then
+  // generation 1 trips elsewhere with m0 "a" and m1 "x", and a new complete
+  // set is written (m0 "b"; m1 "c" by an arrival that dies before its LIST),
+  // then a/ is read: only the new set.
+  torn.between = [&] {
+    clock.Advance(10);
+    auto first = other.OnArrival(test::Upload("in/m0", "a"));
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    ASSERT_EQ(first->trips.size(), 1u);
+    ASSERT_TRUE(other.OnArrival(test::Upload("in/m0", "b")).ok());
+    EXPECT_THROW(static_cast<void>(dying.OnArrival(test::Upload("in/m1", "c"))),
+                 test::SimulatedCrash);
+  };
+  auto raced = racer.OnArrival(test::Upload("in/m1", "x"));
+  ASSERT_TRUE(raced.ok()) << raced.status().ToString();
+  // It lost generation 1, read what it listed, and claimed generation 2 with the rest.
+  EXPECT_EQ(raced->claims_lost, 1);
+  ASSERT_EQ(raced->trips.size(), 1u) << "the new set waits for a sweep";
+  EXPECT_EQ(raced->trips[0].generation, 2);
+  EXPECT_EQ(actions.runs().size(), 2u);
 }
 
 }  // namespace
