@@ -273,15 +273,17 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
           evaluator.RunFromShard(shard, std::move(*markers), duplicate || resume_only, &outcome.trips));
     } else {
       // A process that knows nothing of the instance's trips yet lists the
-      // whole instance, once: the page that shows a/ shows t/ too (core/
-      // arrival_listing.h), in a page sized for a/ and a short history.
-      if (listed_whole_.size() >= kMaxListedWhole) listed_whole_.clear();
+      // whole instance: the page that shows a/ shows t/ too (core/
+      // arrival_listing.h), in a page sized for a/ and a short history; not
+      // again once a page showed that history longer than that.
       const bool cold = !trips_.KnowsInstance(spec.name, m.instance) &&
-                        listed_whole_.insert(layout_.InstancePrefix(spec.name, m.instance)).second;
+                        !trips_.LongerThanAPage(spec.name, m.instance);
       const int page_keys =
           static_cast<int>(std::min<size_t>(1000, spec.needed() + kColdListingSlack));
       auto listing = ListForArrival(store_, layout_, spec.name, m.instance, cold, page_keys);
       if (!listing.ok()) return listing.status();
+      if (cold && (!listing->trips || !listing->trips->whole))
+        trips_.NoteLongerThanAPage(spec.name, m.instance);
       InstanceEvaluator::RunOptions options;
       options.markers = std::move(listing->markers);
       options.trips = std::move(listing->trips);

@@ -145,13 +145,6 @@ class Engine {
   bool format_checked_ = false;
   std::map<std::string, TimeMs> open_indexed_;  // open key -> when last seen or written
   std::pair<std::string, TimeMs> index_seen_;   // what the last EnsureOpenIndexed read or wrote
-  // Instances whose whole prefix an arrival listed (core/arrival_listing.h):
-  // once per instance and process, so that a process whose arrivals there
-  // never evaluate does not list t/ again with every one of them. Emptied
-  // when it outgrows kMaxListedWhole (it costs a longer listing, never
-  // correctness).
-  std::unordered_set<std::string> listed_whole_;
-  static constexpr size_t kMaxListedWhole = 65536;
   // Per barrier, derived from the configuration once.
   std::map<std::string, std::unique_ptr<BarrierShape>> shapes_;
 };

@@ -202,12 +202,22 @@ bool TripLog::KnowsInstance(const std::string& barrier, const std::string& insta
   return done_hint_.count(ctx_.layout.InstancePrefix(barrier, instance)) > 0;
 }
 
+void TripLog::NoteLongerThanAPage(const std::string& barrier, const std::string& instance) {
+  if (longer_than_a_page_.size() >= kMaxLongerThanAPage) longer_than_a_page_.clear();
+  longer_than_a_page_.insert(ctx_.layout.InstancePrefix(barrier, instance));
+}
+
+bool TripLog::LongerThanAPage(const std::string& barrier, const std::string& instance) const {
+  return longer_than_a_page_.count(ctx_.layout.InstancePrefix(barrier, instance)) > 0;
+}
+
 Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance,
                                std::optional<TripPage> first_page) {
   Result<std::vector<ObjectInfo>> listed = std::vector<ObjectInfo>{};
   Result<int64_t> hint = int64_t{0};
   bool whole = false;  // `listed` is the whole of t/, from one page
-  if (!KnowsInstance(barrier, instance) && (!first_page || first_page->whole)) {
+  if (!KnowsInstance(barrier, instance) && !LongerThanAPage(barrier, instance) &&
+      (!first_page || first_page->whole)) {
     // No hint yet (a cold process): one page of t/ from the start first. A
     // history that fits in it (an instance younger than a few hundred
     // generations within the retention, every once instance) needs no

@@ -104,6 +104,13 @@ class TripLog {
                         std::optional<TripPage> first_page = std::nullopt);
   // Whether this process holds a hint for the instance (it listed its t/).
   bool KnowsInstance(const std::string& barrier, const std::string& instance) const;
+  // An arrival's listing of the whole instance ended before the end of its
+  // t/: the next Load without a hint goes straight to `head`, and arrivals
+  // list a/ alone. Forgotten when it outgrows kMaxLongerThanAPage (that
+  // costs a longer listing, never correctness).
+  void NoteLongerThanAPage(const std::string& barrier, const std::string& instance);
+  bool LongerThanAPage(const std::string& barrier, const std::string& instance) const;
+  static constexpr size_t kMaxLongerThanAPage = 65536;
 
   // The record of `generation` (cached: immutable). FailedPrecondition for a
   // record of state format 1, naming `eventbarrier migrate`.
@@ -138,6 +145,7 @@ class TripLog {
 
  private:
   const EngineContext& ctx_;
+  std::unordered_set<std::string> longer_than_a_page_;  // instance prefixes
   // Drops what is cached of the instance's records and verdicts that
   // `listed` (its LIST of t/ after the record of `hint`) covers, unless the
   // listing shows the very object that was cached (the same LastModified as
