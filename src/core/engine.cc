@@ -276,11 +276,14 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       // whole instance: the page that shows a/ shows t/ too (core/
       // arrival_listing.h), in a page sized for a/ and a short history; not
       // again once a page showed that history longer than that.
-      const bool cold = !trips_.KnowsInstance(spec.name, m.instance) &&
+      // Not for a barrier whose a/ alone may fill a page: its complete set
+      // would cost a second LIST (the rest of a/) to save one of t/.
+      const size_t page_keys = spec.needed() + kColdListingSlack;
+      const bool cold = page_keys <= static_cast<size_t>(ListOptions{}.max_keys) &&
+                        !trips_.KnowsInstance(spec.name, m.instance) &&
                         !trips_.LongerThanAPage(spec.name, m.instance);
-      const int page_keys =
-          static_cast<int>(std::min<size_t>(1000, spec.needed() + kColdListingSlack));
-      auto listing = ListForArrival(store_, layout_, spec.name, m.instance, cold, page_keys);
+      auto listing =
+          ListForArrival(store_, layout_, spec.name, m.instance, cold, static_cast<int>(page_keys));
       if (!listing.ok()) return listing.status();
       if (cold && (!listing->trips || !listing->trips->whole))
         trips_.NoteLongerThanAPage(spec.name, m.instance);
