@@ -38,6 +38,19 @@ Status CountingStore::DeleteMany(const std::vector<std::string>& keys) {
   EB_COUNT(StoreOp::kDelete);
   return base_.DeleteMany(keys);
 }
+std::vector<Result<std::string>> CountingStore::GetMany(const std::vector<std::string>& keys) {
+  counts_[static_cast<int>(StoreOp::kGet)] += static_cast<int64_t>(keys.size());
+  return base_.GetMany(keys);
+}
+std::vector<Status> CountingStore::PutIfAbsentMany(
+    const std::vector<std::pair<std::string, std::string>>& items) {
+  counts_[static_cast<int>(StoreOp::kPutIfAbsent)] += static_cast<int64_t>(items.size());
+  return base_.PutIfAbsentMany(items);
+}
+std::vector<Result<ListPage>> CountingStore::ListMany(const std::vector<ListOptions>& requests) {
+  counts_[static_cast<int>(StoreOp::kList)] += static_cast<int64_t>(requests.size());
+  return base_.ListMany(requests);
+}
 #undef EB_COUNT
 
 int64_t CountingStore::total() const {
