@@ -140,7 +140,8 @@ class KindCountingStore : public test::StoreWrapper {
     if (key.find("/a/") != std::string::npos) return "a/ (markers)";
     if (key.size() >= 5 && key.compare(key.size() - 5, 5, "/head") == 0) return "head";
     // A cold process lists the whole instance (core/arrival_listing.h).
-    if (key.ends_with("/") && !key.ends_with("/t/")) return "P/B/I/ (instance: a/ and t/)";
+    if (key.ends_with("/") && !key.ends_with("/t/") && key.find("/h/") == std::string::npos)
+      return "P/B/I/ (instance: a/ and t/)";
     size_t t = key.rfind("/t/");
     if (t == std::string::npos) return key;
     if (key.size() == t + 3) return "t/ (LIST)";

@@ -16,25 +16,26 @@ Result<ArrivalListing> ListForArrival(ObjectStore& store, const KeyLayout& layou
   options.max_keys = page_keys;
   EB_ASSIGN_OR_RETURN(auto page, store.List(options));
   const std::string trips_prefix = layout.TripPrefix(barrier, instance);
-  const bool truncated = !page.next_continuation.empty();
-  // Keys sort a/, h/, head, l/, t/: where the page stopped says how much of
-  // a/ and t/ it holds.
   const std::string last = page.objects.empty() ? std::string() : page.objects.back().key;
-  TripPage trips;
+  std::vector<ObjectInfo> trips;
   for (auto& obj : page.objects) {
     if (obj.key.starts_with(markers_prefix)) {
       out.markers.push_back(std::move(obj));
     } else if (obj.key.starts_with(trips_prefix)) {
-      trips.objects.push_back(std::move(obj));
+      trips.push_back(std::move(obj));
     }
   }
-  if (!truncated) {
-    trips.whole = true;
-    out.trips = std::move(trips);
-  } else if (last.starts_with(trips_prefix)) {
-    out.trips = std::move(trips);  // t/ goes on past this page
-  } else if (last.starts_with(markers_prefix)) {
-    EB_ASSIGN_OR_RETURN(auto rest, ListAll(store, markers_prefix, last));
+  if (page.next_continuation.empty()) {
+    out.trips = std::move(trips);  // the page ended with the instance: all of t/
+    return out;
+  }
+  // Keys sort a/, h/, head, l/, t/. A page that stopped past a/ holds all of
+  // it; one that stopped within a/ or before it (a store may return a short,
+  // even an empty, page that is truncated) does not: list the rest of a/.
+  const bool past_markers = last > markers_prefix && !last.starts_with(markers_prefix);
+  if (!past_markers) {
+    EB_ASSIGN_OR_RETURN(
+        auto rest, ListAll(store, markers_prefix, last.starts_with(markers_prefix) ? last : ""));
     for (auto& obj : rest) out.markers.push_back(std::move(obj));
   }
   return out;

@@ -15,20 +15,21 @@
 #include "base/status.h"
 #include "core/keys.h"
 #include "core/store.h"
-#include "core/trip_log.h"
 
 namespace eb {
 
 struct ArrivalListing {
   std::vector<ObjectInfo> markers;  // every key under a/
-  // What the page showed of t/ (whole: the page ended within t/ or after
-  // it). nullopt when only a/ was listed, or the page ended before t/.
-  std::optional<TripPage> trips;
+  // Every key under t/, when the page held the whole instance (it was not
+  // truncated). nullopt when only a/ was listed, or the page was truncated:
+  // then listing the whole instance again is not worth it (a history, or an
+  // a/, longer than the page).
+  std::optional<std::vector<ObjectInfo>> trips;
 };
 
 // Lists a/ of `barrier`/`instance`, or with `whole_instance` the instance's
-// prefix in one page of at most `page_keys` keys (then a/ on from where the
-// page stopped, when it stopped within a/).
+// prefix in one page of at most `page_keys` keys (then the rest of a/ when
+// the page stopped before its end).
 Result<ArrivalListing> ListForArrival(ObjectStore& store, const KeyLayout& layout,
                                       const std::string& barrier, const std::string& instance,
                                       bool whole_instance, int page_keys);

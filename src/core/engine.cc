@@ -275,18 +275,21 @@ Result<ArrivalOutcome> Engine::OnArrival(const Arrival& arrival, const std::vect
       // A process that knows nothing of the instance's trips yet lists the
       // whole instance: the page that shows a/ shows t/ too (core/
       // arrival_listing.h), in a page sized for a/ and a short history; not
-      // again once a page showed that history longer than that.
-      // Not for a barrier whose a/ alone may fill a page: its complete set
-      // would cost a second LIST (the rest of a/) to save one of t/.
+      // again once a page was truncated (a longer history, or a/). Not for a
+      // barrier whose a/ alone may fill a page: its complete set would cost
+      // a second LIST (the rest of a/) to save one of t/.
+      const std::string instance_prefix = layout_.InstancePrefix(spec.name, m.instance);
       const size_t page_keys = spec.needed() + kColdListingSlack;
       const bool cold = page_keys <= static_cast<size_t>(ListOptions{}.max_keys) &&
                         !trips_.KnowsInstance(spec.name, m.instance) &&
-                        !trips_.LongerThanAPage(spec.name, m.instance);
+                        !markers_alone_.count(instance_prefix);
       auto listing =
           ListForArrival(store_, layout_, spec.name, m.instance, cold, static_cast<int>(page_keys));
       if (!listing.ok()) return listing.status();
-      if (cold && (!listing->trips || !listing->trips->whole))
-        trips_.NoteLongerThanAPage(spec.name, m.instance);
+      if (cold && !listing->trips) {
+        if (markers_alone_.size() >= kMaxMarkersAlone) markers_alone_.clear();
+        markers_alone_.insert(instance_prefix);
+      }
       InstanceEvaluator::RunOptions options;
       options.markers = std::move(listing->markers);
       options.trips = std::move(listing->trips);

@@ -145,6 +145,11 @@ class Engine {
   bool format_checked_ = false;
   std::map<std::string, TimeMs> open_indexed_;  // open key -> when last seen or written
   std::pair<std::string, TimeMs> index_seen_;   // what the last EnsureOpenIndexed read or wrote
+  // Instances whose whole-instance listing was truncated (core/
+  // arrival_listing.h): their arrivals list a/ alone. Emptied when it
+  // outgrows kMaxMarkersAlone (that costs a longer listing, never correctness).
+  std::unordered_set<std::string> markers_alone_;
+  static constexpr size_t kMaxMarkersAlone = 65536;
   // Per barrier, derived from the configuration once.
   std::map<std::string, std::unique_ptr<BarrierShape>> shapes_;
 };

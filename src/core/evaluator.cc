@@ -410,18 +410,21 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
   // After a claim this evaluation knows the next generation without a LIST of t/.
   std::optional<TripView> known;
   int64_t relisted_for_hints = -1;  // the generation whose hints made us list again
-  std::optional<TripPage> first_trip_page = std::move(options.trips);
-  // This round's view of t/ came from the very LIST its markers came from. One
-  // LIST is not a snapshot on every store: its t/ may be older than its a/,
-  // which a loser's shortcut below must not assume away.
-  bool one_listing = false;
+  std::optional<std::vector<ObjectInfo>> first_trips = std::move(options.trips);
+  // This round's view of t/ may have been read before its markers were: it
+  // came from the very LIST they came from (one LIST is not a snapshot on
+  // every store), or it was kept while a/ was listed again. A loser's
+  // shortcut below must not assume the opposite.
+  bool trips_read_first = false;
+  bool relisting_under_known = false;  // the next LIST of a/ comes after `known`'s t/
   for (int round = 0; round < kMaxRounds; ++round) {
     if (!markers) {
       listed_at = ctx_.clock.NowMs();
       auto listed = ListMarkers();
       if (!listed.ok()) return listed.status();
       markers = std::move(*listed);
-      one_listing = false;
+      trips_read_first = relisting_under_known;
+      relisting_under_known = false;
     }
     bool may_resume = round == 0 && options.always_load_trips;
     // Cheap path: if even every marker present cannot complete a generation,
@@ -438,9 +441,8 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       view = std::move(*known);
       known.reset();
     } else {
-      one_listing = first_trip_page.has_value();
-      auto loaded =
-          trips_.Load(spec_.name, instance_, std::exchange(first_trip_page, std::nullopt));
+      trips_read_first = first_trips.has_value() && !trips_.KnowsInstance(spec_.name, instance_);
+      auto loaded = trips_.Load(spec_.name, instance_, std::exchange(first_trips, std::nullopt));
       if (!loaded.ok()) return loaded.status();
       view = std::move(*loaded);
       next_redrive_at_.reset();  // this view's unfinished trips say it
@@ -497,6 +499,7 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
       relisted_after_done = true;
       known = std::move(view);
       markers.reset();
+      relisting_under_known = true;
       continue;
     }
     TripStatus status = complete ? TripStatus::kComplete : forcing ? TripStatus::kForced : TripStatus::kTimeout;
@@ -522,12 +525,12 @@ Status InstanceEvaluator::Evaluate(RunOptions options, std::vector<TripSummary>*
     // A loser reads the winner's record only to go on with what the winner
     // did not list; when that rest cannot complete a generation, it stops
     // after its failed PUT (its arrival is either consumed or waits in a/).
-    // That rest is bounded only if our t/ was read after our a/: so not from
-    // one LIST of both (the winner may have claimed and finished after that
-    // LIST read t/ and before it read a/, leaving us a set it never saw).
-    // An operator's force always reads it: it reports who won.
-    const bool read_winner =
-        !complete || sharded || options.force != nullptr || one_listing || RestCouldComplete(tags);
+    // That rest is bounded only if our t/ was read after our a/ (the winner
+    // may have claimed and finished after we read t/ and before we read a/,
+    // leaving us a set it never saw). An operator's force always reads it:
+    // it reports who won.
+    const bool read_winner = !complete || sharded || options.force != nullptr || trips_read_first ||
+                             RestCouldComplete(tags);
     auto outcome = Claim(view.last_generation + 1, candidates, status, std::move(missing), read_winner, &claimed,
                          options.force);
     if (!outcome.ok()) return outcome.status();

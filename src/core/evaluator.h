@@ -62,9 +62,9 @@ class InstanceEvaluator {
     // and the engine clock's time no later than that LIST was sent.
     std::optional<std::vector<ObjectInfo>> markers;
     TimeMs markers_listed_at = 0;
-    // What the same LIST showed of t/ (a cold process lists the whole
+    // Every key under t/ from the same LIST (a cold process lists the whole
     // instance, core/arrival_listing.h): the first LIST of t/ it saves.
-    std::optional<TripPage> trips;
+    std::optional<std::vector<ObjectInfo>> trips;
     // Load trip records even if the markers cannot complete a generation
     // (a redelivered event may have to finish its own interrupted trip).
     bool always_load_trips = false;

@@ -202,38 +202,27 @@ bool TripLog::KnowsInstance(const std::string& barrier, const std::string& insta
   return done_hint_.count(ctx_.layout.InstancePrefix(barrier, instance)) > 0;
 }
 
-void TripLog::NoteLongerThanAPage(const std::string& barrier, const std::string& instance) {
-  if (longer_than_a_page_.size() >= kMaxLongerThanAPage) longer_than_a_page_.clear();
-  longer_than_a_page_.insert(ctx_.layout.InstancePrefix(barrier, instance));
-}
-
-bool TripLog::LongerThanAPage(const std::string& barrier, const std::string& instance) const {
-  return longer_than_a_page_.count(ctx_.layout.InstancePrefix(barrier, instance)) > 0;
-}
-
 Result<TripView> TripLog::Load(const std::string& barrier, const std::string& instance,
-                               std::optional<TripPage> first_page) {
+                               std::optional<std::vector<ObjectInfo>> whole_trips) {
   Result<std::vector<ObjectInfo>> listed = std::vector<ObjectInfo>{};
   Result<int64_t> hint = int64_t{0};
   bool whole = false;  // `listed` is the whole of t/, from one page
-  if (!KnowsInstance(barrier, instance) && !LongerThanAPage(barrier, instance) &&
-      (!first_page || first_page->whole)) {
+  if (!KnowsInstance(barrier, instance)) {
     // No hint yet (a cold process): one page of t/ from the start first. A
     // history that fits in it (an instance younger than a few hundred
     // generations within the retention, every once instance) needs no
     // `head`; a longer one costs that page more than the hint's GET.
-    TripPage page;
-    if (first_page) {
-      page = std::move(*first_page);
+    ListPage page;
+    if (whole_trips) {
+      page.objects = std::move(*whole_trips);
     } else {
       ListOptions first;
       first.prefix = ctx_.layout.TripPrefix(barrier, instance);
       auto listed_page = ctx_.store.List(first);
       if (!listed_page.ok()) return listed_page.status();
-      page.objects = std::move(listed_page->objects);
-      page.whole = listed_page->next_continuation.empty();
+      page = std::move(*listed_page);
     }
-    if (page.whole) {
+    if (page.next_continuation.empty()) {
       // Every generation below the first record listed is done: compaction
       // deletes only done records (generation keys sort by generation).
       int64_t below_first = 0;

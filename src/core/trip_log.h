@@ -84,33 +84,18 @@ Result<std::optional<StaleVerdict>> ReadStoredVerdict(const EngineContext& ctx,
                                                       const std::string& instance,
                                                       int64_t generation);
 
-// What one LIST of an instance's whole prefix showed of its t/ (an arrival's
-// listing in a process that knows nothing of the instance's trips yet).
-struct TripPage {
-  std::vector<ObjectInfo> objects;  // the keys under t/ the page held, in order
-  bool whole = false;               // true: every key under t/ (the page ended within it)
-};
-
 class TripLog {
  public:
   explicit TripLog(const EngineContext& ctx) : ctx_(ctx) {}
 
   // LIST t/ from the head hint; reads every unfinished record (cached). A
   // process without a hint for the instance lists one page of t/ from the
-  // start first, unless `first_page` says what such a listing made no
-  // earlier than the caller's LIST of a/ showed: a whole t/ is used as that
-  // page, a partial one (t/ is longer than it) goes straight to `head`.
+  // start first; `whole_trips`, every key under t/ as the caller's own
+  // listing of the instance showed it, stands in for that page.
   Result<TripView> Load(const std::string& barrier, const std::string& instance,
-                        std::optional<TripPage> first_page = std::nullopt);
+                        std::optional<std::vector<ObjectInfo>> whole_trips = std::nullopt);
   // Whether this process holds a hint for the instance (it listed its t/).
   bool KnowsInstance(const std::string& barrier, const std::string& instance) const;
-  // An arrival's listing of the whole instance ended before the end of its
-  // t/: the next Load without a hint goes straight to `head`, and arrivals
-  // list a/ alone. Forgotten when it outgrows kMaxLongerThanAPage (that
-  // costs a longer listing, never correctness).
-  void NoteLongerThanAPage(const std::string& barrier, const std::string& instance);
-  bool LongerThanAPage(const std::string& barrier, const std::string& instance) const;
-  static constexpr size_t kMaxLongerThanAPage = 65536;
 
   // The record of `generation` (cached: immutable). FailedPrecondition for a
   // record of state format 1, naming `eventbarrier migrate`.
@@ -145,7 +130,6 @@ class TripLog {
 
  private:
   const EngineContext& ctx_;
-  std::unordered_set<std::string> longer_than_a_page_;  // instance prefixes
   // Drops what is cached of the instance's records and verdicts that
   // `listed` (its LIST of t/ after the record of `hint`) covers, unless the
   // listing shows the very object that was cached (the same LastModified as

@@ -36,20 +36,55 @@ TEST_F(ArrivalListingTest, OnePageOfTheWholeInstanceHoldsTheMarkersAndAllOfTrips
   ASSERT_TRUE(listing.ok()) << listing.status().ToString();
   ASSERT_EQ(listing->markers.size(), 2u);
   ASSERT_TRUE(listing->trips.has_value());
-  EXPECT_TRUE(listing->trips->whole);
-  ASSERT_EQ(listing->trips->objects.size(), 2u);
-  EXPECT_EQ(listing->trips->objects[0].key, std::string(kInstance) + "t/0000000001");
+  ASSERT_EQ(listing->trips->size(), 2u);
+  EXPECT_EQ(listing->trips->front().key, std::string(kInstance) + "t/0000000001");
 }
 
-TEST_F(ArrivalListingTest, APageEndingWithinTripsSaysTheyGoOn) {
+TEST_F(ArrivalListingTest, APageEndingWithinTripsSaysNothingOfThem) {
   Put("a/m0.1");
   for (int g = 1; g <= 5; ++g) Put("t/000000000" + std::to_string(g));
   auto listing = List(/*whole_instance=*/true, 3);
   ASSERT_TRUE(listing.ok()) << listing.status().ToString();
   EXPECT_EQ(listing->markers.size(), 1u);
-  ASSERT_TRUE(listing->trips.has_value());
-  EXPECT_FALSE(listing->trips->whole);
-  EXPECT_EQ(listing->trips->objects.size(), 2u);
+  EXPECT_FALSE(listing->trips.has_value());
+}
+
+// A store may answer a truncated page that holds fewer keys than asked for,
+// even none (S3 skipping delete markers in a versioned bucket): the rest of
+// a/ is listed all the same.
+class ShortFirstPage : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<ListPage> List(const ListOptions& options) override {
+    if (options.prefix == kInstance && options.continuation.empty() &&
+        options.start_after.empty()) {
+      ListPage empty;
+      empty.next_continuation = "more";
+      return empty;
+    }
+    return StoreWrapper::List(options);
+  }
+};
+
+TEST_F(ArrivalListingTest, AnEmptyTruncatedPageStillListsEveryMarker) {
+  Put("a/m0.1");
+  Put("a/m1.2");
+  Put("t/0000000001");
+  ShortFirstPage short_page{store_};
+  auto listing = ListForArrival(short_page, layout_, "b", "_", /*whole_instance=*/true, 100);
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  EXPECT_EQ(listing->markers.size(), 2u);
+  EXPECT_FALSE(listing->trips.has_value());
+}
+
+TEST_F(ArrivalListingTest, APageEndingOnTheLastMarkerListsOnFromIt) {
+  Put("a/m0.1");
+  Put("a/m1.2");
+  Put("t/0000000001");
+  auto listing = List(/*whole_instance=*/true, 2);
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  EXPECT_EQ(listing->markers.size(), 2u);
+  EXPECT_FALSE(listing->trips.has_value());
 }
 
 TEST_F(ArrivalListingTest, APageEndingWithinMarkersListsTheRestOfThemAndSaysNothingOfTrips) {
@@ -138,10 +173,10 @@ TEST_F(ColdArrivalTest, TheCompletingArrivalOfANewInstanceListsOnce) {
   EXPECT_EQ(counted.counts.trips, 0);
 }
 
-// A history longer than the cold listing's page: the page says t/ goes on, so
-// the trip log reads `head` and lists from it, not one more page of t/ from
-// the start.
-TEST_F(ColdArrivalTest, ALongHistoryGoesStraightToTheHeadHint) {
+// A history longer than the cold listing's page: the completing arrival lists
+// t/ as a process that knew nothing of it always did (a page from the start,
+// whole here), and the process's later arrivals there list a/ alone.
+TEST_F(ColdArrivalTest, ALongerHistoryIsListedAsBeforeAndOnlyOnce) {
   ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
   Engine other(parsed_.config, store_, actions_, clock_, Logger::Null(), Named("other"));
   for (int n = 1; n <= 200; ++n) {  // 400 keys under t/: past the cold page of 102
@@ -160,8 +195,33 @@ TEST_F(ColdArrivalTest, ALongHistoryGoesStraightToTheHeadHint) {
   ASSERT_EQ(r->trips.size(), 1u);
   EXPECT_EQ(r->trips[0].generation, 201);
   EXPECT_EQ(counted.counts.instance, 1);
-  EXPECT_EQ(heads.count, 1);
-  EXPECT_EQ(counted.counts.trips, 1) << "from the hint, not from the start";
+  EXPECT_EQ(heads.count, 0) << "400 keys of t/ fit in a page from the start";
+  EXPECT_EQ(counted.counts.trips, 1);
+  counted.counts = {};
+  ASSERT_TRUE(cold.OnArrival(test::Upload("m0", "202")).ok());
+  EXPECT_EQ(counted.counts.instance, 0);
+  EXPECT_EQ(counted.counts.other, 1) << "a/ alone";
+}
+
+// A cold arrival whose page was truncated within a/ (more markers than the
+// page holds: one member uploaded again and again) lists the rest of a/, and
+// the process's later arrivals there list a/ alone.
+TEST_F(ColdArrivalTest, AnOverfullMarkerFolderIsListedWholeAndThenAlone) {
+  ASSERT_TRUE(parsed_.ok()) << parsed_.ErrorText();
+  Engine other(parsed_.config, store_, actions_, clock_, Logger::Null(), Named("other"));
+  for (int n = 0; n < 150; ++n) {  // m0 uploaded 150 times: past the page of 2 + 100
+    ASSERT_TRUE(other.OnArrival(test::Upload("m0", std::to_string(1000 + n))).ok());
+  }
+  ListCountingStore counted{store_};
+  Engine cold(parsed_.config, counted, actions_, clock_, Logger::Null(), Named("cold"));
+  auto r = cold.OnArrival(test::Upload("m1", "1"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trips.size(), 1u);
+  EXPECT_EQ(r->trips[0].objects, 151u);
+  EXPECT_EQ(counted.counts.instance, 1);
+  counted.counts = {};
+  ASSERT_TRUE(cold.OnArrival(test::Upload("m0", "2")).ok());
+  EXPECT_EQ(counted.counts.instance, 0);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(ListingRaceTest,
 
   // The racer records m0 and, on a redelivery of it, reads t/: it knows the
   // instance's trips, so it lists a/, then t/ (a process that does not yet
-  // lists both at once, core/arrival_listing.h; the race below covers that).
+  // list both at once, core/arrival_listing.h; the race below covers that).
   ASSERT_TRUE(racer.OnArrival(test::Upload("in/m0", "1")).ok());
   ASSERT_TRUE(racer.OnArrival(test::Upload("in/m0", "1")).ok());
   // The racer records m1 and lists a/ (m0 and m1: complete). Before its LIST
@@ -152,6 +152,63 @@ TEST(ListingRaceTest, ALoserWhoseOneListingReadTripsBeforeMarkersReadsTheWinners
   ASSERT_EQ(raced->trips.size(), 1u) << "the new set waits for a sweep";
   EXPECT_EQ(raced->trips[0].generation, 2);
   EXPECT_EQ(actions.runs().size(), 2u);
+}
+
+// The other order: one LIST of a whole instance that reads a/ first and t/
+// after `between` has run.
+class MarkersFirstInstanceListing : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  std::function<void()> between;
+  Result<ListPage> List(const ListOptions& options) override {
+    if (!between || !options.prefix.ends_with("/_/")) return StoreWrapper::List(options);
+    auto hook = std::move(between);
+    between = nullptr;
+    ListOptions markers = options;
+    markers.prefix += "a/";
+    auto early = StoreWrapper::List(markers);
+    if (!early.ok()) return early;
+    hook();
+    auto page = StoreWrapper::List(options);
+    if (!page.ok()) return page;
+    std::erase_if(page->objects,
+                  [&](const ObjectInfo& o) { return o.key.starts_with(markers.prefix); });
+    page->objects.insert(page->objects.begin(), early->objects.begin(),
+                         early->objects.end());  // a/ sorts first
+    return page;
+  }
+};
+
+// The listing race through a cold process's one LIST: it read a/ before
+// another process's trip deleted the markers, and t/ after that trip's .done.
+// The check that closes the race for two LISTs closes it here too: the LIST
+// was sent before the .done, so a/ is listed again rather than claimed.
+TEST(ListingRaceTest, AColdClaimantWhoseOneListingReadMarkersBeforeATripListsAgain) {
+  ConfigParse parsed = ParseConfig(kConfig);
+  ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
+  FakeClock clock;
+  MemoryStore store{clock};
+  MarkersFirstInstanceListing torn{store};
+  test::RecordingActions actions;
+  Engine other(parsed.config, store, actions, clock, Logger::Null(), Named("other"));
+  Engine racer(parsed.config, torn, actions, clock, Logger::Null(), Named("racer"));
+
+  ASSERT_TRUE(other.OnArrival(test::Upload("in/m0", "1")).ok());
+  torn.between = [&] {
+    clock.Advance(10);
+    auto r = other.OnArrival(test::Upload("in/m1", "1"));  // a redelivery: other trips generation 1
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->trips.size(), 1u);
+  };
+  auto raced = racer.OnArrival(test::Upload("in/m1", "1"));
+  ASSERT_TRUE(raced.ok()) << raced.status().ToString();
+  EXPECT_TRUE(raced->trips.empty());
+  auto t = ListAll(store, ".eventbarrier/b/_/t/");
+  ASSERT_TRUE(t.ok());
+  for (const auto& o : *t) {
+    EXPECT_EQ(o.key.find("t/0000000002"), std::string::npos) << "a void generation 2: " << o.key;
+  }
+  EXPECT_EQ(actions.runs().size(), 1u);
 }
 
 }  // namespace
