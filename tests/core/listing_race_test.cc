@@ -5,6 +5,7 @@
 // instead, because the view shows a generation done after its LIST of a/.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 
@@ -87,29 +88,35 @@ EngineOptions Named(const std::string& worker) {
   return options;
 }
 
-// A LIST of a whole instance that reads t/ first and a/ after `between` has
-// run: one LIST is no snapshot on every store, and nothing orders its keys'
-// reads by key.
+// A LIST of a whole instance that reads one folder of it (`first`: "t/" or
+// "a/") before the rest, and runs `between` in between: one LIST is no
+// snapshot on every store, and nothing orders its keys' reads by key.
 class TornInstanceListing : public test::StoreWrapper {
  public:
-  using StoreWrapper::StoreWrapper;
+  TornInstanceListing(ObjectStore& base, std::string first)
+      : StoreWrapper(base), first_(std::move(first)) {}
   std::function<void()> between;
   Result<ListPage> List(const ListOptions& options) override {
     if (!between || !options.prefix.ends_with("/_/")) return StoreWrapper::List(options);
     auto hook = std::move(between);
     between = nullptr;
-    ListOptions trips = options;
-    trips.prefix += "t/";
-    auto early = StoreWrapper::List(trips);
+    ListOptions folder = options;
+    folder.prefix += first_;
+    auto early = StoreWrapper::List(folder);
     if (!early.ok()) return early;
     hook();
     auto page = StoreWrapper::List(options);
     if (!page.ok()) return page;
     std::erase_if(page->objects,
-                  [&](const ObjectInfo& o) { return o.key.starts_with(trips.prefix); });
-    for (auto& o : early->objects) page->objects.push_back(std::move(o));  // t/ sorts last
+                  [&](const ObjectInfo& o) { return o.key.starts_with(folder.prefix); });
+    for (auto& o : early->objects) page->objects.push_back(std::move(o));
+    std::sort(page->objects.begin(), page->objects.end(),
+              [](const ObjectInfo& x, const ObjectInfo& y) { return x.key < y.key; });
     return page;
   }
+
+ private:
+  std::string first_;
 };
 
 // A claimant whose view of t/ and a/ came from that one LIST, and that loses
@@ -122,7 +129,7 @@ TEST(ListingRaceTest, ALoserWhoseOneListingReadTripsBeforeMarkersReadsTheWinners
   ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
   FakeClock clock;
   MemoryStore store{clock};
-  TornInstanceListing torn{store};
+  TornInstanceListing torn{store, "t/"};
   test::FaultStore dies_at_list{store, [](test::StoreOp op, const std::string&) {
                                   return op == test::StoreOp::kList ? test::Fault::kCrashBefore
                                                                     : test::Fault::kNone;
@@ -154,31 +161,6 @@ TEST(ListingRaceTest, ALoserWhoseOneListingReadTripsBeforeMarkersReadsTheWinners
   EXPECT_EQ(actions.runs().size(), 2u);
 }
 
-// The other order: one LIST of a whole instance that reads a/ first and t/
-// after `between` has run.
-class MarkersFirstInstanceListing : public test::StoreWrapper {
- public:
-  using StoreWrapper::StoreWrapper;
-  std::function<void()> between;
-  Result<ListPage> List(const ListOptions& options) override {
-    if (!between || !options.prefix.ends_with("/_/")) return StoreWrapper::List(options);
-    auto hook = std::move(between);
-    between = nullptr;
-    ListOptions markers = options;
-    markers.prefix += "a/";
-    auto early = StoreWrapper::List(markers);
-    if (!early.ok()) return early;
-    hook();
-    auto page = StoreWrapper::List(options);
-    if (!page.ok()) return page;
-    std::erase_if(page->objects,
-                  [&](const ObjectInfo& o) { return o.key.starts_with(markers.prefix); });
-    page->objects.insert(page->objects.begin(), early->objects.begin(),
-                         early->objects.end());  // a/ sorts first
-    return page;
-  }
-};
-
 // The listing race through a cold process's one LIST: it read a/ before
 // another process's trip deleted the markers, and t/ after that trip's .done.
 // The check that closes the race for two LISTs closes it here too: the LIST
@@ -188,7 +170,7 @@ TEST(ListingRaceTest, AColdClaimantWhoseOneListingReadMarkersBeforeATripListsAga
   ASSERT_TRUE(parsed.ok()) << parsed.ErrorText();
   FakeClock clock;
   MemoryStore store{clock};
-  MarkersFirstInstanceListing torn{store};
+  TornInstanceListing torn{store, "a/"};
   test::RecordingActions actions;
   Engine other(parsed.config, store, actions, clock, Logger::Null(), Named("other"));
   Engine racer(parsed.config, torn, actions, clock, Logger::Null(), Named("racer"));
