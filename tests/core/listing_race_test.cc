@@ -37,6 +37,31 @@ constexpr const char* kConfig =
     R"({"barriers": {"b": {"members": ["in/m0", "in/m1"], "mode": "cyclic",
                            "on_complete": [{"type": "manifest", "key": "r"}]}}})";
 
+// 10 ms later, a redelivery of m1 reaches the other process, which finds the
+// set complete, claims generation 1, runs the action, deletes the markers and
+// writes .done.
+void OtherTripsGeneration1(FakeClock& clock, Engine& other) {
+  clock.Advance(10);
+  auto r = other.OnArrival(test::Upload("in/m1", "1"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trips.size(), 1u);
+}
+
+// The racer's own delivery of m1 claims nothing: no void generation 2 of the
+// markers generation 1 consumed, one action run in all.
+void ExpectTheRacerClaimedNothing(Engine& racer, MemoryStore& store,
+                                  test::RecordingActions& actions) {
+  auto raced = racer.OnArrival(test::Upload("in/m1", "1"));
+  ASSERT_TRUE(raced.ok()) << raced.status().ToString();
+  EXPECT_TRUE(raced->trips.empty());
+  auto t = ListAll(store, ".eventbarrier/b/_/t/");
+  ASSERT_TRUE(t.ok());
+  for (const auto& o : *t) {
+    EXPECT_EQ(o.key.find("t/0000000002"), std::string::npos) << "a void generation 2: " << o.key;
+  }
+  EXPECT_EQ(actions.runs().size(), 1u);
+}
+
 TEST(ListingRaceTest,
      AClaimantWhoseMarkerListingPredatesATripListsAgainInsteadOfClaimingItsMarkers) {
   ConfigParse parsed = ParseConfig(kConfig);
@@ -57,22 +82,8 @@ TEST(ListingRaceTest,
   // of t/, the other process trips generation 1 with both markers: a
   // redelivery of m1 reaches it, finds the set complete, claims, runs the
   // action, deletes the markers and writes .done, 10 ms later.
-  hooked.before_trip_list = [&] {
-    clock.Advance(10);
-    auto r = other.OnArrival(test::Upload("in/m1", "1"));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_EQ(r->trips.size(), 1u);
-  };
-  auto raced = racer.OnArrival(test::Upload("in/m1", "1"));
-  ASSERT_TRUE(raced.ok()) << raced.status().ToString();
-  EXPECT_TRUE(raced->trips.empty());
-
-  auto t = ListAll(store, ".eventbarrier/b/_/t/");
-  ASSERT_TRUE(t.ok());
-  for (const auto& o : *t) {
-    EXPECT_EQ(o.key.find("t/0000000002"), std::string::npos) << "a void generation 2: " << o.key;
-  }
-  EXPECT_EQ(actions.runs().size(), 1u);
+  hooked.before_trip_list = [&] { OtherTripsGeneration1(clock, other); };
+  ExpectTheRacerClaimedNothing(racer, store, actions);
 
   // The next pair still trips as generation 2.
   ASSERT_TRUE(other.OnArrival(test::Upload("in/m0", "2")).ok());
@@ -176,21 +187,8 @@ TEST(ListingRaceTest, AColdClaimantWhoseOneListingReadMarkersBeforeATripListsAga
   Engine racer(parsed.config, torn, actions, clock, Logger::Null(), Named("racer"));
 
   ASSERT_TRUE(other.OnArrival(test::Upload("in/m0", "1")).ok());
-  torn.between = [&] {
-    clock.Advance(10);
-    auto r = other.OnArrival(test::Upload("in/m1", "1"));  // a redelivery: other trips generation 1
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_EQ(r->trips.size(), 1u);
-  };
-  auto raced = racer.OnArrival(test::Upload("in/m1", "1"));
-  ASSERT_TRUE(raced.ok()) << raced.status().ToString();
-  EXPECT_TRUE(raced->trips.empty());
-  auto t = ListAll(store, ".eventbarrier/b/_/t/");
-  ASSERT_TRUE(t.ok());
-  for (const auto& o : *t) {
-    EXPECT_EQ(o.key.find("t/0000000002"), std::string::npos) << "a void generation 2: " << o.key;
-  }
-  EXPECT_EQ(actions.runs().size(), 1u);
+  torn.between = [&] { OtherTripsGeneration1(clock, other); };
+  ExpectTheRacerClaimedNothing(racer, store, actions);
 }
 
 }  // namespace
